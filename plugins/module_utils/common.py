@@ -1,0 +1,46 @@
+# -*- coding: utf-8 -*-
+# Copyright: CredLink platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Shared core of the credlink.infra modules: one retry policy and one compare step.
+
+Every module follows get -> compare -> (check mode?) -> apply -> wait, and uses these
+helpers so the modules agree on what "changed" means and what ``--diff`` shows.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+# Throttling and the short eventual-consistency windows of EC2/IAM are retried with
+# jittered exponential backoff; AWSRetry already treats throttling codes as retryable.
+RETRY = AWSRetry.jittered_backoff(
+    retries=10,
+    delay=1,
+    max_delay=30,
+    catch_extra_error_codes=["InternalError", "ServiceUnavailable", "RequestLimitExceeded"],
+)
+
+
+def changed_settings(current: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the desired settings whose value differs from the current one.
+
+    Settings the caller does not specify (value None) are left alone.
+    """
+    return {
+        key: value
+        for key, value in desired.items()
+        if value is not None and current.get(key) != value
+    }
+
+
+def diff_for(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None,
+             keys: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+    """Build Ansible's ``diff`` result, restricted to ``keys`` when given."""
+    def pick(data: Mapping[str, Any] | None) -> dict[str, Any]:
+        if not data:
+            return {}
+        return {k: v for k, v in data.items() if keys is None or k in keys}
+
+    return {"before": pick(before), "after": pick(after)}

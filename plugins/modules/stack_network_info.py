@@ -1,0 +1,181 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: CredLink platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: stack_network_info
+short_description: Discover the network layer of a CredLink environment by its tags
+version_added: 0.1.0
+description:
+  - Finds the VPC named C(credlink-<environment>-vpc) and its subnets grouped by their
+    C(Tier) tag (public, private, database), plus the NAT gateways of the VPC.
+  - Every layer role uses it to look up the network instead of receiving IDs, so a run
+    scoped to one layer (C(--tags cache)) works on a stack whose network exists.
+author:
+  - CredLink platform team
+options:
+  environment:
+    description: Environment name, the C({env}) of the naming contract.
+    type: str
+    required: true
+  project:
+    description: Project prefix of every name.
+    type: str
+    default: credlink
+  required:
+    description:
+      - Fail with a message naming the missing network layer when the VPC is absent.
+      - When V(false), return RV(found=false) instead.
+      - In check mode a missing VPC is never an error but a warning, because an earlier
+        layer of the same run would have created it; callers skip what depends on it.
+    type: bool
+    default: true
+notes:
+  - Read-only; supports C(check_mode).
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Look up the network of the production stack
+  credlink.infra.stack_network_info:
+    environment: production
+  register: network
+
+- name: Use the database subnets
+  ansible.builtin.debug:
+    msg: "{{ network.subnets.database | map(attribute='id') }}"
+"""
+
+RETURN = r"""
+found:
+  description: Whether the VPC exists.
+  returned: always
+  type: bool
+vpc:
+  description: The VPC (id, cidr_block, tags); empty when not found.
+  returned: always
+  type: dict
+  sample: {"id": "vpc-0123", "cidr_block": "10.0.0.0/16", "tags": {"Name": "credlink-production-vpc"}}
+subnets:
+  description: Subnets per tier, each list sorted by availability zone.
+  returned: always
+  type: dict
+  sample:
+    public: [{"id": "subnet-1", "availability_zone": "us-east-1a", "cidr_block": "10.0.1.0/24"}]
+    private: []
+    database: []
+nat_gateways:
+  description: NAT gateways of the VPC that are pending or available, sorted by subnet zone.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"id": "nat-1", "state": "available", "subnet_id": "subnet-1", "availability_zone": "us-east-1a"}]
+"""
+
+try:
+    import botocore
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+
+from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
+
+TIERS = ("public", "private", "database")
+LIVE_NAT_STATES = ("pending", "available")
+
+
+def describe(client, module, method, key, **kwargs):
+    try:
+        paginator = client.get_paginator(method)
+        return paginator.paginate(**kwargs).build_full_result()[key]
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg=f"Couldn't look up the network ({method})")
+
+
+def find_vpc(client, module, name):
+    vpcs = describe(client, module, "describe_vpcs", "Vpcs", Filters=[{"Name": "tag:Name", "Values": [name]}])
+    if len(vpcs) > 1:
+        ids = ", ".join(sorted(v["VpcId"] for v in vpcs))
+        module.fail_json(msg=f"More than one VPC is named {name} ({ids}); remove the stray one before continuing")
+    return vpcs[0] if vpcs else None
+
+
+def group_subnets(raw_subnets):
+    grouped = {tier: [] for tier in TIERS}
+    for raw in raw_subnets:
+        tags = boto3_tag_list_to_ansible_dict(raw.get("Tags", []))
+        tier = tags.get("Tier")
+        if tier in grouped:
+            grouped[tier].append({
+                "id": raw["SubnetId"],
+                "availability_zone": raw["AvailabilityZone"],
+                "cidr_block": raw["CidrBlock"],
+                "name": tags.get("Name", ""),
+            })
+    for subnets in grouped.values():
+        subnets.sort(key=lambda s: (s["availability_zone"], s["cidr_block"]))
+    return grouped
+
+
+def live_nat_gateways(raw_gateways, subnet_zones):
+    gateways = [
+        {
+            "id": raw["NatGatewayId"],
+            "state": raw["State"],
+            "subnet_id": raw["SubnetId"],
+            "availability_zone": subnet_zones.get(raw["SubnetId"], ""),
+        }
+        for raw in raw_gateways
+        if raw["State"] in LIVE_NAT_STATES
+    ]
+    return sorted(gateways, key=lambda g: (g["availability_zone"], g["id"]))
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec=dict(
+            environment=dict(type="str", required=True),
+            project=dict(type="str", default="credlink"),
+            required=dict(type="bool", default=True),
+        ),
+        supports_check_mode=True,
+    )
+    name = f"{module.params['project']}-{module.params['environment']}-vpc"
+    client = module.client("ec2", retry_decorator=RETRY)
+    vpc = find_vpc(client, module, name)
+    if vpc is None:
+        if module.params["required"] and not module.check_mode:
+            module.fail_json(
+                msg=f"The network layer of environment '{module.params['environment']}' was not found "
+                f"(no VPC named {name}); run site.yml with --tags network first"
+            )
+        if module.params["required"]:
+            module.warn(f"No VPC named {name} yet; in a real run the network layer creates it first")
+        module.exit_json(changed=False, found=False, vpc={}, subnets={t: [] for t in TIERS}, nat_gateways=[])
+
+    vpc_filter = [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]
+    raw_subnets = describe(client, module, "describe_subnets", "Subnets", Filters=vpc_filter)
+    raw_gateways = describe(client, module, "describe_nat_gateways", "NatGateways", Filter=vpc_filter)
+    zones = {s["SubnetId"]: s["AvailabilityZone"] for s in raw_subnets}
+    module.exit_json(
+        changed=False,
+        found=True,
+        vpc={
+            "id": vpc["VpcId"],
+            "cidr_block": vpc["CidrBlock"],
+            "tags": boto3_tag_list_to_ansible_dict(vpc.get("Tags", [])),
+        },
+        subnets=group_subnets(raw_subnets),
+        nat_gateways=live_nat_gateways(raw_gateways, zones),
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""Real local stand-ins for RDS and ElastiCache: a throwaway PostgreSQL 15 cluster and redis-server.
+
+The emulator's RDS and ElastiCache only model the control plane; schema migrations and
+the checklist's "can connect" items need real servers, which these provide on loopback.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import subprocess
+from pathlib import Path
+
+from . import process
+from .config import Settings
+
+PG_MAJOR = "15"
+
+
+def _pg_bindir() -> Path:
+    candidate = Path(f"/usr/lib/postgresql/{PG_MAJOR}/bin")
+    if (candidate / "postgres").exists():
+        return candidate
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=True)
+        found = Path(out.stdout.strip())
+        if (found / "postgres").exists():
+            return found
+    raise RuntimeError(f"PostgreSQL {PG_MAJOR} server binaries not found (apt-get install postgresql-{PG_MAJOR})")
+
+
+def _as_owner() -> list[str]:
+    # initdb/postgres refuse to run as root; run them as the postgres system user then.
+    return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+
+def _pg_dirs(cfg: Settings) -> tuple[Path, Path, Path]:
+    base = cfg.state_dir / "postgres"
+    return base, base / "data", base / "run"
+
+
+def _pg_ctl(cfg: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    _, data, _ = _pg_dirs(cfg)
+    argv = [*_as_owner(), str(_pg_bindir() / "pg_ctl"), "-D", str(data), *args]
+    return subprocess.run(argv, capture_output=True, text=True, check=False)
+
+
+def postgres_start(cfg: Settings) -> str:
+    base, data, run = _pg_dirs(cfg)
+    if postgres_status(cfg)[0]:
+        return f"postgres: already running on {cfg.host}:{cfg.postgres_port}"
+    if process.port_open(cfg.host, cfg.postgres_port):
+        raise RuntimeError(f"port {cfg.postgres_port} is taken by another program; set CREDLINK_PG_PORT")
+    run.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        owner = pwd.getpwnam("postgres")
+        for path in (base, run, *(p for p in base.rglob("*"))):
+            os.chown(path, owner.pw_uid, owner.pw_gid)
+    if not (data / "PG_VERSION").exists():
+        # Trust only on the private unix socket; TCP clients must use a password, as on RDS.
+        subprocess.run(
+            [*_as_owner(), str(_pg_bindir() / "initdb"), "-D", str(data), "-U", "postgres",
+             "-E", "UTF8", "--auth-local=trust", "--auth-host=scram-sha-256", "--no-instructions"],
+            capture_output=True, text=True, check=True,
+        )
+    options = f"-p {cfg.postgres_port} -k {run} -c listen_addresses={cfg.host}"
+    result = _pg_ctl(cfg, "-l", str(base / "postgres.log"), "-o", options, "-w", "-t", "60", "start")
+    if result.returncode != 0:
+        raise RuntimeError(f"postgres failed to start: {result.stderr.strip() or result.stdout.strip()}")
+    return f"postgres: started on {cfg.host}:{cfg.postgres_port} (socket dir {run})"
+
+
+def postgres_stop(cfg: Settings) -> str:
+    if not postgres_status(cfg)[0]:
+        return "postgres: not running"
+    _pg_ctl(cfg, "-m", "fast", "-w", "stop")
+    return "postgres: stopped"
+
+
+def postgres_status(cfg: Settings) -> tuple[bool, str]:
+    _, data, _ = _pg_dirs(cfg)
+    if not (data / "PG_VERSION").exists():
+        return False, "postgres: not initialised"
+    running = _pg_ctl(cfg, "status").returncode == 0
+    return running, f"postgres: {'running' if running else 'not running'} on {cfg.host}:{cfg.postgres_port}"
+
+
+def _redis_paths(cfg: Settings) -> tuple[Path, Path]:
+    base = cfg.state_dir / "redis"
+    return base, base / "redis.pid"
+
+
+def _redis_ping(cfg: Settings) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection((cfg.host, cfg.redis_port), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def redis_start(cfg: Settings) -> str:
+    base, pid_file = _redis_paths(cfg)
+    if process.read_pid(pid_file) and _redis_ping(cfg):
+        return f"redis: already running on {cfg.host}:{cfg.redis_port}"
+    if process.port_open(cfg.host, cfg.redis_port):
+        raise RuntimeError(f"port {cfg.redis_port} is taken by another program; set CREDLINK_REDIS_PORT")
+    server = shutil.which("redis-server")
+    if not server:
+        raise RuntimeError("redis-server not found (apt-get install redis-server)")
+    base.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [server, "--bind", cfg.host, "--port", str(cfg.redis_port), "--daemonize", "yes",
+         "--pidfile", str(pid_file), "--logfile", str(base / "redis.log"), "--dir", str(base),
+         "--save", "", "--appendonly", "no"],
+        check=True, capture_output=True,
+    )
+    process.wait_until(lambda: _redis_ping(cfg), 15, f"redis on {cfg.host}:{cfg.redis_port}")
+    return f"redis: started on {cfg.host}:{cfg.redis_port}"
+
+
+def redis_stop(cfg: Settings) -> str:
+    _, pid_file = _redis_paths(cfg)
+    pid = process.read_pid(pid_file)
+    if not pid:
+        return "redis: not running"
+    process.terminate(pid)
+    return "redis: stopped"
+
+
+def redis_status(cfg: Settings) -> tuple[bool, str]:
+    up = _redis_ping(cfg)
+    return up, f"redis: {'running' if up else 'not running'} on {cfg.host}:{cfg.redis_port}"
