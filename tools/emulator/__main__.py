@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
+import tempfile
+from dataclasses import replace
+from pathlib import Path
 from collections.abc import Callable
 
 from . import aws, local_services
 from .config import Settings, settings
+from .process import free_port
 
 SERVICES = ("aws", "postgres", "redis")
 
@@ -37,6 +42,19 @@ def _services(value: str) -> list[str]:
     return names
 
 
+def run_isolated(argv: list[str]) -> int:
+    """Run argv with AWS_* pointing at a fresh emulator that nothing else shares."""
+    if not argv:
+        raise RuntimeError("run needs a command, e.g. run -- molecule test")
+    with tempfile.TemporaryDirectory(prefix="credlink-emulator-") as state_dir:
+        cfg = replace(settings(), state_dir=Path(state_dir), aws_port=free_port())
+        print(aws.start(cfg), flush=True)
+        try:
+            return subprocess.run(argv, env={**os.environ, **cfg.aws_env()}, check=False).returncode
+        finally:
+            print(aws.stop(cfg), flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.emulator", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -46,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         cmd.add_argument("--services", type=_services, default=list(SERVICES),
                          help="comma-separated subset of aws,postgres,redis (default: all)")
     sub.add_parser("reset", help="forget every AWS resource the emulator holds")
+    run = sub.add_parser("run", help="run a command against a private AWS emulator on a free port, then stop it")
+    run.add_argument("argv", nargs=argparse.REMAINDER, help="the command (after --)")
     sub.add_parser("env", help="print the shell exports that point AWS clients at the emulator")
     serve = sub.add_parser("serve", help="run the AWS emulator in the foreground")
     serve.add_argument("--host", default=None)
@@ -57,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             aws.serve(args.host or cfg.host, args.port if args.port is not None else cfg.aws_port)
             return 0
+        if args.command == "run":
+            return run_isolated(args.argv[1:] if args.argv[:1] == ["--"] else args.argv)
         if args.command == "env":
             for key, value in cfg.aws_env().items():
                 print(f"export {key}={value}")

@@ -1,0 +1,63 @@
+# CredLink infrastructure collection: the two commands are `make demo` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+BIN := $(VENV)/bin
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/collections
+EMULATOR := $(BIN)/python -m tools.emulator
+# Dummy credentials and the emulator endpoint, for targets that talk to the emulator.
+EMULATOR_ENV = eval "$$($(EMULATOR) env)"
+INVENTORY ?= inventories/local
+
+.PHONY: help bootstrap demo emulator-start emulator-stop emulator-status emulator-reset \
+        test lint unit integration molecule docs-check build clean
+
+help: ## Show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
+
+bootstrap: ## Create the venv (Python >= 3.12, pinned requirements) and install redis-server/PostgreSQL 15 if missing
+	@tools/bootstrap.sh
+
+demo: bootstrap emulator-start ## Build the local stack on the emulator and print its summary
+	@$(EMULATOR_ENV) && ansible-playbook playbooks/site.yml -i $(INVENTORY)
+	@$(EMULATOR_ENV) && ansible-playbook playbooks/summary.yml -i $(INVENTORY)
+
+emulator-start: ## Start the emulator, PostgreSQL and Redis (idempotent)
+	@$(EMULATOR) start
+
+emulator-stop: ## Stop the emulator, PostgreSQL and Redis
+	@$(EMULATOR) stop
+
+emulator-status: ## Show whether the emulator, PostgreSQL and Redis run
+	@$(EMULATOR) status
+
+emulator-reset: ## Forget every AWS resource the emulator holds
+	@$(EMULATOR) reset
+
+test: bootstrap lint docs-check build unit integration molecule ## Everything CI runs
+
+lint: ## ansible-lint (production profile) and a syntax check of every playbook
+	ansible-lint --profile production
+	@for playbook in playbooks/*.yml; do ansible-playbook --syntax-check -i inventories/local $$playbook >/dev/null || exit 1; done
+
+docs-check: ## Every module, filter and role renders with ansible-doc
+	@$(BIN)/python tools/check_docs.py
+
+build: ## Build the collection tarball into build/
+	@mkdir -p build && ansible-galaxy collection build --force --output-path build >/dev/null && ls build/*.tar.gz
+
+unit: ## Unit tests (modules against moto in-process, filters, emulator fixes)
+	$(BIN)/python -m pytest tests/unit -q
+
+integration: ## Playbooks against the embedded emulator (started by the tests on a free port)
+	$(BIN)/python -m pytest tests/integration -q -n 2
+
+molecule: ## Molecule scenarios against a private emulator instance
+	@cd extensions && PYTHONPATH=$(CURDIR) $(CURDIR)/$(BIN)/python -m tools.emulator run -- molecule test --all
+
+clean: ## Stop services and remove the venv, emulator state, reports and builds
+	-@$(EMULATOR) stop 2>/dev/null
+	rm -rf $(VENV) .emulator reports build .pytest_cache

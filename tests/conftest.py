@@ -1,0 +1,130 @@
+"""Fixtures shared by every test: collection import path, the emulator, playbook runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+# Make `ansible_collections.credlink.infra` importable next to the bundled collections.
+from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder  # noqa: E402
+
+_AnsibleCollectionFinder(paths=[str(ROOT / "collections")])._install()
+
+from tools.emulator.process import free_port, wait_until  # noqa: E402
+
+DUMMY_AWS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+}
+
+
+@pytest.fixture
+def offline_aws(monkeypatch):
+    """Dummy credentials and no endpoint: for moto's in-process mock."""
+    for key in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in DUMMY_AWS.items():
+        monkeypatch.setenv(key, value)
+
+
+@dataclass
+class Emulator:
+    endpoint_url: str
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**DUMMY_AWS, "AWS_ENDPOINT_URL": self.endpoint_url}
+
+    def reset(self) -> None:
+        request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
+        urllib.request.urlopen(request, timeout=10).close()
+
+    def client(self, service: str):
+        import boto3
+
+        return boto3.client(service, endpoint_url=self.endpoint_url, region_name="us-east-1",
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory):
+    """The project's own emulator on a free port, started once per test session."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("emulator") / "aws.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tools.emulator", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+        )
+    emu = Emulator(f"http://127.0.0.1:{port}")
+
+    def ready() -> bool:
+        try:
+            urllib.request.urlopen(f"{emu.endpoint_url}/moto-api/data.json", timeout=1).close()
+            return True
+        except OSError:
+            return False
+
+    try:
+        wait_until(ready, 60, "emulator")
+        yield emu
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.fixture
+def clean_emulator(emulator):
+    emulator.reset()
+    return emulator
+
+
+@dataclass
+class PlaybookRun:
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+    @property
+    def recap(self) -> dict[str, int]:
+        for line in reversed(self.stdout.splitlines()):
+            if line.startswith("localhost") and "ok=" in line:
+                return {k: int(v) for k, v in (part.split("=") for part in line.split()[2:])}
+        raise AssertionError(f"no play recap in output:\n{self.stdout[-3000:]}\n{self.stderr[-3000:]}")
+
+
+def run_playbook(playbook: str, inventory: str, env: dict[str, str], *args: str,
+                 extra_vars: dict | None = None, timeout: int = 900) -> PlaybookRun:
+    argv = [str(Path(sys.executable).parent / "ansible-playbook"), f"playbooks/{playbook}",
+            "-i", f"inventories/{inventory}", *args]
+    if extra_vars:
+        argv += ["-e", json.dumps(extra_vars)]
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    full_env.update(env)
+    full_env.setdefault("ANSIBLE_FORCE_COLOR", "0")
+    full_env["ANSIBLE_NOCOLOR"] = "1"
+    started = time.monotonic()
+    proc = subprocess.run(argv, cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=timeout)
+    return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, time.monotonic() - started)
+
+
+@pytest.fixture
+def playbook(clean_emulator):
+    def run(playbook_name: str, inventory: str, *args: str, **kwargs) -> PlaybookRun:
+        return run_playbook(playbook_name, inventory, clean_emulator.env, *args, **kwargs)
+
+    return run

@@ -1,0 +1,46 @@
+"""Wrong inputs stop in preflight, before any AWS call, with one clear message.
+
+The AWS endpoint points at a closed port: had any AWS call been made before the check,
+the run would fail with a connection error instead of the expected message.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import DUMMY_AWS, run_playbook
+from tools.emulator.process import free_port
+
+pytestmark = pytest.mark.integration
+
+CASES = [
+    ({"credlink_env": "Prod!"}, "credlink_env 'Prod!' is not valid"),
+    ({"credlink_env": "staging-"}, "credlink_env 'staging-' is not valid"),
+    ({"credlink_env": "a-very-long-environment-name"}, "is not valid"),
+    ({"credlink_region": "mars-1"}, "credlink_region 'mars-1' is not an AWS region"),
+    ({"credlink_availability_zones": ["us-east-1a"]}, "must name exactly two different zones"),
+    ({"credlink_availability_zones": ["us-east-1a", "us-east-1a"]}, "must name exactly two different zones"),
+    ({"credlink_availability_zones": ["us-east-1a", "us-west-2b"]}, "must name exactly two different zones"),
+    ({"credlink_extra_tags": {"Project": "other"}}, "credlink_extra_tags may not set Project"),
+    ({"network_vpc_cidr": "10.0.0.0/33"}, "network_vpc_cidr '10.0.0.0/33' is not a valid IPv4 network"),
+    ({"network_vpc_cidr": "10.0.0.0/8"}, "must have a prefix between /16 and /24"),
+    ({"network_subnet_cidrs": {"public": ["10.1.11.0/24", "10.1.2.0/24"]}}, "subnets overlap"),
+    ({"network_subnet_cidrs": {"public": ["10.9.1.0/24", "10.1.2.0/24"]}}, "is outside network_vpc_cidr"),
+    ({"network_nat_gateway_count": 3}, "network_nat_gateway_count"),
+    ({"network_nat_gateway_count": "two"}, "network_nat_gateway_count"),
+    ({"network_flow_logs_retention_days": 13}, "network_flow_logs_retention_days"),
+    ({"network_flow_logs_traffic_type": "SOME"}, "network_flow_logs_traffic_type"),
+    ({"network_poll_interval": 0}, "must be positive"),
+    ({"network_vpc_cidrs": "10.0.0.0/16"}, "network_vpc_cidrs"),
+]
+
+
+@pytest.mark.parametrize(("extra_vars", "message"), CASES, ids=[next(iter(c[0])) + "-" + str(i) for i, c in enumerate(CASES)])
+def test_bad_input_stops_before_any_aws_call(extra_vars, message):
+    dead_endpoint = {**DUMMY_AWS, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}"}
+    run = run_playbook("site.yml", "dev", dead_endpoint, extra_vars=extra_vars)
+    output = run.stdout + run.stderr
+    assert run.returncode != 0
+    assert message in output
+    assert "Traceback" not in output
+    assert "Could not connect" not in output and "EndpointConnectionError" not in output

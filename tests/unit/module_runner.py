@@ -1,0 +1,24 @@
+"""Run an Ansible module's main() in-process and return what it reported."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from ansible.module_utils import basic
+
+
+def run_module(module, args: dict, capsys, check_mode: bool = False) -> tuple[dict, int]:
+    payload = dict(args)
+    payload["_ansible_check_mode"] = check_mode
+    payload.setdefault("region", "us-east-1")
+    basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": payload}).encode()
+    basic._ANSIBLE_PROFILE = "legacy"
+    try:
+        with pytest.raises(SystemExit) as exit_info:
+            module.main()
+    finally:
+        basic._ANSIBLE_ARGS = None
+        basic._ANSIBLE_PROFILE = None
+    out = capsys.readouterr().out
+    return json.loads(out), exit_info.value.code
