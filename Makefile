@@ -23,7 +23,6 @@ bootstrap: ## Create the venv (Python >= 3.12, pinned requirements) and install 
 
 demo: bootstrap emulator-start ## Build the local stack on the emulator and print its summary
 	@$(EMULATOR_ENV) && ansible-playbook playbooks/site.yml -i $(INVENTORY)
-	@$(EMULATOR_ENV) && ansible-playbook playbooks/summary.yml -i $(INVENTORY)
 
 emulator-start: ## Start the emulator, PostgreSQL and Redis (idempotent)
 	@$(EMULATOR) start
@@ -37,7 +36,7 @@ emulator-status: ## Show whether the emulator, PostgreSQL and Redis run
 emulator-reset: ## Forget every AWS resource the emulator holds
 	@$(EMULATOR) reset
 
-test: bootstrap lint docs-check build unit integration molecule ## Everything CI runs
+test: bootstrap lint docs-check build molecule unit integration ## Everything CI runs
 
 lint: ## ansible-lint (production profile) and a syntax check of every playbook
 	ansible-lint --profile production

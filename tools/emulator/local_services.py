@@ -6,6 +6,7 @@ the checklist's "can connect" items need real servers, which these provide on lo
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pwd
 import shutil
@@ -36,8 +37,25 @@ def _as_owner() -> list[str]:
     return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
 
 
-def _pg_dirs(cfg: Settings) -> tuple[Path, Path, Path]:
+def _pg_base(cfg: Settings) -> Path:
+    """The cluster lives in the state dir unless the postgres user cannot reach it.
+
+    Running as root from a private directory (e.g. under /root or a 0700 temp dir), the
+    postgres user cannot traverse the path; the cluster then goes to a directory of its
+    own under /var/tmp, named after the state dir so several checkouts do not collide.
+    """
     base = cfg.state_dir / "postgres"
+    if os.geteuid() != 0:
+        return base
+    probe = subprocess.run([*_as_owner(), "test", "-x", str(cfg.state_dir)], capture_output=True, check=False)
+    if probe.returncode == 0:
+        return base
+    digest = hashlib.sha256(str(cfg.state_dir.resolve()).encode()).hexdigest()[:12]
+    return Path("/var/tmp") / f"credlink-postgres-{digest}"
+
+
+def _pg_dirs(cfg: Settings) -> tuple[Path, Path, Path]:
+    base = _pg_base(cfg)
     return base, base / "data", base / "run"
 
 
@@ -48,6 +66,7 @@ def _pg_ctl(cfg: Settings, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def postgres_start(cfg: Settings) -> str:
+    cfg.state_dir.mkdir(parents=True, exist_ok=True)
     base, data, run = _pg_dirs(cfg)
     if postgres_status(cfg)[0]:
         return f"postgres: already running on {cfg.host}:{cfg.postgres_port}"
@@ -60,11 +79,13 @@ def postgres_start(cfg: Settings) -> str:
             os.chown(path, owner.pw_uid, owner.pw_gid)
     if not (data / "PG_VERSION").exists():
         # Trust only on the private unix socket; TCP clients must use a password, as on RDS.
-        subprocess.run(
+        init = subprocess.run(
             [*_as_owner(), str(_pg_bindir() / "initdb"), "-D", str(data), "-U", "postgres",
              "-E", "UTF8", "--auth-local=trust", "--auth-host=scram-sha-256", "--no-instructions"],
-            capture_output=True, text=True, check=True,
+            capture_output=True, text=True, check=False,
         )
+        if init.returncode != 0:
+            raise RuntimeError(f"initdb failed in {data}: {(init.stderr or init.stdout).strip()}")
     options = f"-p {cfg.postgres_port} -k {run} -c listen_addresses={cfg.host}"
     result = _pg_ctl(cfg, "-l", str(base / "postgres.log"), "-o", options, "-w", "-t", "60", "start")
     if result.returncode != 0:

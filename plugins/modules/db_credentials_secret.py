@@ -1,0 +1,361 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: CredLink platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: db_credentials_secret
+short_description: Keep database credentials in a Secrets Manager secret without ever exposing the password
+version_added: 0.1.0
+description:
+  - Ensures a Secrets Manager secret holds the JSON document
+    C({username, password, engine, host, port, dbname}) and, once the host is known,
+    C(url) (C(postgresql://user:password@host:port/dbname?sslmode=...)).
+  - The password is generated inside the module when the secret is created and is never
+    changed afterwards; reruns keep the stored value. It never appears in the module's
+    result, its diff or its warnings.
+  - A host given once stays in the secret when later runs give none (the secrets layer
+    runs before the database exists; the database layer fills the host in).
+  - A secret scheduled for deletion (for example by an interrupted teardown) is restored,
+    keeping its password, instead of failing.
+author:
+  - CredLink platform team
+options:
+  name:
+    description: Name of the secret.
+    type: str
+    required: true
+  state:
+    description: Whether the secret should exist.
+    type: str
+    choices: [present, absent]
+    default: present
+  description:
+    description: Description of the secret.
+    type: str
+  username:
+    description: Database user.
+    type: str
+    default: credlink_admin
+  engine:
+    description: Database engine.
+    type: str
+    default: postgres
+  host:
+    description: Database host. Omit to keep the stored host.
+    type: str
+  port:
+    description: Database port.
+    type: int
+    default: 5432
+  dbname:
+    description: Database name.
+    type: str
+    default: credlink
+  ssl_mode:
+    description: C(sslmode) written into C(url).
+    type: str
+    choices: [disable, allow, prefer, require, verify-ca, verify-full]
+    default: require
+  password_length:
+    description: Length of the generated password.
+    type: int
+    default: 32
+  kms_key_id:
+    description: KMS key encrypting the secret; the account's default key when omitted.
+    type: str
+  recovery_window_days:
+    description: Days a deleted secret can be restored (7 to 30). Used with O(state=absent).
+    type: int
+    default: 7
+  tags:
+    description: Tags of the secret.
+    type: dict
+    aliases: [resource_tags]
+  purge_tags:
+    description: Remove tags not listed in O(tags).
+    type: bool
+    default: true
+notes:
+  - Supports C(check_mode) and C(diff_mode); the diff lists the keys of the document and
+    masks the password and URL.
+  - The generated password uses letters, digits and C(-_.~!#$%^&*+=), which RDS accepts
+    and which need no escaping in a URL.
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Create the credentials (host still unknown)
+  credlink.infra.db_credentials_secret:
+    name: credlink-production-db-credentials
+    tags:
+      Project: credlink
+
+- name: Record the RDS endpoint once it exists
+  credlink.infra.db_credentials_secret:
+    name: credlink-production-db-credentials
+    host: "{{ rds.endpoint.address }}"
+"""
+
+RETURN = r"""
+secret:
+  description: The secret's metadata; never its value.
+  returned: always
+  type: dict
+  contains:
+    arn:
+      description: ARN of the secret.
+      type: str
+      sample: arn:aws:secretsmanager:us-east-1:123456789012:secret:credlink-production-db-credentials-AbCdEf
+    name:
+      description: Name of the secret.
+      type: str
+    version_id:
+      description: Version in stage AWSCURRENT.
+      type: str
+    keys:
+      description: Keys of the stored JSON document.
+      type: list
+      elements: str
+      sample: [dbname, engine, host, password, port, url, username]
+    host:
+      description: Host stored in the secret (not sensitive).
+      type: str
+    tags:
+      description: Tags.
+      type: dict
+"""
+
+import json
+import secrets
+import string
+from urllib.parse import quote
+
+try:
+    import botocore
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY, diff_for
+
+PASSWORD_ALPHABET = string.ascii_letters + string.digits + "-_.~!#$%^&*+="
+MASK = "********"
+SENSITIVE_KEYS = ("password", "url")
+
+
+def generate_password(length):
+    # At least one of each class, as RDS and most password policies expect.
+    classes = (string.ascii_lowercase, string.ascii_uppercase, string.digits, "-_.~!#$%^&*+=")
+    while True:
+        password = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
+        if all(any(c in cls for c in password) for cls in classes):
+            return password
+
+
+def describe_secret(client, module, name):
+    try:
+        return client.describe_secret(aws_retry=True, SecretId=name)
+    except is_boto3_error_code("ResourceNotFoundException"):
+        return None
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg=f"Couldn't describe secret {name}")
+
+
+def read_document(client, module, name):
+    try:
+        value = client.get_secret_value(aws_retry=True, SecretId=name)
+    except is_boto3_error_code("ResourceNotFoundException"):
+        return None, None
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg=f"Couldn't read secret {name}")
+    try:
+        document = json.loads(value.get("SecretString") or "{}")
+    except ValueError:
+        module.fail_json(msg=f"Secret {name} does not hold a JSON document; refusing to overwrite it")
+    if not isinstance(document, dict):
+        module.fail_json(msg=f"Secret {name} does not hold a JSON object; refusing to overwrite it")
+    return document, value.get("VersionId")
+
+
+def desired_document(params, current):
+    current = current or {}
+    document = {
+        "username": params["username"],
+        "password": current.get("password") or generate_password(params["password_length"]),
+        "engine": params["engine"],
+        "host": params["host"] if params["host"] is not None else current.get("host", ""),
+        "port": params["port"],
+        "dbname": params["dbname"],
+    }
+    if document["host"]:
+        document["url"] = (
+            f"postgresql://{quote(document['username'], safe='')}:{quote(document['password'], safe='')}"
+            f"@{document['host']}:{document['port']}/{quote(document['dbname'], safe='')}?sslmode={params['ssl_mode']}"
+        )
+    return document
+
+
+def masked(document):
+    if document is None:
+        return {}
+    return {key: (MASK if key in SENSITIVE_KEYS else value) for key, value in document.items()}
+
+
+def create_secret(client, module, document):
+    params = module.params
+    request = {"Name": params["name"], "SecretString": json.dumps(document)}
+    if params["description"]:
+        request["Description"] = params["description"]
+    if params["kms_key_id"]:
+        request["KmsKeyId"] = params["kms_key_id"]
+    if params["tags"]:
+        request["Tags"] = ansible_dict_to_boto3_tag_list(params["tags"])
+    try:
+        client.create_secret(aws_retry=True, **request)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg=f"Couldn't create secret {params['name']}")
+
+
+def put_document(client, module, document):
+    try:
+        client.put_secret_value(aws_retry=True, SecretId=module.params["name"], SecretString=json.dumps(document))
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg=f"Couldn't update secret {module.params['name']}")
+
+
+def update_metadata(client, module, meta):
+    """Description, KMS key and tags; returns whether anything changed."""
+    params = module.params
+    changed = False
+    update = {}
+    if params["description"] is not None and meta.get("Description", "") != params["description"]:
+        update["Description"] = params["description"]
+    if params["kms_key_id"] is not None and meta.get("KmsKeyId") != params["kms_key_id"]:
+        update["KmsKeyId"] = params["kms_key_id"]
+    current_tags = boto3_tag_list_to_ansible_dict(meta.get("Tags", []))
+    to_set, to_unset = ({}, []) if params["tags"] is None else compare_aws_tags(current_tags, params["tags"], params["purge_tags"])
+    changed = bool(update or to_set or to_unset)
+    if module.check_mode or not changed:
+        return changed
+    try:
+        if update:
+            client.update_secret(aws_retry=True, SecretId=params["name"], **update)
+        if to_unset:
+            client.untag_resource(aws_retry=True, SecretId=params["name"], TagKeys=to_unset)
+        if to_set:
+            client.tag_resource(aws_retry=True, SecretId=params["name"], Tags=ansible_dict_to_boto3_tag_list(to_set))
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg=f"Couldn't update the settings of secret {params['name']}")
+    return changed
+
+
+def restore_if_deleted(client, module, meta):
+    if not meta or not meta.get("DeletedDate"):
+        return False
+    module.warn(f"Secret {module.params['name']} was scheduled for deletion; restoring it with its stored password")
+    if not module.check_mode:
+        try:
+            client.restore_secret(aws_retry=True, SecretId=module.params["name"])
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            module.fail_json_aws(e, msg=f"Couldn't restore secret {module.params['name']}")
+    return True
+
+
+def ensure_absent(client, module, meta):
+    if meta is None or meta.get("DeletedDate"):
+        return False
+    if not module.check_mode:
+        try:
+            client.delete_secret(
+                aws_retry=True, SecretId=module.params["name"],
+                RecoveryWindowInDays=module.params["recovery_window_days"],
+            )
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            module.fail_json_aws(e, msg=f"Couldn't delete secret {module.params['name']}")
+    return True
+
+
+def ensure_present(client, module, meta):
+    name = module.params["name"]
+    changed = restore_if_deleted(client, module, meta)
+    current = None
+    if meta and not (changed and module.check_mode):
+        current, _ = read_document(client, module, name)
+    desired = desired_document(module.params, current)
+    if meta is None:
+        if not module.check_mode:
+            create_secret(client, module, desired)
+        return True, None, desired
+    if current != desired:
+        changed = True
+        if not module.check_mode:
+            put_document(client, module, desired)
+    changed |= update_metadata(client, module, meta)
+    return changed, current, desired
+
+
+def format_result(client, module):
+    meta = describe_secret(client, module, module.params["name"])
+    if not meta:
+        return {}
+    document, version = read_document(client, module, module.params["name"])
+    return {
+        "arn": meta["ARN"],
+        "name": meta["Name"],
+        "version_id": version,
+        "keys": sorted(document or {}),
+        "host": (document or {}).get("host", ""),
+        "tags": boto3_tag_list_to_ansible_dict(meta.get("Tags", [])),
+    }
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec=dict(
+            name=dict(type="str", required=True),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            description=dict(type="str"),
+            username=dict(type="str", default="credlink_admin"),
+            engine=dict(type="str", default="postgres"),
+            host=dict(type="str"),
+            port=dict(type="int", default=5432),
+            dbname=dict(type="str", default="credlink"),
+            ssl_mode=dict(type="str", default="require",
+                          choices=["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]),
+            password_length=dict(type="int", default=32, no_log=False),
+            kms_key_id=dict(type="str"),
+            recovery_window_days=dict(type="int", default=7),
+            tags=dict(type="dict", aliases=["resource_tags"]),
+            purge_tags=dict(type="bool", default=True),
+        ),
+        supports_check_mode=True,
+    )
+    if not 16 <= module.params["password_length"] <= 128:
+        module.fail_json(msg="password_length must be between 16 and 128")
+    if not 7 <= module.params["recovery_window_days"] <= 30:
+        module.fail_json(msg="recovery_window_days must be between 7 and 30")
+
+    client = module.client("secretsmanager", retry_decorator=RETRY)
+    meta = describe_secret(client, module, module.params["name"])
+
+    if module.params["state"] == "absent":
+        changed = ensure_absent(client, module, meta)
+        module.exit_json(changed=changed, secret={}, diff=diff_for({"name": module.params["name"]} if changed else {}, {}))
+
+    changed, before, after = ensure_present(client, module, meta)
+    result = format_result(client, module) if not module.check_mode or meta else {}
+    module.exit_json(changed=changed, secret=result, diff=diff_for(masked(before), masked(after)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""db_credentials_secret against moto's in-process Secrets Manager."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from ansible_collections.credlink.infra.plugins.modules import db_credentials_secret
+from tests.unit.module_runner import run_module
+
+NAME = "credlink-test-db-credentials"
+
+
+@pytest.fixture
+def sm(offline_aws):
+    with mock_aws():
+        yield boto3.client("secretsmanager", region_name="us-east-1")
+
+
+def stored(sm):
+    return json.loads(sm.get_secret_value(SecretId=NAME)["SecretString"])
+
+
+def test_creates_the_document_with_a_32_character_password(sm, capsys):
+    result, code = run_module(db_credentials_secret, {"name": NAME, "tags": {"Project": "credlink"}}, capsys)
+    assert code == 0 and result["changed"] is True
+    doc = stored(sm)
+    assert doc.keys() == {"username", "password", "engine", "host", "port", "dbname"}
+    assert doc["username"] == "credlink_admin" and doc["engine"] == "postgres"
+    assert doc["port"] == 5432 and doc["dbname"] == "credlink" and doc["host"] == ""
+    assert len(doc["password"]) == 32
+    assert not set(doc["password"]) & set('/@" \\\'')
+    assert result["secret"]["keys"] == sorted(doc)
+    assert result["secret"]["tags"] == {"Project": "credlink"}
+
+
+def test_password_never_appears_in_the_result(sm, capsys):
+    result, _ = run_module(db_credentials_secret, {"name": NAME, "host": "db.example"}, capsys)
+    password = stored(sm)["password"]
+    assert password not in json.dumps(result)
+    assert result["diff"]["after"]["password"] == "********"
+    assert result["diff"]["after"]["url"] == "********"
+
+
+def test_rerun_keeps_the_password_and_reports_no_change(sm, capsys):
+    run_module(db_credentials_secret, {"name": NAME}, capsys)
+    first = stored(sm)["password"]
+    result, _ = run_module(db_credentials_secret, {"name": NAME}, capsys)
+    assert result["changed"] is False
+    assert stored(sm)["password"] == first
+
+
+def test_host_is_filled_in_later_and_kept_by_runs_without_host(sm, capsys):
+    run_module(db_credentials_secret, {"name": NAME}, capsys)
+    password = stored(sm)["password"]
+    result, _ = run_module(db_credentials_secret, {"name": NAME, "host": "db.internal"}, capsys)
+    assert result["changed"] is True
+    doc = stored(sm)
+    assert doc["host"] == "db.internal" and doc["password"] == password
+    assert doc["url"].startswith("postgresql://credlink_admin:") and doc["url"].endswith("@db.internal:5432/credlink?sslmode=require")
+    result, _ = run_module(db_credentials_secret, {"name": NAME}, capsys)
+    assert result["changed"] is False and stored(sm)["host"] == "db.internal"
+
+
+def test_check_mode_creates_nothing(sm, capsys):
+    result, _ = run_module(db_credentials_secret, {"name": NAME}, capsys, check_mode=True)
+    assert result["changed"] is True
+    assert sm.list_secrets()["SecretList"] == []
+
+
+def test_non_json_secret_is_not_overwritten(sm, capsys):
+    sm.create_secret(Name=NAME, SecretString="hunter2")
+    result, code = run_module(db_credentials_secret, {"name": NAME}, capsys)
+    assert code == 1 and "does not hold a JSON document" in result["msg"]
+    assert sm.get_secret_value(SecretId=NAME)["SecretString"] == "hunter2"
+
+
+def test_secret_scheduled_for_deletion_is_restored_with_its_password(sm, capsys):
+    run_module(db_credentials_secret, {"name": NAME}, capsys)
+    password = stored(sm)["password"]
+    result, _ = run_module(db_credentials_secret, {"name": NAME, "state": "absent"}, capsys)
+    assert result["changed"] is True
+    result, code = run_module(db_credentials_secret, {"name": NAME}, capsys)
+    assert code == 0 and result["changed"] is True
+    assert stored(sm)["password"] == password
+
+
+def test_tags_are_updated(sm, capsys):
+    run_module(db_credentials_secret, {"name": NAME, "tags": {"a": "1"}}, capsys)
+    result, _ = run_module(db_credentials_secret, {"name": NAME, "tags": {"b": "2"}}, capsys)
+    assert result["changed"] is True and result["secret"]["tags"] == {"b": "2"}
+
+
+def test_bad_recovery_window_is_refused(sm, capsys):
+    result, code = run_module(db_credentials_secret, {"name": NAME, "recovery_window_days": 3}, capsys)
+    assert code == 1 and "recovery_window_days must be between 7 and 30" in result["msg"]
