@@ -55,8 +55,47 @@ def _pg_base(cfg: Settings) -> Path:
 
 
 def _pg_dirs(cfg: Settings) -> tuple[Path, Path, Path]:
+    """Cluster base, data directory and unix socket directory.
+
+    The socket goes to /tmp (the socket file carries the port), so clients such as
+    inventories/local find it without knowing where the cluster lives.
+    """
     base = _pg_base(cfg)
-    return base, base / "data", base / "run"
+    return base, base / "data", Path("/tmp")
+
+
+def _enable_ssl_only(data: Path) -> None:
+    """Serve TLS with a self-signed certificate and refuse plain TCP, as rds.force_ssl=1 does."""
+    from datetime import datetime, timedelta, timezone
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.now(timezone.utc)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=3650))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    (data / "server.key").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    (data / "server.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    os.chmod(data / "server.key", 0o600)
+    hba = data / "pg_hba.conf"
+    lines = [("hostssl" + line[4:]) if line.startswith("host ") else line for line in hba.read_text().splitlines()]
+    hba.write_text("\n".join(lines) + "\n")
+    with open(data / "postgresql.conf", "a", encoding="utf-8") as conf:
+        conf.write("\n# credlink emulator: TLS only, as RDS with rds.force_ssl=1\nssl = on\n")
+    if os.geteuid() == 0:
+        owner = pwd.getpwnam("postgres")
+        for path in (data / "server.key", data / "server.crt", hba):
+            os.chown(path, owner.pw_uid, owner.pw_gid)
 
 
 def _pg_ctl(cfg: Settings, *args: str) -> subprocess.CompletedProcess[str]:
@@ -72,11 +111,10 @@ def postgres_start(cfg: Settings) -> str:
         return f"postgres: already running on {cfg.host}:{cfg.postgres_port}"
     if process.port_open(cfg.host, cfg.postgres_port):
         raise RuntimeError(f"port {cfg.postgres_port} is taken by another program; set CREDLINK_PG_PORT")
-    run.mkdir(parents=True, exist_ok=True)
+    base.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
         owner = pwd.getpwnam("postgres")
-        for path in (base, run, *(p for p in base.rglob("*"))):
-            os.chown(path, owner.pw_uid, owner.pw_gid)
+        os.chown(base, owner.pw_uid, owner.pw_gid)
     if not (data / "PG_VERSION").exists():
         # Trust only on the private unix socket; TCP clients must use a password, as on RDS.
         init = subprocess.run(
@@ -86,6 +124,7 @@ def postgres_start(cfg: Settings) -> str:
         )
         if init.returncode != 0:
             raise RuntimeError(f"initdb failed in {data}: {(init.stderr or init.stdout).strip()}")
+        _enable_ssl_only(data)
     options = f"-p {cfg.postgres_port} -k {run} -c listen_addresses={cfg.host}"
     result = _pg_ctl(cfg, "-l", str(base / "postgres.log"), "-o", options, "-w", "-t", "60", "start")
     if result.returncode != 0:

@@ -48,6 +48,30 @@ def fix_ec2_tag_resource_types() -> None:
     EC2_PREFIX_TO_RESOURCE.update({"nat": "natgateway", "fl": "vpc-flow-log", "eipalloc": "elastic-ip"})
 
 
+def fix_security_group_description_updates() -> None:
+    """Answer UpdateSecurityGroupRuleDescriptions{Ingress,Egress} with ``Return``, as AWS does.
+
+    moto 5.2.5 answers with an empty body; amazon.aws reads ``Return`` and fails with
+    ``KeyError: 'Return'`` whenever a rule's description has to change (for example the
+    default egress rule of a new security group).
+    """
+    from moto.core.responses import ActionResult
+    from moto.ec2.responses.security_groups import SecurityGroups
+
+    for name in ("update_security_group_rule_descriptions_ingress", "update_security_group_rule_descriptions_egress"):
+        original = getattr(SecurityGroups, name)
+        if getattr(original, "_credlink_fixed", False):
+            continue
+
+        def answer_return(self, _original=original):
+            _original(self)
+            return ActionResult({"Return": True})
+
+        answer_return._credlink_fixed = True  # type: ignore[attr-defined]
+        setattr(SecurityGroups, name, answer_return)
+
+
 def apply_all() -> None:
     fix_rds_touching_windows()
     fix_ec2_tag_resource_types()
+    fix_security_group_description_updates()

@@ -47,3 +47,14 @@ def test_tag_resource_types_use_aws_names():
     tags = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [nat_id]},
                                       {"Name": "resource-type", "Values": ["natgateway"]}])["Tags"]
     assert [(t["Key"], t["ResourceType"]) for t in tags] == [("Name", "natgateway")]
+
+
+def test_rule_description_updates_answer_return():
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    vpc = ec2.create_vpc(CidrBlock="10.4.0.0/16")["Vpc"]["VpcId"]
+    group = ec2.create_security_group(GroupName="g", Description="d", VpcId=vpc)["GroupId"]
+    rule = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "outbound"}]}]
+    answer = ec2.update_security_group_rule_descriptions_egress(GroupId=group, IpPermissions=rule)
+    assert answer["Return"] is True
+    [egress] = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0]["IpPermissionsEgress"]
+    assert egress["IpRanges"][0]["Description"] == "outbound"
