@@ -128,3 +128,41 @@ def playbook(clean_emulator):
         return run_playbook(playbook_name, inventory, clean_emulator.env, *args, **kwargs)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def local_postgres(tmp_path_factory):
+    """A private PostgreSQL 15 from the emulator tooling, on a free port (socket in /tmp)."""
+    import shutil
+
+    from tools.emulator import local_services
+    from tools.emulator.config import settings
+
+    state = tmp_path_factory.mktemp("pg-state")
+    port = free_port()
+    env = {**os.environ, "CREDLINK_EMULATOR_DIR": str(state), "CREDLINK_PG_PORT": str(port)}
+    argv = [sys.executable, "-m", "tools.emulator"]
+    started = subprocess.run([*argv, "start", "--services", "postgres"], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=120)
+    assert started.returncode == 0, started.stderr
+    try:
+        yield port
+    finally:
+        subprocess.run([*argv, "stop", "--services", "postgres"], cwd=ROOT, env=env, capture_output=True, timeout=60)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("CREDLINK_EMULATOR_DIR", str(state))
+            shutil.rmtree(local_services._pg_base(settings()), ignore_errors=True)
+
+
+def local_stack_vars(pg_port: int) -> dict:
+    """Point inventories/local at the test's own PostgreSQL."""
+    return {"database_local_postgres": {"socket_dir": "/tmp", "port": pg_port}, "schema_db_port": pg_port}
+
+
+def psql(pg_port: int, sql: str, database: str = "credlink") -> list[tuple]:
+    import psycopg2
+
+    with psycopg2.connect(host="/tmp", port=pg_port, user="postgres", dbname=database) as conn:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+            return cur.fetchall() if cur.description else []

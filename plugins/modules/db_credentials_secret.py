@@ -80,8 +80,8 @@ options:
 notes:
   - Supports C(check_mode) and C(diff_mode); the diff lists the keys of the document and
     masks the password and URL.
-  - The generated password uses letters, digits and C(-_.~!#$%^&*+=), which RDS accepts
-    and which need no escaping in a URL.
+  - The generated password uses letters, digits and C(-_.~), which RDS accepts and which
+    need no escaping in a URL.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -148,14 +148,17 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY, diff_for
 
-PASSWORD_ALPHABET = string.ascii_letters + string.digits + "-_.~!#$%^&*+="
+# URL-unreserved characters only: the password goes into `url` unchanged, and RDS
+# accepts all of them. 66 symbols over 32 characters is about 193 bits.
+PASSWORD_SYMBOLS = "-_.~"
+PASSWORD_ALPHABET = string.ascii_letters + string.digits + PASSWORD_SYMBOLS
 MASK = "********"
 SENSITIVE_KEYS = ("password", "url")
 
 
 def generate_password(length):
     # At least one of each class, as RDS and most password policies expect.
-    classes = (string.ascii_lowercase, string.ascii_uppercase, string.digits, "-_.~!#$%^&*+=")
+    classes = (string.ascii_lowercase, string.ascii_uppercase, string.digits, PASSWORD_SYMBOLS)
     while True:
         password = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
         if all(any(c in cls for c in password) for cls in classes):

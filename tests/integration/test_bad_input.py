@@ -32,6 +32,15 @@ CASES = [
     ({"network_flow_logs_traffic_type": "SOME"}, "network_flow_logs_traffic_type"),
     ({"network_poll_interval": 0}, "must be positive"),
     ({"network_vpc_cidrs": "10.0.0.0/16"}, "network_vpc_cidrs"),
+    ({"database_instance_class": "t3.small"}, "instance class like"),
+    ({"database_max_allocated_storage": 10}, "max_allocated_storage not"),
+    ({"database_backup_retention_days": 40}, "backup retention 1-35 days"),
+    ({"database_backup_window": "3-4"}, "database_backup_window must look like"),
+    ({"database_multi_az": "sometimes"}, "database_multi_az"),
+    ({"database_engine_version": "14.9"}, "engine version must be 15.x"),
+    ({"secrets_db_username": "postgres"}, "not a reserved"),
+    ({"secrets_password_length": 8}, "password length 16-128"),
+    ({"schema_db_ssl_mode": "off"}, "schema_db_ssl_mode"),
 ]
 
 
@@ -44,3 +53,18 @@ def test_bad_input_stops_before_any_aws_call(extra_vars, message):
     assert message in output
     assert "Traceback" not in output
     assert "Could not connect" not in output and "EndpointConnectionError" not in output
+
+
+PRODUCTION_CASES = [
+    ({"database_deletion_protection": False}, "production requires database_deletion_protection=true"),
+    ({"database_final_snapshot": False}, "production requires database_deletion_protection=true"),
+    ({"schema_test_data": True}, "schema_test_data is not allowed in production"),
+]
+
+
+@pytest.mark.parametrize(("extra_vars", "message"), PRODUCTION_CASES, ids=[next(iter(c[0])) for c in PRODUCTION_CASES])
+def test_production_safety_settings_cannot_be_dropped(extra_vars, message):
+    dead_endpoint = {**DUMMY_AWS, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}"}
+    run = run_playbook("site.yml", "production", dead_endpoint, extra_vars=extra_vars)
+    output = run.stdout + run.stderr
+    assert run.returncode != 0 and message in output and "Traceback" not in output

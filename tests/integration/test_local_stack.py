@@ -1,0 +1,147 @@
+"""inventories/local end to end: emulator plus a real PostgreSQL 15 for the schema."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from tests.conftest import ROOT, local_stack_vars, psql, run_playbook
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def local_stack(emulator, local_postgres):
+    emulator.reset()
+    first = run_playbook("site.yml", "local", emulator.env, "-vvv", "--diff", extra_vars=local_stack_vars(local_postgres))
+    assert first.returncode == 0, first.stdout[-4000:]
+    return emulator, local_postgres, first
+
+
+def password(emulator) -> str:
+    raw = emulator.client("secretsmanager").get_secret_value(SecretId="credlink-local-db-credentials")
+    return json.loads(raw["SecretString"])["password"]
+
+
+def test_password_appears_in_no_output(local_stack):
+    emulator, pg_port, first = local_stack
+    secret = password(emulator)
+    assert secret not in first.stdout + first.stderr
+    again = run_playbook("site.yml", "local", emulator.env, "-vvv", "--diff", "--check",
+                         extra_vars=local_stack_vars(pg_port))
+    assert again.returncode == 0
+    assert secret not in again.stdout + again.stderr
+    definition = json.dumps(emulator.client("rds").describe_db_instances()["DBInstances"], default=str)
+    assert secret not in definition
+
+
+def test_migrations_are_recorded_with_checksums(local_stack):
+    _, pg_port, _ = local_stack
+    rows = psql(pg_port, "SELECT version, description, length(checksum) FROM schema_migrations ORDER BY version")
+    assert rows == [("001", "core_tables", 64), ("002", "query_indexes", 64),
+                    ("003", "operation_statistics_view", 64), ("004", "proof_access_tracking", 64)]
+    tables = {r[0] for r in psql(pg_port, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+    assert {"proofs", "signing_operations", "verification_operations", "schema_migrations"} <= tables
+    indexes = {r[0] for r in psql(pg_port, "SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")}
+    assert {"proofs_image_hash_idx", "signing_operations_created_at_idx",
+            "verification_operations_status_created_at_idx"} <= indexes
+
+
+def test_master_user_has_the_secret_password_over_tls(local_stack):
+    import psycopg2
+
+    emulator, pg_port, _ = local_stack
+    with psycopg2.connect(host="127.0.0.1", port=pg_port, user="credlink_admin", dbname="credlink",
+                          password=password(emulator), sslmode="require") as conn:
+        with conn.cursor() as cur:
+            cur.execute("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            assert cur.fetchone() == (True,)
+    with pytest.raises(psycopg2.OperationalError, match="no encryption"):
+        psycopg2.connect(host="127.0.0.1", port=pg_port, user="credlink_admin", dbname="credlink",
+                         password=password(emulator), sslmode="disable").close()
+
+
+def test_rerun_is_a_no_op(local_stack):
+    emulator, pg_port, _ = local_stack
+    again = run_playbook("site.yml", "local", emulator.env, extra_vars=local_stack_vars(pg_port))
+    assert again.returncode == 0 and again.recap["changed"] == 0, again.stdout[-4000:]
+    assert psql(pg_port, "SELECT count(*) FROM schema_migrations") == [(4,)]
+
+
+def test_verification_trigger_tracks_proof_access(local_stack):
+    _, pg_port, _ = local_stack
+    proof = "10000000-0000-4000-8000-000000000001"
+    psql(pg_port, f"""
+        INSERT INTO proofs (proof_id, image_hash, manifest, signer, s3_key)
+        VALUES ('{proof}', repeat('c', 64), '{{}}', 'test', 'proofs/{proof}.json');
+        INSERT INTO verification_operations (proof_id, image_hash, status, duration_ms)
+        VALUES ('{proof}', repeat('c', 64), 'verified', 10),
+               ('{proof}', repeat('c', 64), 'verified', 12),
+               ('{proof}', repeat('c', 64), 'tampered', 9);
+    """)
+    [(count, accessed)] = psql(pg_port, f"SELECT access_count, last_accessed_at IS NOT NULL FROM proofs WHERE proof_id = '{proof}'")
+    assert (count, accessed) == (2, True)
+
+
+def test_statistics_view_reports_success_rates(local_stack):
+    _, pg_port, _ = local_stack
+    psql(pg_port, """
+        INSERT INTO signing_operations (image_hash, status, duration_ms) VALUES
+            (repeat('d', 64), 'succeeded', 100), (repeat('d', 64), 'succeeded', 200), (repeat('d', 64), 'failed', 300);
+    """)
+    rows = psql(pg_port, """
+        SELECT total, succeeded, failed, success_rate_pct, avg_duration_ms
+        FROM operation_statistics WHERE operation = 'signing' AND day = current_date
+    """)
+    assert [tuple(float(v) for v in row) for row in rows] == [(3, 2, 1, 66.67, 200.0)]
+
+
+def test_edited_or_missing_migrations_stop_the_run(local_stack, tmp_path):
+    emulator, pg_port, _ = local_stack
+    migrations = tmp_path / "sql"
+    shutil.copytree(ROOT / "sql", migrations)
+    extra = {**local_stack_vars(pg_port), "schema_migrations_dir": str(migrations)}
+
+    (migrations / "V002__query_indexes.sql").write_text("-- edited\n" + (migrations / "V002__query_indexes.sql").read_text())
+    edited = run_playbook("site.yml", "local", emulator.env, "--tags", "schema", extra_vars=extra)
+    assert edited.returncode != 0
+    assert "Migration V002 was changed after it was applied" in edited.stdout
+
+    shutil.copy(ROOT / "sql" / "V002__query_indexes.sql", migrations)
+    (migrations / "V004__proof_access_tracking.sql").unlink()
+    missing = run_playbook("site.yml", "local", emulator.env, "--tags", "schema", extra_vars=extra)
+    assert missing.returncode != 0
+    assert "Migration V004 is recorded in schema_migrations but its file is missing" in missing.stdout
+
+
+def test_new_migration_is_applied_once_and_check_mode_only_lists_it(local_stack, tmp_path):
+    emulator, pg_port, _ = local_stack
+    migrations = tmp_path / "sql"
+    shutil.copytree(ROOT / "sql", migrations)
+    (migrations / "V005__proof_labels.sql").write_text("ALTER TABLE proofs ADD COLUMN label text;\n")
+    extra = {**local_stack_vars(pg_port), "schema_migrations_dir": str(migrations)}
+
+    planned = run_playbook("site.yml", "local", emulator.env, "--tags", "schema", "--check", extra_vars=extra)
+    assert planned.returncode == 0 and "V005__proof_labels.sql" in planned.stdout
+    assert psql(pg_port, "SELECT count(*) FROM schema_migrations") == [(4,)]
+
+    applied = run_playbook("site.yml", "local", emulator.env, "--tags", "schema", extra_vars=extra)
+    assert applied.returncode == 0 and applied.recap["changed"] == 1, applied.stdout[-3000:]
+    again = run_playbook("site.yml", "local", emulator.env, "--tags", "schema", extra_vars=extra)
+    assert again.returncode == 0 and again.recap["changed"] == 0
+    assert psql(pg_port, "SELECT max(version) FROM schema_migrations") == [("005",)]
+
+
+def test_failed_migration_leaves_no_trace(local_stack, tmp_path):
+    emulator, pg_port, _ = local_stack
+    migrations = tmp_path / "sql"
+    shutil.copytree(ROOT / "sql", migrations)
+    (migrations / "V005__proof_labels.sql").write_text("ALTER TABLE proofs ADD COLUMN label text;\n")
+    (migrations / "V006__broken.sql").write_text("CREATE TABLE half_done (id int);\nSELECT * FROM no_such_table;\n")
+    extra = {**local_stack_vars(pg_port), "schema_migrations_dir": str(migrations)}
+    run = run_playbook("site.yml", "local", emulator.env, "--tags", "schema", extra_vars=extra)
+    assert run.returncode != 0
+    assert psql(pg_port, "SELECT to_regclass('public.half_done') IS NULL") == [(True,)]
+    assert ("006",) not in psql(pg_port, "SELECT version FROM schema_migrations")
