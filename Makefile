@@ -52,7 +52,7 @@ unit: ## Unit tests (modules against moto in-process, filters, emulator fixes)
 	$(BIN)/python -m pytest tests/unit -q
 
 integration: ## Playbooks against the embedded emulator (started by the tests on a free port)
-	$(BIN)/python -m pytest tests/integration -q -n 2
+	$(BIN)/python -m pytest tests/integration -q -n 2 --dist loadfile
 
 molecule: ## Molecule scenarios against a private emulator instance
 	@cd extensions && PYTHONPATH=$(CURDIR) $(CURDIR)/$(BIN)/python -m tools.emulator run -- molecule test --all
