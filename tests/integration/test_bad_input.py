@@ -41,6 +41,9 @@ CASES = [
     ({"secrets_db_username": "postgres"}, "not a reserved"),
     ({"secrets_password_length": 8}, "password length 16-128"),
     ({"schema_db_ssl_mode": "off"}, "schema_db_ssl_mode"),
+    ({"storage_cors_origins": ["*"]}, "are not origins"),
+    ({"storage_cors_origins": ["http://app.example.com"]}, "are not origins"),
+    ({"storage_expiration_days": 30}, "storage_expiration_days"),
 ]
 
 
