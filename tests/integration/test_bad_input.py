@@ -42,6 +42,10 @@ CASES = [
     ({"secrets_password_length": 8}, "password length 16-128"),
     ({"schema_db_ssl_mode": "off"}, "schema_db_ssl_mode"),
     ({"storage_cors_origins": ["*"]}, "are not origins"),
+    ({"cache_num_nodes": 0, "cache_automatic_failover": False, "cache_multi_az": False}, "cache_num_nodes must be 1-6"),
+    ({"cache_automatic_failover": True}, "cache_automatic_failover needs at least 2 nodes"),
+    ({"cache_node_type": "t3.micro"}, "node type like cache.t3.micro"),
+    ({"cache_snapshot_window": "3am"}, "windows like 03:00-05:00"),
     ({"storage_cors_origins": ["http://app.example.com"]}, "are not origins"),
     ({"storage_expiration_days": 30}, "storage_expiration_days"),
 ]
