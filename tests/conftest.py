@@ -73,7 +73,7 @@ def emulator(tmp_path_factory):
 
     def ready() -> bool:
         try:
-            urllib.request.urlopen(f"{emu.endpoint_url}/moto-api/data.json", timeout=1).close()
+            urllib.request.urlopen(f"{emu.endpoint_url}/moto-api/", timeout=2).close()
             return True
         except OSError:
             return False

@@ -59,6 +59,10 @@ def test_start_status_reset_stop_round_trip(cli):
     s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
                       aws_access_key_id="testing", aws_secret_access_key="testing")
     s3.create_bucket(Bucket="probe")
+    populate(endpoint)
+    # A populated emulator is still recognised as running (its state dump may not be servable).
+    again = run("start", "--services", "aws")
+    assert again.returncode == 0 and "already running" in again.stdout, again.stderr
     assert run("reset").returncode == 0
     assert s3.list_buckets()["Buckets"] == []
 
@@ -78,6 +82,22 @@ def test_start_status_reset_stop_round_trip(cli):
     assert stopped.returncode == 0
     status = run("status")
     assert status.returncode == 1 and "running" not in status.stdout.replace("not running", "")
+
+
+def populate(endpoint: str) -> None:
+    def client(service):
+        return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1",
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
+
+    ec2 = client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.5.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.5.1.0/24")["Subnet"]["SubnetId"]
+    ec2.create_nat_gateway(SubnetId=subnet, AllocationId=ec2.allocate_address(Domain="vpc")["AllocationId"])
+    client("rds").create_db_instance(DBInstanceIdentifier="probe", Engine="postgres", DBInstanceClass="db.t3.micro",
+                                     MasterUsername="probe", MasterUserPassword="probe-password-1", AllocatedStorage=20)
+    client("elasticache").create_replication_group(ReplicationGroupId="probe", ReplicationGroupDescription="probe",
+                                                   Engine="redis", CacheNodeType="cache.t3.micro")
+    client("secretsmanager").create_secret(Name="probe", SecretString="{}")
 
 
 def test_env_prints_the_standard_aws_variables(cli):

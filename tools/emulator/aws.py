@@ -33,7 +33,7 @@ def serve(host: str, port: int) -> None:
 
 def ready(cfg: Settings) -> bool:
     try:
-        with urllib.request.urlopen(f"{cfg.endpoint_url}/moto-api/data.json", timeout=1) as resp:
+        with urllib.request.urlopen(f"{cfg.endpoint_url}/moto-api/", timeout=2) as resp:
             return resp.status == 200
     except (urllib.error.URLError, OSError):
         return False
