@@ -69,14 +69,6 @@ options:
     description: Days a deleted secret can be restored (7 to 30). Used with O(state=absent).
     type: int
     default: 7
-  tags:
-    description: Tags of the secret.
-    type: dict
-    aliases: [resource_tags]
-  purge_tags:
-    description: Remove tags not listed in O(tags).
-    type: bool
-    default: true
 notes:
   - Supports C(check_mode) and C(diff_mode); the diff lists the keys of the document and
     masks the password and URL.
@@ -86,6 +78,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - amazon.aws.tags
 """
 
 EXAMPLES = r"""

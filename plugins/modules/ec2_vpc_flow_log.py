@@ -60,20 +60,13 @@ options:
     type: int
     choices: [60, 600]
     default: 600
-  tags:
-    description: Tags for the flow log. V(Name) is a tag like any other.
-    type: dict
-    aliases: [resource_tags]
-  purge_tags:
-    description: Remove tags not listed in O(tags).
-    type: bool
-    default: true
 notes:
   - Supports C(check_mode) and C(diff_mode).
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - amazon.aws.tags
 """
 
 EXAMPLES = r"""

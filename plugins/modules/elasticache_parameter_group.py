@@ -41,20 +41,13 @@ options:
     description: Reset user-set parameters not listed in O(parameters).
     type: bool
     default: false
-  tags:
-    description: Tags of the parameter group.
-    type: dict
-    aliases: [resource_tags]
-  purge_tags:
-    description: Remove tags not listed in O(tags).
-    type: bool
-    default: true
 notes:
   - Supports C(check_mode) and C(diff_mode).
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - amazon.aws.tags
 """
 
 EXAMPLES = r"""

@@ -90,14 +90,6 @@ options:
     description: Apply modifications now rather than in the maintenance window.
     type: bool
     default: true
-  tags:
-    description: Tags of the group.
-    type: dict
-    aliases: [resource_tags]
-  purge_tags:
-    description: Remove tags not listed in O(tags).
-    type: bool
-    default: true
   wait:
     description: Wait with the boto3 waiter until the group is available (or deleted).
     type: bool
@@ -116,6 +108,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - amazon.aws.tags
 """
 
 EXAMPLES = r"""
