@@ -98,6 +98,16 @@ def test_statistics_view_reports_success_rates(local_stack):
     assert [tuple(float(v) for v in row) for row in rows] == [(3, 2, 1, 66.67, 200.0)]
 
 
+def test_test_data_loads_once(local_stack):
+    emulator, pg_port, _ = local_stack
+    extra = {**local_stack_vars(pg_port), "schema_test_data": True}
+    first = run_playbook("site.yml", "local", emulator.env, "--tags", "schema", extra_vars=extra)
+    assert first.returncode == 0 and first.recap["changed"] == 1, first.stdout[-3000:]
+    again = run_playbook("site.yml", "local", emulator.env, "--tags", "schema", extra_vars=extra)
+    assert again.returncode == 0 and again.recap["changed"] == 0, again.stdout[-3000:]
+    assert psql(pg_port, "SELECT count(*) FROM proofs WHERE signer = 'credlink-test-signer'") == [(2,)]
+
+
 def test_edited_or_missing_migrations_stop_the_run(local_stack, tmp_path):
     emulator, pg_port, _ = local_stack
     migrations = tmp_path / "sql"
@@ -145,3 +155,4 @@ def test_failed_migration_leaves_no_trace(local_stack, tmp_path):
     assert run.returncode != 0
     assert psql(pg_port, "SELECT to_regclass('public.half_done') IS NULL") == [(True,)]
     assert ("006",) not in psql(pg_port, "SELECT version FROM schema_migrations")
+
