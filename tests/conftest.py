@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,8 @@ from ansible.utils.collection_loader._collection_finder import _AnsibleCollectio
 
 _AnsibleCollectionFinder(paths=[str(ROOT / "collections")])._install()
 
+from tools.emulator import aws  # noqa: E402
+from tools.emulator.config import settings  # noqa: E402
 from tools.emulator.process import free_port, wait_until  # noqa: E402
 
 DUMMY_AWS = {
@@ -70,16 +72,9 @@ def emulator(tmp_path_factory):
             cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
         )
     emu = Emulator(f"http://127.0.0.1:{port}")
-
-    def ready() -> bool:
-        try:
-            urllib.request.urlopen(f"{emu.endpoint_url}/moto-api/", timeout=2).close()
-            return True
-        except OSError:
-            return False
-
+    cfg = replace(settings(), host="127.0.0.1", aws_port=port)
     try:
-        wait_until(ready, 60, "emulator")
+        wait_until(lambda: aws.ready(cfg), 60, "emulator")
         yield emu
     finally:
         proc.terminate()
