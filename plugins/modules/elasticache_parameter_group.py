@@ -17,33 +17,8 @@ description:
     decide what to do. AWS implements it.
 author:
   - CredLink platform team
-options:
-  name:
-    description: Name of the parameter group.
-    type: str
-    required: true
-  state:
-    description: Whether the parameter group should exist.
-    type: str
-    choices: [present, absent]
-    default: present
-  family:
-    description: Family, for example V(redis7). Required to create; cannot change later.
-    type: str
-  description:
-    description: Description, set at creation.
-    type: str
-  parameters:
-    description: Parameters to set, name to value (compared as strings).
-    type: dict
-    default: {}
-  purge_parameters:
-    description: Reset user-set parameters not listed in O(parameters).
-    type: bool
-    default: false
-notes:
-  - Supports C(check_mode) and C(diff_mode).
 extends_documentation_fragment:
+  - credlink.infra.parameter_group
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

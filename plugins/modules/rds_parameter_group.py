@@ -16,35 +16,8 @@ description:
     endpoint does not return are applied at the next reboot.
 author:
   - CredLink platform team
-options:
-  name:
-    description: Name of the parameter group.
-    type: str
-    required: true
-  state:
-    description: Whether the parameter group should exist.
-    type: str
-    choices: [present, absent]
-    default: present
-  family:
-    description:
-      - Parameter group family, for example V(postgres15). Required to create the group;
-        the family of an existing group cannot change.
-    type: str
-  description:
-    description: Description, set at creation (AWS cannot change it later).
-    type: str
-  parameters:
-    description: Parameters to set, name to value. Values are compared as strings.
-    type: dict
-    default: {}
-  purge_parameters:
-    description: Reset user-set parameters that are not listed in O(parameters) to their defaults.
-    type: bool
-    default: false
-notes:
-  - Supports C(check_mode) and C(diff_mode).
 extends_documentation_fragment:
+  - credlink.infra.parameter_group
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
