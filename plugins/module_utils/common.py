@@ -11,6 +11,13 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
+try:
+    import botocore
+except ImportError:  # reported by AnsibleAWSModule
+    AWS_ERRORS: tuple = ()
+else:
+    AWS_ERRORS = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
+
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 # Throttling and the short eventual-consistency windows of EC2/IAM are retried with

@@ -133,13 +133,15 @@ try:
 except ImportError:
     pass  # handled by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY, diff_for
+from ansible_collections.credlink.infra.plugins.module_utils.credentials import read_document
+from ansible_collections.credlink.infra.plugins.module_utils.credentials import describe_secret
+from ansible_collections.credlink.infra.plugins.module_utils.credentials import secret_summary
 
 # URL-unreserved characters only: the password goes into `url` unchanged, and RDS
 # accepts all of them. 66 symbols over 32 characters is about 193 bits.
@@ -156,31 +158,6 @@ def generate_password(length):
         password = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
         if all(any(c in cls for c in password) for cls in classes):
             return password
-
-
-def describe_secret(client, module, name):
-    try:
-        return client.describe_secret(aws_retry=True, SecretId=name)
-    except is_boto3_error_code("ResourceNotFoundException"):
-        return None
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Couldn't describe secret {name}")
-
-
-def read_document(client, module, name):
-    try:
-        value = client.get_secret_value(aws_retry=True, SecretId=name)
-    except is_boto3_error_code("ResourceNotFoundException"):
-        return None, None
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Couldn't read secret {name}")
-    try:
-        document = json.loads(value.get("SecretString") or "{}")
-    except ValueError:
-        module.fail_json(msg=f"Secret {name} does not hold a JSON document; refusing to overwrite it")
-    if not isinstance(document, dict):
-        module.fail_json(msg=f"Secret {name} does not hold a JSON object; refusing to overwrite it")
-    return document, value.get("VersionId")
 
 
 def desired_document(params, current):
@@ -300,21 +277,6 @@ def ensure_present(client, module, meta):
     return changed, current, desired
 
 
-def format_result(client, module):
-    meta = describe_secret(client, module, module.params["name"])
-    if not meta:
-        return {}
-    document, version = read_document(client, module, module.params["name"])
-    return {
-        "arn": meta["ARN"],
-        "name": meta["Name"],
-        "version_id": version,
-        "keys": sorted(document or {}),
-        "host": (document or {}).get("host", ""),
-        "tags": boto3_tag_list_to_ansible_dict(meta.get("Tags", [])),
-    }
-
-
 def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
@@ -349,7 +311,7 @@ def main():
         module.exit_json(changed=changed, secret={}, diff=diff_for({"name": module.params["name"]} if changed else {}, {}))
 
     changed, before, after = ensure_present(client, module, meta)
-    result = format_result(client, module) if not module.check_mode or meta else {}
+    result = secret_summary(client, module, module.params["name"]) if not module.check_mode or meta else {}
     module.exit_json(changed=changed, secret=result, diff=diff_for(masked(before), masked(after)))
 
 

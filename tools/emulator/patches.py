@@ -71,7 +71,110 @@ def fix_security_group_description_updates() -> None:
         setattr(SecurityGroups, name, answer_return)
 
 
+def fix_ecs_service_settings() -> None:
+    """Keep what CreateService is told, and run a new deployment at once.
+
+    moto 5.2.5 drops ``deploymentConfiguration`` (the circuit breaker) and
+    ``healthCheckGracePeriodSeconds`` on CreateService, so every rerun sees them missing.
+    It also leaves new services with 0 running tasks forever (unless a fixed number is
+    set through ``MOTO_ECS_SERVICE_RUNNING``), and an UpdateService that changes the task
+    definition keeps the old one in the primary deployment. Like every other resource of
+    the emulator, a deployment here completes at once with the desired count running.
+    """
+    from moto.ecs.models import EC2ContainerServiceBackend
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    original_create = EC2ContainerServiceResponse.create_service
+    if getattr(original_create, "_credlink_fixed", False):
+        return
+
+    def complete(service) -> None:
+        service.running_count, service.pending_count = service.desired_count, 0
+        for deployment in service.deployments[:1]:
+            deployment.update({
+                "taskDefinition": service.task_definition, "desiredCount": service.desired_count,
+                "runningCount": service.desired_count, "pendingCount": 0, "rolloutState": "COMPLETED",
+                "rolloutStateReason": f"ECS deployment {deployment['id']} completed.",
+            })
+
+    def create_service(self):
+        result = original_create(self)
+        service = self.ecs_backend._get_service(self._get_param("cluster", "default"), self._get_param("serviceName"))
+        for attribute, parameter in (("deployment_configuration", "deploymentConfiguration"),
+                                     ("health_check_grace_period_seconds", "healthCheckGracePeriodSeconds"),
+                                     ("enable_execute_command", "enableExecuteCommand")):
+            if self._get_param(parameter) is not None:
+                setattr(service, attribute, self._get_param(parameter))
+        complete(service)
+        return result
+
+    original_update = EC2ContainerServiceBackend.update_service
+
+    def update_service(self, service_properties):
+        service = original_update(self, service_properties)
+        complete(service)
+        return service
+
+    create_service._credlink_fixed = True  # type: ignore[attr-defined]
+    EC2ContainerServiceResponse.create_service = create_service
+    EC2ContainerServiceBackend.update_service = update_service
+
+
+def fix_scaling_policy_names_filter() -> None:
+    """Honour ``PolicyNames`` in DescribeScalingPolicies.
+
+    moto 5.2.5 ignores the filter and returns every policy of the target, so a module
+    that asks for its own policy gets the first one (CPU when it asked for memory) and
+    rewrites the second policy on every run.
+    """
+    import json
+
+    from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+
+    original = ApplicationAutoScalingResponse.describe_scaling_policies
+    if getattr(original, "_credlink_fixed", False):
+        return
+
+    def describe_scaling_policies(self):
+        body = json.loads(original(self))
+        names = self._get_param("PolicyNames")
+        if names:
+            body["ScalingPolicies"] = [p for p in body["ScalingPolicies"] if p["PolicyName"] in names]
+        return json.dumps(body)
+
+    describe_scaling_policies._credlink_fixed = True  # type: ignore[attr-defined]
+    ApplicationAutoScalingResponse.describe_scaling_policies = describe_scaling_policies
+
+
+def fix_load_balancer_default_attributes() -> None:
+    """Report the HTTP routing attributes AWS reports for every application load balancer.
+
+    moto 5.2.5 stores them only once set, so amazon.aws ``elb_application_lb`` fails with
+    ``KeyError: 'routing_http_drop_invalid_header_fields_enabled'`` when asked to turn on
+    dropping of invalid header fields (a hardening setting the stack keeps on AWS).
+    """
+    from moto.elbv2.models import FakeLoadBalancer
+
+    original = FakeLoadBalancer.__init__
+    if getattr(original, "_credlink_fixed", False):
+        return
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        if self.type == "application":
+            for key, value in (("routing.http.drop_invalid_header_fields.enabled", "false"),
+                               ("routing.http.desync_mitigation_mode", "defensive"),
+                               ("routing.http2.enabled", "true")):
+                self.attrs.setdefault(key, value)
+
+    init._credlink_fixed = True  # type: ignore[attr-defined]
+    FakeLoadBalancer.__init__ = init
+
+
 def apply_all() -> None:
     fix_rds_touching_windows()
     fix_ec2_tag_resource_types()
     fix_security_group_description_updates()
+    fix_ecs_service_settings()
+    fix_scaling_policy_names_filter()
+    fix_load_balancer_default_attributes()

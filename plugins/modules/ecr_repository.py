@@ -1,0 +1,240 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: CredLink platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: ecr_repository
+short_description: Manage an ECR repository with scanning, tag mutability, lifecycle policy and tags
+version_added: 0.1.0
+description:
+  - Creates, updates or deletes a private ECR repository.
+  - C(community.aws.ecs_ecr) cannot tag a repository, which every resource of the stack must be.
+author:
+  - CredLink platform team
+options:
+  name:
+    description: Name of the repository.
+    type: str
+    required: true
+  state:
+    description: Whether the repository should exist.
+    type: str
+    choices: [present, absent]
+    default: present
+  scan_on_push:
+    description: Scan each pushed image for vulnerabilities.
+    type: bool
+    default: true
+  image_tag_mutability:
+    description: Whether a tag can be moved to another image.
+    type: str
+    choices: [MUTABLE, IMMUTABLE]
+    default: MUTABLE
+  lifecycle_policy:
+    description:
+      - Lifecycle policy document (the JSON AWS expects, as a dict).
+      - No change when not given; an empty dict removes the policy.
+    type: dict
+  encryption:
+    description: Encryption at rest, set at creation only.
+    type: str
+    choices: [AES256, KMS]
+    default: AES256
+  force_delete:
+    description: Delete the repository even if it holds images.
+    type: bool
+    default: false
+notes:
+  - Supports C(check_mode) and C(diff).
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.tags
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Image repository keeping the last 10 images
+  credlink.infra.ecr_repository:
+    name: credlink-production-sign-service
+    scan_on_push: true
+    lifecycle_policy:
+      rules:
+        - rulePriority: 1
+          description: Keep the last 10 images
+          selection: {tagStatus: any, countType: imageCountMoreThan, countNumber: 10}
+          action: {type: expire}
+    tags:
+      Project: credlink
+"""
+
+RETURN = r"""
+repository:
+  description: The repository as settled by this run; empty when absent.
+  returned: always
+  type: dict
+  contains:
+    repository_arn:
+      description: ARN of the repository.
+      type: str
+    repository_uri:
+      description: URI to push and pull images with.
+      type: str
+      sample: 123456789012.dkr.ecr.us-east-1.amazonaws.com/credlink-production-sign-service
+    scan_on_push:
+      description: Whether pushed images are scanned.
+      type: bool
+    image_tag_mutability:
+      description: Tag mutability.
+      type: str
+    lifecycle_policy:
+      description: Lifecycle policy document.
+      type: dict
+    tags:
+      description: Tags.
+      type: dict
+"""
+
+import json
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
+from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
+from ansible_collections.credlink.infra.plugins.module_utils.common import changed_settings
+from ansible_collections.credlink.infra.plugins.module_utils.common import diff_for
+
+COMPARED = ["scan_on_push", "image_tag_mutability", "lifecycle_policy", "tags"]
+
+
+def describe(client, module, name):
+    try:
+        repo = client.describe_repositories(aws_retry=True, repositoryNames=[name])["repositories"][0]
+    except is_boto3_error_code("RepositoryNotFoundException"):
+        return None
+    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg=f"Couldn't describe ECR repository {name}")
+    try:
+        policy = json.loads(client.get_lifecycle_policy(aws_retry=True, repositoryName=name)["lifecyclePolicyText"])
+    except is_boto3_error_code("LifecyclePolicyNotFoundException"):
+        policy = {}
+    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg=f"Couldn't read the lifecycle policy of {name}")
+    try:
+        tags = client.list_tags_for_resource(aws_retry=True, resourceArn=repo["repositoryArn"])["tags"]
+    except AWS_ERRORS as e:
+        module.fail_json_aws(e, msg=f"Couldn't read the tags of {name}")
+    return {
+        "repository_arn": repo["repositoryArn"],
+        "repository_uri": repo["repositoryUri"],
+        "registry_id": repo.get("registryId"),
+        "scan_on_push": (repo.get("imageScanningConfiguration") or {}).get("scanOnPush", False),
+        "image_tag_mutability": repo.get("imageTagMutability", "MUTABLE"),
+        "encryption": (repo.get("encryptionConfiguration") or {}).get("encryptionType", "AES256"),
+        "lifecycle_policy": policy,
+        "tags": boto3_tag_list_to_ansible_dict(tags),
+    }
+
+
+def apply_changes(client, module, current, changes):
+    name = module.params["name"]
+    try:
+        if "scan_on_push" in changes:
+            client.put_image_scanning_configuration(
+                aws_retry=True, repositoryName=name, imageScanningConfiguration={"scanOnPush": changes["scan_on_push"]},
+            )
+        if "image_tag_mutability" in changes:
+            client.put_image_tag_mutability(
+                aws_retry=True, repositoryName=name, imageTagMutability=changes["image_tag_mutability"],
+            )
+        if "lifecycle_policy" in changes:
+            if changes["lifecycle_policy"]:
+                client.put_lifecycle_policy(
+                    aws_retry=True, repositoryName=name, lifecyclePolicyText=json.dumps(changes["lifecycle_policy"]),
+                )
+            else:
+                client.delete_lifecycle_policy(aws_retry=True, repositoryName=name)
+        if "tags" in changes and current:
+            to_set, to_unset = compare_aws_tags(current["tags"], changes["tags"], purge_tags=True)
+            if to_unset:
+                client.untag_resource(aws_retry=True, resourceArn=current["repository_arn"], tagKeys=to_unset)
+            if to_set:
+                client.tag_resource(aws_retry=True, resourceArn=current["repository_arn"],
+                                    tags=ansible_dict_to_boto3_tag_list(to_set))
+    except AWS_ERRORS as e:
+        module.fail_json_aws(e, msg=f"Couldn't update ECR repository {name}")
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec=dict(
+            name=dict(type="str", required=True),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            scan_on_push=dict(type="bool", default=True),
+            image_tag_mutability=dict(type="str", choices=["MUTABLE", "IMMUTABLE"], default="MUTABLE"),
+            lifecycle_policy=dict(type="dict"),
+            encryption=dict(type="str", choices=["AES256", "KMS"], default="AES256"),
+            force_delete=dict(type="bool", default=False),
+            tags=dict(type="dict", aliases=["resource_tags"]),
+            purge_tags=dict(type="bool", default=True),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    client = module.client("ecr", retry_decorator=RETRY)
+    current = describe(client, module, p["name"])
+
+    if p["state"] == "absent":
+        if current is None:
+            module.exit_json(changed=False, repository={})
+        if not module.check_mode:
+            try:
+                client.delete_repository(aws_retry=True, repositoryName=p["name"], force=p["force_delete"])
+            except AWS_ERRORS as e:
+                module.fail_json_aws(e, msg=f"Couldn't delete ECR repository {p['name']}")
+        module.exit_json(changed=True, repository={}, diff=diff_for(current, None, COMPARED))
+
+    tags = p["tags"]
+    if tags is not None and not p["purge_tags"]:
+        tags = {**(current or {}).get("tags", {}), **tags}
+    desired = {
+        "scan_on_push": p["scan_on_push"],
+        "image_tag_mutability": p["image_tag_mutability"],
+        "lifecycle_policy": p["lifecycle_policy"],
+        "tags": tags,
+    }
+
+    if current is None:
+        after = {k: v for k, v in desired.items() if v is not None}
+        if not module.check_mode:
+            try:
+                client.create_repository(
+                    aws_retry=True, repositoryName=p["name"], imageTagMutability=p["image_tag_mutability"],
+                    imageScanningConfiguration={"scanOnPush": p["scan_on_push"]},
+                    encryptionConfiguration={"encryptionType": p["encryption"]},
+                    tags=ansible_dict_to_boto3_tag_list(tags or {}),
+                )
+            except AWS_ERRORS as e:
+                module.fail_json_aws(e, msg=f"Couldn't create ECR repository {p['name']}")
+            if p["lifecycle_policy"]:
+                apply_changes(client, module, None, {"lifecycle_policy": p["lifecycle_policy"]})
+            after = describe(client, module, p["name"])
+        module.exit_json(changed=True, repository=after, diff=diff_for(None, after, COMPARED))
+
+    if current["encryption"] != p["encryption"]:
+        module.warn(f"Encryption of {p['name']} is {current['encryption']}; it can only be chosen at creation")
+    changes = changed_settings(current, desired)
+    if changes and not module.check_mode:
+        apply_changes(client, module, current, changes)
+    after = describe(client, module, p["name"]) if changes and not module.check_mode else {**current, **changes}
+    module.exit_json(changed=bool(changes), repository=after, diff=diff_for(current, after, COMPARED))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,256 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: CredLink platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: ecs_cluster
+short_description: Manage an ECS cluster with its settings, capacity providers and tags
+version_added: 0.1.0
+description:
+  - Creates, updates or deletes an ECS cluster, including the cluster settings
+    (Container Insights), the capacity providers with their default strategy, and tags.
+  - C(community.aws.ecs_cluster) sets neither Container Insights nor tags.
+author:
+  - CredLink platform team
+options:
+  name:
+    description: Name of the cluster.
+    type: str
+    required: true
+  state:
+    description: Whether the cluster should exist.
+    type: str
+    choices: [present, absent]
+    default: present
+  container_insights:
+    description:
+      - Container Insights setting; C(enhanced) adds task- and container-level metrics.
+      - Left as it is when not given.
+    type: str
+    choices: [enabled, disabled, enhanced]
+  capacity_providers:
+    description:
+      - Capacity providers of the cluster, such as C(FARGATE) and C(FARGATE_SPOT).
+      - Left as they are when not given.
+    type: list
+    elements: str
+  default_capacity_provider_strategy:
+    description: Strategy used by services that name no launch type or strategy.
+    type: list
+    elements: dict
+    suboptions:
+      capacity_provider:
+        description: One of O(capacity_providers).
+        type: str
+        required: true
+      weight:
+        description: Relative share of tasks.
+        type: int
+        default: 1
+      base:
+        description: Tasks placed on this provider first.
+        type: int
+        default: 0
+notes:
+  - Supports C(check_mode) and C(diff).
+  - A cluster that still runs services cannot be deleted; delete the services first.
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.tags
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Fargate cluster with Container Insights
+  credlink.infra.ecs_cluster:
+    name: credlink-production-cluster
+    container_insights: enabled
+    capacity_providers: [FARGATE, FARGATE_SPOT]
+    default_capacity_provider_strategy:
+      - capacity_provider: FARGATE
+        weight: 1
+    tags:
+      Project: credlink
+"""
+
+RETURN = r"""
+cluster:
+  description: The cluster as settled by this run (snake case); empty when absent.
+  returned: always
+  type: dict
+  contains:
+    cluster_arn:
+      description: ARN of the cluster.
+      type: str
+      sample: arn:aws:ecs:us-east-1:123456789012:cluster/credlink-production-cluster
+    container_insights:
+      description: Container Insights setting.
+      type: str
+      sample: enabled
+    capacity_providers:
+      description: Capacity providers.
+      type: list
+      elements: str
+    tags:
+      description: Tags of the cluster.
+      type: dict
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
+from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
+from ansible_collections.credlink.infra.plugins.module_utils.common import changed_settings
+from ansible_collections.credlink.infra.plugins.module_utils.common import diff_for
+from ansible_collections.credlink.infra.plugins.module_utils.ecs import ecs_tags_from_dict
+from ansible_collections.credlink.infra.plugins.module_utils.ecs import ecs_tags_to_dict
+
+
+def describe(client, module, name):
+    try:
+        clusters = client.describe_clusters(aws_retry=True, clusters=[name], include=["SETTINGS", "TAGS"])["clusters"]
+    except AWS_ERRORS as e:
+        module.fail_json_aws(e, msg=f"Couldn't describe ECS cluster {name}")
+    clusters = [c for c in clusters if c.get("status") != "INACTIVE"]
+    if not clusters:
+        return None
+    cluster = clusters[0]
+    settings = {s["name"]: s["value"] for s in cluster.get("settings") or []}
+    return {
+        "cluster_arn": cluster["clusterArn"],
+        "cluster_name": cluster["clusterName"],
+        "status": cluster.get("status"),
+        "container_insights": settings.get("containerInsights", "disabled"),
+        "capacity_providers": sorted(cluster.get("capacityProviders") or []),
+        "default_capacity_provider_strategy": [
+            {"capacity_provider": s["capacityProvider"], "weight": s.get("weight", 0), "base": s.get("base", 0)}
+            for s in cluster.get("defaultCapacityProviderStrategy") or []
+        ],
+        "running_tasks_count": cluster.get("runningTasksCount", 0),
+        "active_services_count": cluster.get("activeServicesCount", 0),
+        "tags": ecs_tags_to_dict(cluster.get("tags")),
+    }
+
+
+def wanted(module, current):
+    params = module.params
+    strategy = params["default_capacity_provider_strategy"]
+    tags = params["tags"]
+    if tags is not None and not params["purge_tags"]:
+        tags = {**(current or {}).get("tags", {}), **tags}
+    return {
+        "container_insights": params["container_insights"],
+        "capacity_providers": sorted(params["capacity_providers"]) if params["capacity_providers"] is not None else None,
+        "default_capacity_provider_strategy": strategy,
+        "tags": tags,
+    }
+
+
+def strategy_for_api(strategy):
+    return [{"capacityProvider": s["capacity_provider"], "weight": s["weight"], "base": s["base"]} for s in strategy or []]
+
+
+def create(client, module, desired):
+    kwargs = {"clusterName": module.params["name"]}
+    if desired["container_insights"]:
+        kwargs["settings"] = [{"name": "containerInsights", "value": desired["container_insights"]}]
+    if desired["capacity_providers"] is not None:
+        kwargs["capacityProviders"] = desired["capacity_providers"]
+    if desired["default_capacity_provider_strategy"]:
+        kwargs["defaultCapacityProviderStrategy"] = strategy_for_api(desired["default_capacity_provider_strategy"])
+    if desired["tags"]:
+        kwargs["tags"] = ecs_tags_from_dict(desired["tags"])
+    try:
+        client.create_cluster(aws_retry=True, **kwargs)
+    except AWS_ERRORS as e:
+        module.fail_json_aws(e, msg=f"Couldn't create ECS cluster {module.params['name']}")
+
+
+def update(client, module, current, changes):
+    name = module.params["name"]
+    try:
+        if "container_insights" in changes:
+            client.update_cluster_settings(
+                aws_retry=True, cluster=name,
+                settings=[{"name": "containerInsights", "value": changes["container_insights"]}],
+            )
+        if "capacity_providers" in changes or "default_capacity_provider_strategy" in changes:
+            providers = changes.get("capacity_providers", current["capacity_providers"])
+            strategy = changes.get("default_capacity_provider_strategy", current["default_capacity_provider_strategy"])
+            client.put_cluster_capacity_providers(
+                aws_retry=True, cluster=name, capacityProviders=providers,
+                defaultCapacityProviderStrategy=strategy_for_api(strategy),
+            )
+        if "tags" in changes:
+            to_set, to_unset = compare_aws_tags(current["tags"], changes["tags"], purge_tags=True)
+            if to_unset:
+                client.untag_resource(aws_retry=True, resourceArn=current["cluster_arn"], tagKeys=to_unset)
+            if to_set:
+                client.tag_resource(aws_retry=True, resourceArn=current["cluster_arn"], tags=ecs_tags_from_dict(to_set))
+    except AWS_ERRORS as e:
+        module.fail_json_aws(e, msg=f"Couldn't update ECS cluster {name}")
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec=dict(
+            name=dict(type="str", required=True),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            container_insights=dict(type="str", choices=["enabled", "disabled", "enhanced"]),
+            capacity_providers=dict(type="list", elements="str"),
+            default_capacity_provider_strategy=dict(
+                type="list", elements="dict",
+                options=dict(
+                    capacity_provider=dict(type="str", required=True),
+                    weight=dict(type="int", default=1),
+                    base=dict(type="int", default=0),
+                ),
+            ),
+            tags=dict(type="dict", aliases=["resource_tags"]),
+            purge_tags=dict(type="bool", default=True),
+        ),
+        supports_check_mode=True,
+    )
+    client = module.client("ecs", retry_decorator=RETRY)
+    name = module.params["name"]
+    current = describe(client, module, name)
+    keys = ["container_insights", "capacity_providers", "default_capacity_provider_strategy", "tags"]
+
+    if module.params["state"] == "absent":
+        if current is None:
+            module.exit_json(changed=False, cluster={})
+        if not module.check_mode:
+            try:
+                client.delete_cluster(aws_retry=True, cluster=name)
+            except AWS_ERRORS as e:
+                module.fail_json_aws(e, msg=f"Couldn't delete ECS cluster {name}")
+        module.exit_json(changed=True, cluster={}, diff=diff_for(current, None, keys))
+
+    strategy = module.params["default_capacity_provider_strategy"] or []
+    providers = module.params["capacity_providers"]
+    unknown = sorted({s["capacity_provider"] for s in strategy} - set(providers if providers is not None else
+                                                                         (current or {}).get("capacity_providers", [])))
+    if unknown:
+        module.fail_json(msg=f"default_capacity_provider_strategy names providers the cluster lacks: {', '.join(unknown)}")
+
+    desired = wanted(module, current)
+    if current is None:
+        after = {k: v for k, v in desired.items() if v is not None}
+        if not module.check_mode:
+            create(client, module, desired)
+            after = describe(client, module, name)
+        module.exit_json(changed=True, cluster=after, diff=diff_for(None, after, keys))
+
+    changes = changed_settings(current, desired)
+    if changes and not module.check_mode:
+        update(client, module, current, changes)
+    after = describe(client, module, name) if changes and not module.check_mode else {**current, **changes}
+    module.exit_json(changed=bool(changes), cluster=after, diff=diff_for(current, after, keys))
+
+
+if __name__ == "__main__":
+    main()
