@@ -174,7 +174,8 @@ def update(client, module, current, changes):
     name = module.params["name"]
     try:
         if "container_insights" in changes:
-            client.update_cluster_settings(
+            # UpdateCluster takes the settings too, and more endpoints implement it.
+            client.update_cluster(
                 aws_retry=True, cluster=name,
                 settings=[{"name": "containerInsights", "value": changes["container_insights"]}],
             )

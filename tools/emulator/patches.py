@@ -171,6 +171,72 @@ def fix_load_balancer_default_attributes() -> None:
     FakeLoadBalancer.__init__ = init
 
 
+def fix_bucket_metrics_configurations() -> None:
+    """Store S3 request metrics configurations (``?metrics``) instead of mishandling them.
+
+    moto 5.2.5 does not implement them: GET answers an empty document, PUT falls through
+    to CreateBucket and DELETE falls through to DeleteBucket (it would delete the bucket).
+    The fix keeps each configuration's XML on the bucket, so a reset drops it with the bucket.
+    """
+    from xml.sax.saxutils import escape
+
+    from moto.s3.responses import S3Response
+
+    original_get = S3Response._bucket_response_get
+    if getattr(original_get, "_credlink_fixed", False):
+        return
+    original_put = S3Response._bucket_response_put
+    original_delete = S3Response._bucket_response_delete
+    missing = (404, {}, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>NoSuchConfiguration</Code>"
+                        "<Message>The specified configuration does not exist.</Message></Error>")
+
+    def configurations(self, bucket_name):
+        bucket = self.backend.get_bucket(bucket_name)  # raises NoSuchBucket like AWS
+        if not hasattr(bucket, "_credlink_metrics"):
+            bucket._credlink_metrics = {}
+        return bucket._credlink_metrics
+
+    def config_id(self):
+        return (self.querystring.get("id") or [""])[0]
+
+    def get(self, bucket_name, querystring):
+        if "metrics" not in querystring:
+            return original_get(self, bucket_name, querystring)
+        stored = configurations(self, bucket_name)
+        if "id" not in querystring:
+            body = "".join(stored.values())
+            return 200, {}, (f'<?xml version="1.0" encoding="UTF-8"?><ListMetricsConfigurationsResult>'
+                             f"<IsTruncated>false</IsTruncated>{body}</ListMetricsConfigurationsResult>")
+        if config_id(self) not in stored:
+            return missing
+        return 200, {}, f'<?xml version="1.0" encoding="UTF-8"?>{stored[config_id(self)]}'
+
+    def put(self, request, bucket_name, querystring):
+        if "metrics" not in querystring:
+            return original_put(self, request, bucket_name, querystring)
+        import xmltodict
+
+        config = xmltodict.parse(self.body)["MetricsConfiguration"]
+        prefix = ((config.get("Filter") or {}).get("Prefix")) or ""
+        filter_xml = f"<Filter><Prefix>{escape(prefix)}</Prefix></Filter>" if prefix else ""
+        configurations(self, bucket_name)[config_id(self)] = (
+            f"<MetricsConfiguration><Id>{escape(config['Id'])}</Id>{filter_xml}</MetricsConfiguration>"
+        )
+        return 204, {}, ""
+
+    def delete(self, bucket_name, querystring):
+        if "metrics" not in querystring:
+            return original_delete(self, bucket_name, querystring)
+        if configurations(self, bucket_name).pop(config_id(self), None) is None:
+            return missing
+        return 204, {}, ""
+
+    get._credlink_fixed = True  # type: ignore[attr-defined]
+    S3Response._bucket_response_get = get
+    S3Response._bucket_response_put = put
+    S3Response._bucket_response_delete = delete
+
+
 def apply_all() -> None:
     fix_rds_touching_windows()
     fix_ec2_tag_resource_types()
@@ -178,3 +244,4 @@ def apply_all() -> None:
     fix_ecs_service_settings()
     fix_scaling_policy_names_filter()
     fix_load_balancer_default_attributes()
+    fix_bucket_metrics_configurations()

@@ -58,3 +58,69 @@ def test_rule_description_updates_answer_return():
     assert answer["Return"] is True
     [egress] = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0]["IpPermissionsEgress"]
     assert egress["IpRanges"][0]["Description"] == "outbound"
+
+
+def _ecs_service(**extra):
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    sg = ec2.create_security_group(GroupName="g", Description="d", VpcId=vpc)["GroupId"]
+    ecs = boto3.client("ecs", region_name="us-east-1")
+    ecs.create_cluster(clusterName="c")
+    for image in ("one", "two"):
+        ecs.register_task_definition(family="f", containerDefinitions=[{"name": "app", "image": image}],
+                                     requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256", memory="512")
+    ecs.create_service(cluster="c", serviceName="s", taskDefinition="f:1", desiredCount=2, launchType="FARGATE",
+                       networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [sg]}}, **extra)
+    return ecs
+
+
+def test_ecs_service_keeps_circuit_breaker_and_grace_period_and_runs_its_tasks():
+    ecs = _ecs_service(healthCheckGracePeriodSeconds=60,
+                       deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True}})
+    service = ecs.describe_services(cluster="c", services=["s"])["services"][0]
+    assert service["healthCheckGracePeriodSeconds"] == 60
+    assert service["deploymentConfiguration"]["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+    assert service["runningCount"] == 2 and service["deployments"][0]["rolloutState"] == "COMPLETED"
+
+
+def test_ecs_update_rolls_the_primary_deployment_to_the_new_task_definition():
+    ecs = _ecs_service()
+    ecs.update_service(cluster="c", service="s", taskDefinition="f:2")
+    deployment = ecs.describe_services(cluster="c", services=["s"])["services"][0]["deployments"][0]
+    assert deployment["taskDefinition"] == "f:2" and deployment["rolloutState"] == "COMPLETED"
+
+
+def test_scaling_policies_are_filtered_by_name():
+    _ecs_service()
+    aas = boto3.client("application-autoscaling", region_name="us-east-1")
+    target = {"ServiceNamespace": "ecs", "ResourceId": "service/c/s", "ScalableDimension": "ecs:service:DesiredCount"}
+    aas.register_scalable_target(MinCapacity=1, MaxCapacity=2, **target)
+    for name, metric in (("cpu", "ECSServiceAverageCPUUtilization"), ("memory", "ECSServiceAverageMemoryUtilization")):
+        aas.put_scaling_policy(PolicyName=name, PolicyType="TargetTrackingScaling", **target,
+                               TargetTrackingScalingPolicyConfiguration={
+                                   "TargetValue": 50.0, "PredefinedMetricSpecification": {"PredefinedMetricType": metric}})
+    found = aas.describe_scaling_policies(ServiceNamespace="ecs", PolicyNames=["memory"])["ScalingPolicies"]
+    assert [p["PolicyName"] for p in found] == ["memory"]
+
+
+def test_application_load_balancers_report_the_routing_attributes():
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"us-east-1{z}")["Subnet"]["SubnetId"]
+               for i, z in ((1, "a"), (2, "b"))]
+    elb = boto3.client("elbv2", region_name="us-east-1")
+    arn = elb.create_load_balancer(Name="alb", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+    attributes = {a["Key"]: a["Value"] for a in elb.describe_load_balancer_attributes(LoadBalancerArn=arn)["Attributes"]}
+    assert attributes["routing.http.drop_invalid_header_fields.enabled"] == "false"
+
+
+def test_bucket_metrics_configurations_are_stored_and_never_delete_the_bucket():
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="metrics-probe")
+    s3.put_bucket_metrics_configuration(Bucket="metrics-probe", Id="all", MetricsConfiguration={"Id": "all"})
+    assert s3.get_bucket_metrics_configuration(Bucket="metrics-probe", Id="all")["MetricsConfiguration"] == {"Id": "all"}
+    s3.delete_bucket_metrics_configuration(Bucket="metrics-probe", Id="all")
+    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["metrics-probe"]
+    with pytest.raises(s3.exceptions.ClientError, match="NoSuchConfiguration"):
+        s3.get_bucket_metrics_configuration(Bucket="metrics-probe", Id="all")
