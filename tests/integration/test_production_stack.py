@@ -1,0 +1,207 @@
+"""The whole production stack (minus the schema, which needs the VPC) on the emulator.
+
+One stack is built for the module; the tests run in file order and the later ones change
+it (autoscaler, new image), so they come last.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import run_playbook
+from tests.integration.platform_inspect import alarms, group, role_policy, scalable_target, service_of, task_definition
+
+pytestmark = pytest.mark.integration
+
+ENV = "production"
+SKIP_SCHEMA = ("--skip-tags", "schema")
+
+
+@pytest.fixture(scope="module")
+def stack(emulator):
+    emulator.reset()
+    run = run_playbook("site.yml", ENV, emulator.env, *SKIP_SCHEMA)
+    assert run.returncode == 0, run.stdout[-4000:]
+    return emulator
+
+
+def run(stack, *args, **kwargs):
+    return run_playbook("site.yml", ENV, stack.env, *args, **kwargs)
+
+
+def secret_document(emulator) -> dict:
+    raw = emulator.client("secretsmanager").get_secret_value(SecretId=f"credlink-{ENV}-db-credentials")
+    return json.loads(raw["SecretString"])
+
+
+def test_database_matches_the_production_sizing(stack):
+    [db] = stack.client("rds").describe_db_instances(DBInstanceIdentifier="credlink-production-db")["DBInstances"]
+    assert (db["DBInstanceClass"], db["Engine"], db["EngineVersion"]) == ("db.t3.small", "postgres", "15.4")
+    assert db["MultiAZ"] is True and db["DeletionProtection"] is True
+    assert (db["AllocatedStorage"], db["MaxAllocatedStorage"], db["StorageType"]) == (20, 100, "gp3")
+    assert db["StorageEncrypted"] is True and db["PubliclyAccessible"] is False
+    assert db["BackupRetentionPeriod"] == 30
+    assert (db["PreferredBackupWindow"], db["PreferredMaintenanceWindow"]) == ("03:00-04:00", "mon:04:00-mon:05:00")
+    assert sorted(db["EnabledCloudwatchLogsExports"]) == ["postgresql", "upgrade"]
+    assert db["MonitoringInterval"] == 60 and db["MonitoringRoleArn"].endswith(":role/credlink-production-rds-monitoring")
+    assert db["DBParameterGroups"][0]["DBParameterGroupName"] == "credlink-production-postgres15"
+    assert db["DBSubnetGroup"]["DBSubnetGroupName"] == "credlink-production-db"
+    assert db["MasterUsername"] == "credlink_admin" and db["DBName"] == "credlink"
+    params = stack.client("rds").describe_db_parameters(
+        DBParameterGroupName="credlink-production-postgres15", Source="user")["Parameters"]
+    assert {p["ParameterName"]: p["ParameterValue"] for p in params} == {
+        "shared_preload_libraries": "pg_stat_statements", "rds.force_ssl": "1"}
+
+    doc = secret_document(stack)
+    assert set(doc) == {"username", "password", "engine", "host", "port", "dbname", "url"}
+    assert doc["host"] == db["Endpoint"]["Address"] and doc["port"] == 5432 and len(doc["password"]) == 32
+    assert doc["url"] == f"postgresql://credlink_admin:{doc['password']}@{doc['host']}:5432/credlink?sslmode=require"
+    meta = stack.client("secretsmanager").describe_secret(SecretId="credlink-production-db-credentials")
+    assert {t["Key"]: t["Value"] for t in meta["Tags"]}["Environment"] == "production"
+    iam = stack.client("iam")
+    [read_policy] = [p for p in iam.list_policies(Scope="Local")["Policies"]
+                     if p["PolicyName"] == "credlink-production-db-credentials-read"]
+    version = iam.get_policy_version(PolicyArn=read_policy["Arn"], VersionId=read_policy["DefaultVersionId"])
+    document = version["PolicyVersion"]["Document"]
+    [statement] = (json.loads(document) if isinstance(document, str) else document)["Statement"]
+    assert statement["Resource"] == meta["ARN"]
+    assert sorted(statement["Action"]) == ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
+
+
+def test_task_definition_injects_the_database_url_from_the_secret_only(stack):
+    definition = task_definition(stack, ENV)
+    task = definition["taskDefinition"]
+    assert (task["family"], task["cpu"], task["memory"], task["networkMode"]) == ("credlink-production-app", "256", "512", "awsvpc")
+    assert task["requiresCompatibilities"] == ["FARGATE"]
+    assert task["executionRoleArn"].endswith(":role/credlink-production-ecs-execution")
+    assert task["taskRoleArn"].endswith(":role/credlink-production-ecs-task")
+    [container] = task["containerDefinitions"]
+    environment = {e["name"]: e["value"] for e in container["environment"]}
+    assert environment == {
+        "DATABASE_SSL": "true", "S3_BUCKET": "credlink-production-proofs-123456789012", "AWS_REGION": "us-east-1",
+        "NODE_ENV": "production", "PORT": "3001", "LOG_LEVEL": "info", "REDIS_URL": environment["REDIS_URL"]}
+    [redis] = stack.client("elasticache").describe_replication_groups(
+        ReplicationGroupId="credlink-production-redis")["ReplicationGroups"]
+    assert environment["REDIS_URL"] == f"redis://{redis['NodeGroups'][0]['PrimaryEndpoint']['Address']}:6379"
+    secret_arn = stack.client("secretsmanager").describe_secret(SecretId="credlink-production-db-credentials")["ARN"]
+    assert container["secrets"] == [{"name": "DATABASE_URL", "valueFrom": f"{secret_arn}:url::"}]
+    assert container["portMappings"][0]["containerPort"] == 3001
+    assert container["logConfiguration"]["options"]["awslogs-group"] == "/ecs/credlink-production"
+    password = secret_document(stack)["password"]
+    assert password not in json.dumps(definition, default=str)
+    assert {t["key"]: t["value"] for t in definition["tags"]}["Environment"] == "production"
+
+
+def test_traffic_flows_alb_to_tasks_to_database_and_cache_only(stack):
+    alb, ecs = group(stack, "credlink-production-alb"), group(stack, "credlink-production-ecs")
+    world = [(p["FromPort"], r["CidrIp"]) for p in alb["IpPermissions"] for r in p.get("IpRanges", [])]
+    assert sorted(world) == [(80, "0.0.0.0/0"), (443, "0.0.0.0/0")]
+    [from_alb] = ecs["IpPermissions"]
+    assert (from_alb["FromPort"], from_alb["ToPort"]) == (3001, 3001)
+    assert [p["GroupId"] for p in from_alb["UserIdGroupPairs"]] == [alb["GroupId"]] and not from_alb.get("IpRanges")
+    service = service_of(stack, ENV)
+    network = service["networkConfiguration"]["awsvpcConfiguration"]
+    subnets = stack.client("ec2").describe_subnets(SubnetIds=network["subnets"])["Subnets"]
+    private_cidrs = sorted(s["CidrBlock"] for s in subnets)
+    assert private_cidrs == ["10.0.11.0/24", "10.0.12.0/24"] and network["assignPublicIp"] == "DISABLED"
+    assert network["securityGroups"] == [ecs["GroupId"]]
+    for name, port in (("credlink-production-rds", 5432), ("credlink-production-redis", 6379)):
+        sources = sorted(r["CidrIp"] for p in group(stack, name)["IpPermissions"] for r in p.get("IpRanges", [])
+                         if p["FromPort"] == port)
+        assert sources == private_cidrs, name
+    [lb] = stack.client("elbv2").describe_load_balancers(Names=["credlink-production-alb"])["LoadBalancers"]
+    assert lb["Scheme"] == "internet-facing" and lb["SecurityGroups"] == [alb["GroupId"]]
+    assert sorted(z["ZoneName"] for z in lb["AvailabilityZones"]) == ["us-east-1a", "us-east-1b"]
+    public = stack.client("ec2").describe_subnets(SubnetIds=[z["SubnetId"] for z in lb["AvailabilityZones"]])["Subnets"]
+    assert sorted(s["CidrBlock"] for s in public) == ["10.0.1.0/24", "10.0.2.0/24"]
+    [tg] = stack.client("elbv2").describe_target_groups(Names=["credlink-production-tg"])["TargetGroups"]
+    assert (tg["TargetType"], tg["Port"], tg["HealthCheckPath"]) == ("ip", 3001, "/health")
+    [listener] = stack.client("elbv2").describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
+    assert listener["Port"] == 80 and listener["DefaultActions"][0]["TargetGroupArn"] == tg["TargetGroupArn"]
+    attributes = {a["Key"]: a["Value"] for a in stack.client("elbv2").describe_load_balancer_attributes(
+        LoadBalancerArn=lb["LoadBalancerArn"])["Attributes"]}
+    assert attributes["deletion_protection.enabled"] == "true"
+
+
+def test_service_cluster_registry_and_scaling_follow_the_production_sizing(stack):
+    service = service_of(stack, ENV)
+    assert service["desiredCount"] == 2 and service["runningCount"] == 2 and service["launchType"] == "FARGATE"
+    assert service["deploymentConfiguration"]["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+    assert service["healthCheckGracePeriodSeconds"] == 60
+    target = scalable_target(stack, ENV)
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (2, 10)
+    policies = stack.client("application-autoscaling").describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]
+    tracked = {p["TargetTrackingScalingPolicyConfiguration"]["PredefinedMetricSpecification"]["PredefinedMetricType"]:
+               p["TargetTrackingScalingPolicyConfiguration"]["TargetValue"] for p in policies}
+    assert tracked == {"ECSServiceAverageCPUUtilization": 70.0, "ECSServiceAverageMemoryUtilization": 80.0}
+    [cluster] = stack.client("ecs").describe_clusters(clusters=["credlink-production-cluster"], include=["SETTINGS"])["clusters"]
+    assert cluster["settings"] == [{"name": "containerInsights", "value": "enabled"}]
+    [repo] = stack.client("ecr").describe_repositories(repositoryNames=["credlink-production-sign-service"])["repositories"]
+    assert repo["imageScanningConfiguration"]["scanOnPush"] is True
+    [logs] = stack.client("logs").describe_log_groups(logGroupNamePrefix="/ecs/credlink-production")["logGroups"]
+    assert logs["retentionInDays"] == 30
+
+
+def test_roles_are_least_privilege_in_the_account(stack):
+    execution = role_policy(stack, "credlink-production-ecs-execution")
+    secret_arn = stack.client("secretsmanager").describe_secret(SecretId="credlink-production-db-credentials")["ARN"]
+    by_sid = {s["Sid"]: s for s in execution["Statement"]}
+    assert by_sid["ReadDatabaseSecret"]["Resource"] == [secret_arn]
+    for document in (execution, role_policy(stack, "credlink-production-ecs-task")):
+        for statement in document["Statement"]:
+            assert statement["Resource"] != ["*"] or statement["Action"] == ["ecr:GetAuthorizationToken"]
+
+
+def test_alarms_watch_every_layer_with_the_seeded_thresholds(stack):
+    found = alarms(stack, ENV)
+    thresholds = {name.removeprefix("credlink-production-"): a["Threshold"] for name, a in found.items()}
+    assert thresholds == {
+        "rds-cpu-critical": 90, "rds-cpu-warning": 70,
+        "rds-storage-critical": 20 * 1024**3 * 0.10,
+        "rds-connections-critical": 180,  # 80 % of 225, max_connections of db.t3.small
+        "redis-memory-critical": 90, "redis-memory-warning": 75, "redis-evictions-critical": 100,
+        "s3-4xx-warning": 0.01, "alb-5xx-critical": 10, "alb-unhealthy-targets-critical": 0,
+        "ecs-running-tasks-critical": 2,
+    }
+    [topic] = [t["TopicArn"] for t in stack.client("sns").list_topics()["Topics"] if t["TopicArn"].endswith(":credlink-production-alarms")]
+    assert all(a["AlarmActions"] == [topic] for a in found.values())
+    assert found["credlink-production-ecs-running-tasks-critical"]["TreatMissingData"] == "breaching"
+    tags = stack.client("cloudwatch").list_tags_for_resource(ResourceARN=found["credlink-production-rds-cpu-critical"]["AlarmArn"])
+    assert {t["Key"]: t["Value"] for t in tags["Tags"]}["Environment"] == "production"
+    metrics = stack.client("s3").get_bucket_metrics_configuration(Bucket="credlink-production-proofs-123456789012", Id="EntireBucket")
+    assert metrics["MetricsConfiguration"]["Id"] == "EntireBucket"
+
+
+def test_rerun_and_check_mode_change_nothing(stack):
+    password = secret_document(stack)["password"]
+    again = run(stack, *SKIP_SCHEMA)
+    assert again.returncode == 0 and again.recap["changed"] == 0, again.stdout[-4000:]
+    assert secret_document(stack)["password"] == password
+    checked = run(stack, *SKIP_SCHEMA, "--check", "--diff")
+    assert checked.returncode == 0 and checked.recap["changed"] == 0, checked.stdout[-4000:]
+
+
+def test_container_platform_alone_leaves_the_autoscalers_count(stack):
+    stack.client("ecs").update_service(cluster="credlink-production-cluster", service="credlink-production-service",
+                                       desiredCount=6)
+    alone = run(stack, "--tags", "container_platform")
+    assert alone.returncode == 0 and alone.recap["changed"] == 0, alone.stdout[-4000:]
+    assert service_of(stack, ENV)["desiredCount"] == 6
+
+
+def test_deploy_image_rolls_out_a_tag_that_later_runs_keep(stack):
+    deployed = run_playbook("deploy_image.yml", ENV, stack.env, extra_vars={"container_platform_image_tag": "v1.2.3"})
+    assert deployed.returncode == 0, deployed.stdout[-4000:]
+    image = task_definition(stack, ENV)["taskDefinition"]["containerDefinitions"][0]["image"]
+    assert image.endswith("/credlink-production-sign-service:v1.2.3")
+    assert service_of(stack, ENV)["desiredCount"] == 6
+    rerun = run(stack, "--tags", "container_platform")
+    assert rerun.returncode == 0 and rerun.recap["changed"] == 0, rerun.stdout[-4000:]
+    assert task_definition(stack, ENV)["taskDefinition"]["containerDefinitions"][0]["image"] == image
+
+
+def test_deploy_image_needs_a_tag(stack):
+    missing = run_playbook("deploy_image.yml", ENV, stack.env)
+    assert missing.returncode != 0 and "Give the image tag to deploy" in missing.stdout
