@@ -48,6 +48,19 @@ CASES = [
     ({"cache_snapshot_window": "3am"}, "windows like 03:00-05:00"),
     ({"storage_cors_origins": ["http://app.example.com"]}, "are not origins"),
     ({"storage_expiration_days": 30}, "storage_expiration_days"),
+    ({"container_platform_memory": 4096}, "is not a Fargate size for 256 CPU units"),
+    ({"container_platform_cpu": 300}, "container_platform_cpu"),
+    ({"container_platform_min_count": 3}, "need 0 <= min <= desired <= max"),
+    ({"container_platform_max_count": 0, "container_platform_min_count": 0, "container_platform_desired_count": 0},
+     "max >= 1"),
+    ({"container_platform_image_tag": "latest; rm -rf /"}, "image tag of letters"),
+    ({"container_platform_certificate_arn": "my-cert"}, "certificate as an ACM ARN"),
+    ({"container_platform_alb_ingress_cidrs": ["0.0.0.0/0", "everywhere"]}, "ALB ingress as CIDRs"),
+    ({"container_platform_log_retention_days": 10}, "container_platform_log_retention_days"),
+    ({"monitoring_alarm_emails": ["oncall"]}, "e-mail addresses like"),
+    ({"monitoring_rds_cpu_warning": 95}, "each warning at or below its critical threshold"),
+    ({"monitoring_redis_memory_critical": 120}, "percentages between 1 and 100"),
+    ({"monitoring_thresholds": {}}, "monitoring_thresholds"),
 ]
 
 
