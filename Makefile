@@ -21,7 +21,7 @@ help: ## Show the targets
 bootstrap: ## Create the venv (Python >= 3.12, pinned requirements) and install redis-server/PostgreSQL 15 if missing
 	@tools/bootstrap.sh
 
-demo: bootstrap emulator-start ## Build the local stack on the emulator and print its summary
+demo: bootstrap emulator-start ## Build the local stack on the emulator and print the checklist report
 	@$(EMULATOR_ENV) && ansible-playbook playbooks/site.yml -i $(INVENTORY)
 
 emulator-start: ## Start the emulator, PostgreSQL and Redis (idempotent)

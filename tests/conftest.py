@@ -149,9 +149,28 @@ def local_postgres(tmp_path_factory):
             shutil.rmtree(local_services._pg_base(settings()), ignore_errors=True)
 
 
-def local_stack_vars(pg_port: int) -> dict:
-    """Point inventories/local at the test's own PostgreSQL."""
-    return {"database_local_postgres": {"socket_dir": "/tmp", "port": pg_port}, "schema_db_port": pg_port}
+@pytest.fixture(scope="session")
+def local_redis(tmp_path_factory):
+    """A private redis-server from the emulator tooling, on a free port."""
+    state = tmp_path_factory.mktemp("redis-state")
+    port = free_port()
+    env = {**os.environ, "CREDLINK_EMULATOR_DIR": str(state), "CREDLINK_REDIS_PORT": str(port)}
+    argv = [sys.executable, "-m", "tools.emulator"]
+    started = subprocess.run([*argv, "start", "--services", "redis"], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert started.returncode == 0, started.stderr
+    try:
+        yield port
+    finally:
+        subprocess.run([*argv, "stop", "--services", "redis"], cwd=ROOT, env=env, capture_output=True, timeout=60)
+
+
+def local_stack_vars(pg_port: int, redis_port: int = 0) -> dict:
+    """Point inventories/local (and its checklist) at the test's own PostgreSQL and Redis."""
+    return {"database_local_postgres": {"socket_dir": "/tmp", "port": pg_port}, "schema_db_port": pg_port,
+            "verify_database_endpoint": {"host": "127.0.0.1", "port": pg_port},
+            # Port 0 is never reachable: without a Redis of its own the item is skipped.
+            "verify_redis_endpoint": {"host": "127.0.0.1", "port": redis_port}}
 
 
 def psql(pg_port: int, sql: str, database: str = "credlink") -> list[tuple]:

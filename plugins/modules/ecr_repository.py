@@ -95,6 +95,10 @@ repository:
     tags:
       description: Tags.
       type: dict
+    image_tags:
+      description: Tags of the images in the repository.
+      type: list
+      elements: str
 """
 
 import json
@@ -128,8 +132,10 @@ def describe(client, module, name):
         module.fail_json_aws(e, msg=f"Couldn't read the lifecycle policy of {name}")
     try:
         tags = client.list_tags_for_resource(aws_retry=True, resourceArn=repo["repositoryArn"])["tags"]
+        pages = client.get_paginator("list_images").paginate(repositoryName=name, filter={"tagStatus": "TAGGED"})
+        image_tags = sorted(i["imageTag"] for page in pages for i in page["imageIds"] if i.get("imageTag"))
     except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't read the tags of {name}")
+        module.fail_json_aws(e, msg=f"Couldn't read the tags and images of {name}")
     return {
         "repository_arn": repo["repositoryArn"],
         "repository_uri": repo["repositoryUri"],
@@ -139,6 +145,7 @@ def describe(client, module, name):
         "encryption": (repo.get("encryptionConfiguration") or {}).get("encryptionType", "AES256"),
         "lifecycle_policy": policy,
         "tags": boto3_tag_list_to_ansible_dict(tags),
+        "image_tags": image_tags,
     }
 
 

@@ -13,9 +13,10 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def local_stack(emulator, local_postgres):
+def local_stack(emulator, local_postgres, local_redis):
     emulator.reset()
-    first = run_playbook("site.yml", "local", emulator.env, "-vvv", "--diff", extra_vars=local_stack_vars(local_postgres))
+    first = run_playbook("site.yml", "local", emulator.env, "-vvv", "--diff",
+                         extra_vars=local_stack_vars(local_postgres, local_redis))
     assert first.returncode == 0, first.stdout[-4000:]
     return emulator, local_postgres, first
 
@@ -35,6 +36,23 @@ def test_password_appears_in_no_output(local_stack):
     assert secret not in again.stdout + again.stderr
     definition = json.dumps(emulator.client("rds").describe_db_instances()["DBInstances"], default=str)
     assert secret not in definition
+
+
+def test_checklist_runs_its_live_items_against_the_local_services(local_stack):
+    _, _, first = local_stack
+    report = json.loads((ROOT / "reports" / "local-checklist.json").read_text())
+    items = {item["id"]: item for item in report["items"]}
+    assert report["summary"]["fail"] == 0, [i for i in report["items"] if i["status"] == "fail"]
+    for live in ("database.connect", "database.schema", "redis.commands"):
+        assert items[live]["status"] == "pass", items[live]
+    assert "SSL in use" in items["database.connect"]["observed"]
+    # Skipped, each with its reason: the emulator cannot provide these.
+    assert {i for i, item in items.items() if item["status"] == "skip"} == {
+        "redis.security_group", "s3.object_roundtrip", "app.image", "app.responds", "ha.rds_standby"}
+    assert "checklist: " in first.stdout and "total per month, USD (local as sized)" in first.stdout
+    outputs = json.loads((ROOT / "reports" / "local-outputs.json").read_text())
+    assert outputs["rds_endpoint"]["sensitive"] is True
+    assert outputs["rds_endpoint"]["value"] not in first.stdout.split("Print the outputs", 1)[1]
 
 
 def test_migrations_are_recorded_with_checksums(local_stack):

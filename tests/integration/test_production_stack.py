@@ -31,6 +31,16 @@ def run(stack, *args, **kwargs):
     return run_playbook("site.yml", ENV, stack.env, *args, **kwargs)
 
 
+def push_image(emulator, tag: str) -> None:
+    """What `docker push` leaves in the repository: a manifest under the tag."""
+    layer = {"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 1,
+             "digest": "sha256:" + "0" * 64}
+    manifest = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                "config": {**layer, "mediaType": "application/vnd.docker.container.image.v1+json"}, "layers": [layer]}
+    emulator.client("ecr").put_image(repositoryName="credlink-production-sign-service",
+                                     imageManifest=json.dumps(manifest), imageTag=tag)
+
+
 def secret_document(emulator) -> dict:
     raw = emulator.client("secretsmanager").get_secret_value(SecretId=f"credlink-{ENV}-db-credentials")
     return json.loads(raw["SecretString"])
@@ -183,6 +193,37 @@ def test_rerun_and_check_mode_change_nothing(stack):
     assert checked.returncode == 0 and checked.recap["changed"] == 0, checked.stdout[-4000:]
 
 
+def test_checklist_passes_then_names_exactly_the_broken_setting(stack, tmp_path):
+    push_image(stack, "latest")
+    report_dir = {"verify_report_dir": str(tmp_path)}
+    verified = run_playbook("verify.yml", ENV, stack.env, extra_vars=report_dir)
+    assert verified.returncode == 0, verified.stdout[-4000:]
+    report = json.loads((tmp_path / "production-checklist.json").read_text())
+    items = {item["id"]: item for item in report["items"]}
+    assert report["summary"]["fail"] == 0
+    assert {i for i, item in items.items() if item["status"] == "skip"} == {
+        "database.connect", "database.schema", "redis.commands", "redis.security_group", "s3.object_roundtrip",
+        "app.responds", "ha.rds_standby"}
+    assert all(item["reason"] for item in items.values() if item["status"] == "skip")
+    assert items["rds.multi_az"]["observed"] is True and items["ha.nat_gateways"]["status"] == "pass"
+    assert report["monthly_cost"]["total"] == 189.64
+    outputs = json.loads((tmp_path / "production-outputs.json").read_text())
+    assert outputs["rds_endpoint"]["sensitive"] is True and outputs["rds_endpoint"]["value"] not in verified.stdout
+    assert outputs["vpc_id"]["value"] in verified.stdout
+
+    s3 = stack.client("s3")
+    bucket = "credlink-production-proofs-123456789012"
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
+    try:
+        broken = run_playbook("verify.yml", ENV, stack.env, extra_vars=report_dir)
+        assert broken.returncode != 0
+        assert "1 checklist item(s) failed: s3.versioning" in broken.stdout
+        tolerated = run_playbook("verify.yml", ENV, stack.env, extra_vars={**report_dir, "verify_fail_on_error": False})
+        assert tolerated.returncode == 0
+    finally:
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+
+
 def test_container_platform_alone_leaves_the_autoscalers_count(stack):
     stack.client("ecs").update_service(cluster="credlink-production-cluster", service="credlink-production-service",
                                        desiredCount=6)
@@ -191,7 +232,13 @@ def test_container_platform_alone_leaves_the_autoscalers_count(stack):
     assert service_of(stack, ENV)["desiredCount"] == 6
 
 
+def test_deploy_image_refuses_a_tag_that_was_not_pushed(stack):
+    missing = run_playbook("deploy_image.yml", ENV, stack.env, extra_vars={"container_platform_image_tag": "v9.9.9"})
+    assert missing.returncode != 0 and "credlink-production-sign-service:v9.9.9 is not in the repository" in missing.stdout
+
+
 def test_deploy_image_rolls_out_a_tag_that_later_runs_keep(stack):
+    push_image(stack, "v1.2.3")
     deployed = run_playbook("deploy_image.yml", ENV, stack.env, extra_vars={"container_platform_image_tag": "v1.2.3"})
     assert deployed.returncode == 0, deployed.stdout[-4000:]
     image = task_definition(stack, ENV)["taskDefinition"]["containerDefinitions"][0]["image"]

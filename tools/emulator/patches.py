@@ -77,9 +77,10 @@ def fix_ecs_service_settings() -> None:
     moto 5.2.5 drops ``deploymentConfiguration`` (the circuit breaker) and
     ``healthCheckGracePeriodSeconds`` on CreateService, so every rerun sees them missing.
     It also leaves new services with 0 running tasks forever (unless a fixed number is
-    set through ``MOTO_ECS_SERVICE_RUNNING``), and an UpdateService that changes the task
-    definition keeps the old one in the primary deployment. Like every other resource of
-    the emulator, a deployment here completes at once with the desired count running.
+    set through ``MOTO_ECS_SERVICE_RUNNING``), never registers tasks in the service's
+    target groups, and an UpdateService that changes the task definition keeps the old
+    one in the primary deployment. Like every other resource of the emulator, a
+    deployment here completes at once with the desired count running and registered.
     """
     from moto.ecs.models import EC2ContainerServiceBackend
     from moto.ecs.responses import EC2ContainerServiceResponse
@@ -88,8 +89,30 @@ def fix_ecs_service_settings() -> None:
     if getattr(original_create, "_credlink_fixed", False):
         return
 
+    def register_tasks(service) -> None:
+        # ECS puts the IP of each running task into the service's target groups.
+        import ipaddress
+
+        from moto.ec2.models import ec2_backends
+        from moto.elbv2.models import elbv2_backends
+
+        subnet_ids = ((service.network_configuration or {}).get("awsvpcConfiguration") or {}).get("subnets") or []
+        if not subnet_ids:
+            return
+        ec2 = ec2_backends[service._account_id][service.region_name]
+        networks = [ipaddress.ip_network(ec2.get_subnet(subnet_id).cidr_block) for subnet_id in subnet_ids]
+        addresses = [str(list(networks[i % len(networks)].hosts())[10 + i // len(networks)])
+                     for i in range(service.desired_count)]
+        target_groups = elbv2_backends[service._account_id][service.region_name].target_groups
+        for balancer in service.load_balancers or []:
+            group = target_groups.get(balancer.get("targetGroupArn"))
+            if group is not None:
+                group.targets.clear()
+                group.register([{"Id": address, "Port": balancer.get("containerPort")} for address in addresses])
+
     def complete(service) -> None:
         service.running_count, service.pending_count = service.desired_count, 0
+        register_tasks(service)
         for deployment in service.deployments[:1]:
             deployment.update({
                 "taskDefinition": service.task_definition, "desiredCount": service.desired_count,

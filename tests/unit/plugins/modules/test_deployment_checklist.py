@@ -1,0 +1,257 @@
+"""The checklist's verdicts (pass, fail and skip of every item) and its collection on moto."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from ansible_collections.credlink.infra.plugins.module_utils import checklist
+from ansible_collections.credlink.infra.plugins.modules import deployment_checklist
+from tests.unit.module_runner import run_module
+
+SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:credlink-production-db-credentials-AbCdEf"
+PRIVATE = [{"id": "subnet-p1", "cidr": "10.0.11.0/24", "az": "us-east-1a"},
+           {"id": "subnet-p2", "cidr": "10.0.12.0/24", "az": "us-east-1b"}]
+PASSED = {"status": "pass", "observed": "ok", "reason": ""}
+EXPECTED = {"rds_multi_az": True, "rds_backup_retention_days": 30, "rds_deletion_protection": True, "redis_nodes": 2,
+            "redis_multi_az": True, "redis_failover": True, "redis_snapshot_retention_days": 5, "nat_gateways": 2,
+            "ecs_min_tasks": 2, "log_retention_days": 30,
+            "alb_security_group": "credlink-production-alb"}
+
+
+def private_only(port):
+    return [{"protocol": "tcp", "from_port": port, "to_port": port, "sources": ["10.0.11.0/24", "10.0.12.0/24"]}]
+
+
+def healthy_production():
+    """A snapshot of a production stack where every item passes."""
+    return {
+        "outputs": {k: {"value": "x", "sensitive": False} for k in (
+            "vpc_id", "rds_endpoint", "redis_endpoint", "s3_bucket", "ecr_repository_url", "alb_dns_name", "ecs_service")},
+        "vpc": {"id": "vpc-1", "cidr": "10.0.0.0/16"},
+        "subnets": {
+            "public": [{"id": "subnet-a1", "cidr": "10.0.1.0/24", "az": "us-east-1a"},
+                       {"id": "subnet-a2", "cidr": "10.0.2.0/24", "az": "us-east-1b"}],
+            "private": PRIVATE,
+            "database": [{"id": "subnet-d1", "cidr": "10.0.21.0/24", "az": "us-east-1a"},
+                         {"id": "subnet-d2", "cidr": "10.0.22.0/24", "az": "us-east-1b"}],
+        },
+        "nat_gateways": [{"az": "us-east-1a", "state": "available"}, {"az": "us-east-1b", "state": "available"}],
+        "world_open_groups": ["credlink-production-alb"],
+        "db": {"status": "available", "multi_az": True, "encrypted": True, "backup_retention_days": 30,
+               "deletion_protection": True, "publicly_accessible": False, "log_exports": ["postgresql", "upgrade"],
+               "subnet_ids": ["subnet-d1", "subnet-d2"], "ingress": private_only(5432), "az": "us-east-1a",
+               "secondary_az": "us-east-1b", "endpoint": "db.example", "port": 5432},
+        "redis": {"status": "available", "members": ["r-001", "r-002"], "multi_az": True, "failover": "enabled",
+                  "snapshot_retention_days": 5, "at_rest_encryption": True, "transit_encryption": False,
+                  "subnet_ids": ["subnet-p1", "subnet-p2"], "ingress": private_only(6379),
+                  "endpoint": "redis.example", "port": 6379},
+        "bucket": {"name": "credlink-production-proofs-123456789012", "versioning": "Enabled", "encryption": "AES256",
+                   "public_access_blocked": True, "lifecycle_rules": 1, "cors_rules": 1, "tls_only": True},
+        "secret": {"arn": SECRET_ARN, "current_version": True, "retrievable": True, "error": "",
+                   "keys": ["dbname", "engine", "host", "password", "port", "url", "username"],
+                   "policy_resources": [SECRET_ARN]},
+        "ecr": {"uri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/credlink-production-sign-service", "tags": ["v1"]},
+        "ecs": {"cluster": "c", "service": "s", "desired": 2, "running": 2, "subnet_ids": ["subnet-p1", "subnet-p2"],
+                "public_ip": False, "image_tag": "v1", "environment": ["NODE_ENV", "PORT", "REDIS_URL"],
+                "secrets": {"DATABASE_URL": SECRET_ARN + ":url::"}, "log_group": "/ecs/credlink-production"},
+        "alb": {"dns": "alb.example", "subnet_ids": ["subnet-a1", "subnet-a2"], "zones": ["us-east-1a", "us-east-1b"],
+                "target_states": ["healthy", "healthy"]},
+        "log_group": {"retention_days": 30, "configured": True},
+        "probes": {name: dict(PASSED) for name in ("database", "schema", "redis", "s3", "http")},
+    }
+
+
+def status_of(snapshot, item_id, expected=None):
+    [item] = [i for i in checklist.evaluate(snapshot, expected or EXPECTED) if i["id"] == item_id]
+    return item
+
+
+def test_every_item_passes_on_a_healthy_production_stack():
+    items = checklist.evaluate(healthy_production(), EXPECTED)
+    assert [i["id"] for i in items if i["status"] != "pass"] == []
+    assert len(items) == len(checklist.CHECKS) >= 45
+    assert len({i["id"] for i in items}) == len(items)
+    assert {i["layer"] for i in items} <= set(checklist.LAYERS)
+
+
+def set_path(snapshot, path, value):
+    target = snapshot
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+
+
+FAILURES = [
+    ("outputs.vpc_id", ("outputs", "vpc_id", "value"), None),
+    ("outputs.rds_endpoint", ("outputs", "rds_endpoint", "value"), ""),
+    ("outputs.redis_endpoint", ("outputs", "redis_endpoint", "value"), None),
+    ("outputs.s3_bucket", ("outputs", "s3_bucket", "value"), None),
+    ("outputs.ecr_repository_url", ("outputs", "ecr_repository_url", "value"), None),
+    ("outputs.alb_dns_name", ("outputs", "alb_dns_name", "value"), None),
+    ("outputs.ecs_service", ("outputs", "ecs_service", "value"), None),
+    ("network.subnets", ("subnets", "database"), []),
+    ("rds.available", ("db", "status"), "modifying"),
+    ("rds.multi_az", ("db", "multi_az"), False),
+    ("rds.backups", ("db", "backup_retention_days"), 7),
+    ("rds.encryption", ("db", "encrypted"), False),
+    ("rds.deletion_protection", ("db", "deletion_protection"), False),
+    ("rds.security_group", ("db", "ingress"), [{"protocol": "tcp", "from_port": 5432, "to_port": 5432, "sources": ["0.0.0.0/0"]}]),
+    ("rds.log_exports", ("db", "log_exports"), ["postgresql"]),
+    ("database.connect", ("probes", "database"), {"status": "fail", "observed": "login failed", "reason": ""}),
+    ("database.schema", ("probes", "schema"), {"status": "fail", "observed": {"missing": ["proofs"]}, "reason": ""}),
+    ("redis.available", ("redis", "status"), "creating"),
+    ("redis.nodes", ("redis", "members"), ["r-001"]),
+    ("redis.multi_az", ("redis", "multi_az"), False),
+    ("redis.failover", ("redis", "failover"), "disabled"),
+    ("redis.snapshots", ("redis", "snapshot_retention_days"), 0),
+    ("redis.encryption", ("redis", "at_rest_encryption"), False),
+    ("redis.security_group", ("redis", "ingress"), [{"protocol": "-1", "sources": ["10.0.0.0/8"]}]),
+    ("redis.commands", ("probes", "redis"), {"status": "fail", "observed": "connection failed", "reason": ""}),
+    ("s3.exists", ("bucket",), None),
+    ("s3.versioning", ("bucket", "versioning"), "Suspended"),
+    ("s3.encryption", ("bucket", "encryption"), "aws:kms"),
+    ("s3.public_access_block", ("bucket", "public_access_blocked"), False),
+    ("s3.tls_only", ("bucket", "tls_only"), False),
+    ("s3.lifecycle", ("bucket", "lifecycle_rules"), 0),
+    ("s3.cors", ("bucket", "cors_rules"), 0),
+    ("s3.object_roundtrip", ("probes", "s3"), {"status": "fail", "observed": "AccessDenied", "reason": ""}),
+    ("secrets.exists", ("secret", "keys"), ["username"]),
+    ("secrets.current_version", ("secret", "current_version"), False),
+    ("secrets.retrievable", ("secret", "retrievable"), False),
+    ("secrets.read_policy", ("secret", "policy_resources"), ["*"]),
+    ("app.image", ("ecr", "tags"), ["v0"]),
+    ("app.tasks_running", ("ecs", "running"), 1),
+    ("app.targets_healthy", ("alb", "target_states"), ["healthy", "unhealthy"]),
+    ("app.responds", ("probes", "http"), {"status": "fail", "observed": "HTTP 502", "reason": ""}),
+    ("app.log_group", ("log_group", "retention_days"), 1),
+    ("security.rds_private", ("db", "publicly_accessible"), True),
+    ("security.redis_private", ("redis", "subnet_ids"), ["subnet-a1", "subnet-a2"]),
+    ("security.ecs_private", ("ecs", "public_ip"), True),
+    ("security.alb_public", ("alb", "subnet_ids"), ["subnet-p1", "subnet-p2"]),
+    ("security.world_open", ("world_open_groups",), ["credlink-production-alb", "credlink-production-rds"]),
+    ("security.secrets_not_hardcoded", ("ecs", "environment"), ["DATABASE_URL", "PORT"]),
+    ("ha.ecs_tasks", ("ecs", "running"), 1),
+    ("ha.rds_standby", ("db", "secondary_az"), "us-east-1a"),
+    ("ha.redis_replication", ("redis", "failover"), "disabled"),
+    ("ha.nat_gateways", ("nat_gateways",), [{"az": "us-east-1a", "state": "available"}]),
+    ("ha.alb_zones", ("alb", "zones"), ["us-east-1a"]),
+]
+
+
+def test_every_item_has_a_failure_case():
+    assert {item_id for item_id, _, _ in FAILURES} == {item_id for item_id, _, _, _ in checklist.CHECKS}
+
+
+@pytest.mark.parametrize(("item_id", "path", "value"), FAILURES, ids=[f[0] for f in FAILURES])
+def test_a_broken_setting_fails_exactly_its_items(item_id, path, value):
+    snapshot = healthy_production()
+    set_path(snapshot, path, value)
+    failed = [i["id"] for i in checklist.evaluate(snapshot, EXPECTED) if i["status"] == "fail"]
+    assert item_id in failed
+    # A setting shared by several checklist lines (as in the seeds) fails each of them, nothing else.
+    related = {"s3.exists": {"s3.versioning", "s3.encryption", "s3.public_access_block", "s3.tls_only", "s3.lifecycle",
+                             "s3.cors"},
+               "app.tasks_running": {"ha.ecs_tasks"}, "ha.ecs_tasks": {"app.tasks_running"},
+               "redis.nodes": {"ha.redis_replication"}, "redis.failover": {"ha.redis_replication"},
+               "ha.redis_replication": {"redis.failover"}, "rds.multi_az": {"ha.rds_standby"},
+               "network.subnets": {"security.rds_private"}}
+    assert set(failed) - {item_id} <= related.get(item_id, set()), failed
+
+
+SKIPS = [
+    ("database.connect", ("probes", "database"), {"status": "skip", "observed": None, "reason": "db.example does not resolve"}),
+    ("database.schema", ("probes", "schema"), {"status": "skip", "observed": None, "reason": "not connected"}),
+    ("redis.commands", ("probes", "redis"), {"status": "skip", "observed": None, "reason": "not reachable"}),
+    ("s3.object_roundtrip", ("probes", "s3"), {"status": "skip", "observed": None, "reason": "check mode"}),
+    ("app.responds", ("probes", "http"), {"status": "skip", "observed": None, "reason": "does not resolve"}),
+    ("redis.security_group", ("redis", "ingress"), None),
+    ("ha.rds_standby", ("db", "secondary_az"), None),
+]
+
+
+@pytest.mark.parametrize(("item_id", "path", "value"), SKIPS, ids=[s[0] for s in SKIPS])
+def test_items_that_cannot_be_checked_are_skipped_with_a_reason(item_id, path, value):
+    snapshot = healthy_production()
+    set_path(snapshot, path, value)
+    item = status_of(snapshot, item_id)
+    assert item["status"] == "skip" and item["reason"]
+
+
+def test_dev_expectations_skip_the_high_availability_items_and_pass_single_az():
+    dev = {**EXPECTED, "rds_multi_az": False, "rds_deletion_protection": False, "rds_backup_retention_days": 7,
+           "redis_nodes": 1, "redis_multi_az": False, "redis_failover": False, "redis_snapshot_retention_days": 1,
+           "nat_gateways": 1, "ecs_min_tasks": 1, "log_retention_days": 14}
+    snapshot = healthy_production()
+    snapshot["db"].update(multi_az=False, deletion_protection=False, backup_retention_days=7, secondary_az=None)
+    snapshot["redis"].update(members=["r-001"], multi_az=False, failover="disabled", snapshot_retention_days=1)
+    snapshot["nat_gateways"] = snapshot["nat_gateways"][:1]
+    snapshot["ecs"].update(desired=1, running=1)
+    snapshot["alb"]["target_states"] = ["healthy"]
+    snapshot["log_group"]["retention_days"] = 14
+    items = {i["id"]: i for i in checklist.evaluate(snapshot, dev)}
+    assert [k for k, i in items.items() if i["status"] == "fail"] == []
+    assert items["ha.rds_standby"]["status"] == items["ha.redis_replication"]["status"] == "skip"
+    production_snapshot_judged_as_dev = {i["id"] for i in checklist.evaluate(healthy_production(), dev) if i["status"] == "fail"}
+    assert {"rds.multi_az", "redis.nodes", "ha.nat_gateways"} <= production_snapshot_judged_as_dev
+
+
+def test_an_empty_repository_is_a_skip_that_says_what_to_do():
+    snapshot = healthy_production()
+    snapshot["ecr"]["tags"] = []
+    item = status_of(snapshot, "app.image")
+    assert item["status"] == "skip" and "deploy_image.yml" in item["reason"]
+
+
+def test_missing_layers_fail_their_items_instead_of_crashing():
+    empty = {"probes": {}}
+    items = checklist.evaluate(empty, EXPECTED)
+    assert {i["status"] for i in items} <= {"fail", "skip"}
+    assert status_of(empty, "rds.available")["observed"] == "missing"
+
+
+def test_only_selects_items_by_id_or_layer():
+    items = checklist.evaluate(healthy_production(), EXPECTED, only=["storage", "rds.multi_az"])
+    assert {i["layer"] for i in items} == {"storage", "database"} and len([i for i in items if i["layer"] == "database"]) == 1
+
+
+# The module itself, collecting from moto in-process (nothing built: everything missing).
+
+EXPECTED_ARGS = {k: v for k, v in EXPECTED.items() if k != "alb_security_group"}
+
+
+@pytest.fixture
+def aws(offline_aws):
+    with mock_aws():
+        yield
+
+
+def test_module_on_an_empty_account_fails_items_and_never_changes(aws, capsys):
+    result, code = run_module(deployment_checklist, {"environment": "production", "expected": EXPECTED_ARGS}, capsys,
+                              check_mode=True)
+    assert code == 0 and result["changed"] is False
+    assert result["summary"]["pass"] == 0 and result["summary"]["fail"] > 30
+    assert result["outputs"]["rds_endpoint"] == {"value": None, "sensitive": True}
+
+
+def test_module_reads_the_secret_but_never_returns_it(aws, capsys):
+    secrets = boto3.client("secretsmanager", region_name="us-east-1")
+    secrets.create_secret(Name="credlink-production-db-credentials", SecretString=json.dumps(
+        {"username": "credlink_admin", "password": "Sup3r-s3cret-passw0rd", "engine": "postgres", "host": "h",
+         "port": 5432, "dbname": "credlink"}))
+    result, _ = run_module(deployment_checklist, {"environment": "production", "expected": EXPECTED_ARGS}, capsys)
+    items = {i["id"]: i for i in result["items"]}
+    assert items["secrets.exists"]["status"] == "pass" and items["secrets.retrievable"]["status"] == "pass"
+    assert items["secrets.read_policy"]["status"] == "fail"
+    assert "Sup3r-s3cret-passw0rd" not in json.dumps(result)
+
+
+def test_module_refuses_incomplete_expectations(aws, capsys):
+    partial = copy.deepcopy(EXPECTED_ARGS)
+    del partial["nat_gateways"]
+    result, code = run_module(deployment_checklist, {"environment": "production", "expected": partial}, capsys)
+    assert code == 1 and "nat_gateways" in result["msg"]
