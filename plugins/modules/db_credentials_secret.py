@@ -66,7 +66,9 @@ options:
     description: KMS key encrypting the secret; the account's default key when omitted.
     type: str
   recovery_window_days:
-    description: Days a deleted secret can be restored (7 to 30). Used with O(state=absent).
+    description:
+      - Days a deleted secret can be restored (7 to 30). Used with O(state=absent).
+      - C(0) deletes it at once, without any way back.
     type: int
     default: 7
 notes:
@@ -245,14 +247,15 @@ def restore_if_deleted(client, module, meta):
 
 
 def ensure_absent(client, module, meta):
-    if meta is None or meta.get("DeletedDate"):
+    days = module.params["recovery_window_days"]
+    if meta is None or (meta.get("DeletedDate") and days):
         return False
     if not module.check_mode:
         try:
-            client.delete_secret(
-                aws_retry=True, SecretId=module.params["name"],
-                RecoveryWindowInDays=module.params["recovery_window_days"],
-            )
+            if days:
+                client.delete_secret(aws_retry=True, SecretId=module.params["name"], RecoveryWindowInDays=days)
+            else:
+                client.delete_secret(aws_retry=True, SecretId=module.params["name"], ForceDeleteWithoutRecovery=True)
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             module.fail_json_aws(e, msg=f"Couldn't delete secret {module.params['name']}")
     return True
@@ -300,8 +303,8 @@ def main():
     )
     if not 16 <= module.params["password_length"] <= 128:
         module.fail_json(msg="password_length must be between 16 and 128")
-    if not 7 <= module.params["recovery_window_days"] <= 30:
-        module.fail_json(msg="recovery_window_days must be between 7 and 30")
+    if not (7 <= module.params["recovery_window_days"] <= 30 or module.params["recovery_window_days"] == 0):
+        module.fail_json(msg="recovery_window_days must be between 7 and 30, or 0 to delete at once")
 
     client = module.client("secretsmanager", retry_decorator=RETRY)
     meta = describe_secret(client, module, module.params["name"])

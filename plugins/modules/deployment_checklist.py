@@ -431,17 +431,26 @@ def outcome(ok, observed, reason=""):
     return {"status": checklist.PASS if ok else checklist.FAIL, "observed": observed, "reason": reason}
 
 
-def unreachable(host, port, timeout):
-    """Why host:port cannot be reached from here, or '' when it can."""
+def unreachable(what, host, port, timeout):
+    """Why host:port cannot be reached from here, or '' when it can.
+
+    The reason names ``what``, never the host: endpoints are sensitive outputs.
+    """
     try:
         socket.getaddrinfo(host, port)
     except OSError:
-        return f"{host} does not resolve from this host (private DNS: run inside the VPC or through a tunnel)"
+        return f"the {what} does not resolve from this host (private DNS: run inside the VPC or through a tunnel)"
     try:
         socket.create_connection((host, port), timeout=timeout).close()
     except OSError as e:
-        return f"{host}:{port} is not reachable from this host ({e.strerror or e})"
+        return f"the {what} is not reachable from this host ({e.strerror or e})"
     return ""
+
+
+def endpoint_of(override, host, port, default_port):
+    """The override's host and port where given, else the AWS endpoint's."""
+    return (override["host"] if override.get("host") else host,
+            int(override["port"] if "port" in override else (port or default_port)))
 
 
 def probe_database(snap, credentials, endpoint, timeout):
@@ -450,10 +459,10 @@ def probe_database(snap, credentials, endpoint, timeout):
         return skip("no database"), skip("no database")
     if not credentials.get("password"):
         return skip("the credentials secret could not be read"), skip("not connected")
-    host, port = endpoint.get("host") or db["endpoint"], int(endpoint.get("port") or db["port"] or 5432)
+    host, port = endpoint_of(endpoint, db["endpoint"], db["port"], 5432)
     if not host:
         return skip("the database has no endpoint yet"), skip("not connected")
-    why = unreachable(host, port, timeout)
+    why = unreachable("database endpoint" + (" given in verify_database_endpoint" if endpoint else ""), host, port, timeout)
     if why:
         return skip(why), skip("not connected: " + why)
     if psycopg2 is None:
@@ -464,7 +473,7 @@ def probe_database(snap, credentials, endpoint, timeout):
                                       sslmode="require", connect_timeout=timeout)
     except psycopg2.Error as e:
         message = str(e).replace(credentials["password"], "********").strip().splitlines()[0]
-        return outcome(False, f"login failed: {message}"), skip("not connected")
+        return outcome(False, f"login failed: {message.replace(host, '<endpoint>')}"), skip("not connected")
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
@@ -475,7 +484,7 @@ def probe_database(snap, credentials, endpoint, timeout):
     finally:
         connection.close()
     missing = [t for t in checklist.SCHEMA_TABLES if t not in tables]
-    return (outcome(uses_ssl, f"connected to {host}:{port}, SSL {'in use' if uses_ssl else 'NOT in use'}"),
+    return (outcome(uses_ssl, f"connected, SSL {'in use' if uses_ssl else 'NOT in use'}"),
             outcome(not missing, sorted(set(checklist.SCHEMA_TABLES) & set(tables)) if not missing else {"missing": missing}))
 
 
@@ -495,10 +504,10 @@ def probe_redis(snap, endpoint, timeout):
     redis = snap.get("redis")
     if redis is None:
         return skip("no replication group")
-    host, port = endpoint.get("host") or redis["endpoint"], int(endpoint.get("port") or redis["port"] or 6379)
+    host, port = endpoint_of(endpoint, redis["endpoint"], redis["port"], 6379)
     if not host:
         return skip("the replication group has no primary endpoint yet")
-    why = unreachable(host, port, timeout)
+    why = unreachable("Redis endpoint" + (" given in verify_redis_endpoint" if endpoint else ""), host, port, timeout)
     if why:
         return skip(why)
     key, value = f"credlink-verify:{uuid.uuid4().hex}", uuid.uuid4().hex
@@ -513,7 +522,7 @@ def probe_redis(snap, endpoint, timeout):
                 stream.flush()
                 replies.append(read_reply(stream))
     except (OSError, ValueError) as e:
-        return outcome(False, f"connection failed: {e}")
+        return outcome(False, f"connection failed: {type(e).__name__}")
     ok = replies[0] == "+PONG" and replies[1] == "+OK" and replies[2] == value
     return outcome(ok, "PONG, value read back" if ok else f"unexpected replies {replies[:2]}")
 
@@ -546,7 +555,7 @@ def probe_http(snap, timeout):
     alb = snap.get("alb")
     if alb is None:
         return skip("no load balancer")
-    why = unreachable(alb["dns"], 80, timeout)
+    why = unreachable("load balancer's DNS name", alb["dns"], 80, timeout)
     if why:
         return skip(why)
     try:

@@ -27,9 +27,9 @@ options:
       - Container definitions as the ECS API spells them (C(name), C(image),
         C(portMappings), C(environment), C(secrets), C(logConfiguration), ...).
       - Keys left out are not compared, so defaults AWS adds do not count as changes.
+      - Required when O(state=present).
     type: list
     elements: dict
-    required: true
   cpu:
     description: Task CPU units, as a string (C("256")).
     type: str
@@ -218,7 +218,7 @@ def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
             family=dict(type="str", required=True),
-            containers=dict(type="list", elements="dict", required=True),
+            containers=dict(type="list", elements="dict"),
             cpu=dict(type="str"),
             memory=dict(type="str"),
             network_mode=dict(type="str", choices=["awsvpc", "bridge", "host", "none"], default="awsvpc"),
@@ -229,6 +229,7 @@ def main():
             tags=dict(type="dict", aliases=["resource_tags"]),
             purge_tags=dict(type="bool", default=True),
         ),
+        required_if=[("state", "present", ["containers"])],
         supports_check_mode=True,
     )
     p = module.params

@@ -39,3 +39,34 @@ def role_policy(emulator, role: str) -> dict:
     [name] = iam.list_role_policies(RoleName=role)["PolicyNames"]
     document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
     return json.loads(document) if isinstance(document, str) else document
+
+
+def live_tagged_resources(emulator, env: str) -> list[str]:
+    """ARNs tagged for the environment that still exist.
+
+    The tagging API also lists what AWS keeps visible after deletion for a while: NAT
+    gateways in state ``deleted`` and inactive ECS clusters, services and task definition
+    revisions. Those are asked about and left out.
+    """
+    tagging = emulator.client("resourcegroupstaggingapi")
+    pages = tagging.get_paginator("get_resources").paginate(
+        TagFilters=[{"Key": "Environment", "Values": [env]}, {"Key": "Project", "Values": ["credlink"]}])
+    ecs, ec2 = emulator.client("ecs"), emulator.client("ec2")
+    live = []
+    for arn in sorted(r["ResourceARN"] for page in pages for r in page["ResourceTagMappingList"]):
+        if ":natgateway/" in arn:
+            [nat] = ec2.describe_nat_gateways(NatGatewayIds=[arn.rsplit("/", 1)[1]])["NatGateways"]
+            if nat["State"] == "deleted":
+                continue
+        elif ":ecs:" in arn and ":cluster/" in arn:
+            if all(c["status"] == "INACTIVE" for c in ecs.describe_clusters(clusters=[arn])["clusters"]):
+                continue
+        elif ":ecs:" in arn and ":service/" in arn:
+            cluster = arn.split(":service/")[1].split("/")[0]
+            if all(s["status"] == "INACTIVE" for s in ecs.describe_services(cluster=cluster, services=[arn])["services"]):
+                continue
+        elif ":ecs:" in arn and ":task-definition/" in arn:
+            if ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]["status"] == "INACTIVE":
+                continue
+        live.append(arn)
+    return live

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.platform_inspect import alarms, scalable_target, service_of, task_definition
+from tests.integration.platform_inspect import alarms, live_tagged_resources, scalable_target, service_of, task_definition
 
 pytestmark = pytest.mark.integration
 
@@ -44,6 +44,16 @@ def test_dev_database_is_single_az_and_disposable(playbook, clean_emulator):
     assert found["credlink-dev-ecs-running-tasks-critical"]["Threshold"] == 1
     # 80 % of 112, the default max_connections of db.t3.micro
     assert found["credlink-dev-rds-connections-critical"]["Threshold"] == 89
+
+    # Dev has no deletion protection and no proofs: the name alone confirms the teardown.
+    torn = playbook("teardown.yml", "dev", extra_vars={"confirm_teardown": "dev"})
+    assert torn.returncode == 0, torn.stdout[-4000:]
+    again = playbook("teardown.yml", "dev", extra_vars={"confirm_teardown": "dev"})
+    assert again.returncode == 0 and again.recap["changed"] == 0, again.stdout[-4000:]
+    assert live_tagged_resources(clean_emulator, "dev") == []
+    assert clean_emulator.client("ec2").describe_addresses()["Addresses"] == []
+    assert clean_emulator.client("rds").describe_db_snapshots()["DBSnapshots"] == []
+    assert clean_emulator.client("secretsmanager").list_secrets()["SecretList"] == []
 
 
 def test_layers_alone_name_what_is_missing(playbook):

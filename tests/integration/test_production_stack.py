@@ -11,7 +11,8 @@ import json
 import pytest
 
 from tests.conftest import run_playbook
-from tests.integration.platform_inspect import alarms, group, role_policy, scalable_target, service_of, task_definition
+from tests.integration.platform_inspect import (alarms, group, live_tagged_resources, role_policy, scalable_target,
+                                                service_of, task_definition)
 
 pytestmark = pytest.mark.integration
 
@@ -164,6 +165,38 @@ def test_roles_are_least_privilege_in_the_account(stack):
             assert statement["Resource"] != ["*"] or statement["Action"] == ["ecr:GetAuthorizationToken"]
 
 
+def test_security_audit_of_the_whole_account(stack):
+    ec2 = stack.client("ec2")
+    world_open = []
+    for group in ec2.describe_security_groups()["SecurityGroups"]:
+        for permission in group["IpPermissions"]:
+            if any(r["CidrIp"] == "0.0.0.0/0" for r in permission.get("IpRanges", [])) or permission.get("Ipv6Ranges"):
+                world_open.append((group["GroupName"], permission.get("FromPort"), permission.get("ToPort")))
+    assert sorted(world_open) == [("credlink-production-alb", 80, 80), ("credlink-production-alb", 443, 443)]
+    [db] = stack.client("rds").describe_db_instances()["DBInstances"]
+    assert db["PubliclyAccessible"] is False and db["StorageEncrypted"] is True
+    [redis] = stack.client("elasticache").describe_replication_groups()["ReplicationGroups"]
+    assert redis["AtRestEncryptionEnabled"] is True
+    bucket = "credlink-production-proofs-123456789012"
+    rules = stack.client("s3").get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    [deny] = [st for st in json.loads(stack.client("s3").get_bucket_policy(Bucket=bucket)["Policy"])["Statement"]
+              if st["Effect"] == "Deny"]
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    [repo] = stack.client("ecr").describe_repositories()["repositories"]
+    assert repo["encryptionConfiguration"]["encryptionType"] == "AES256"
+    iam = stack.client("iam")
+    documents = [role_policy(stack, r["RoleName"]) for r in iam.list_roles()["Roles"]
+                 if r["RoleName"].startswith("credlink-production") and iam.list_role_policies(RoleName=r["RoleName"])["PolicyNames"]]
+    for policy in iam.list_policies(Scope="Local")["Policies"]:
+        version = iam.get_policy_version(PolicyArn=policy["Arn"], VersionId=policy["DefaultVersionId"])["PolicyVersion"]
+        document = version["Document"]
+        documents.append(json.loads(document) if isinstance(document, str) else document)
+    actions = [a for d in documents for st in d["Statement"]
+               for a in (st["Action"] if isinstance(st["Action"], list) else [st["Action"]])]
+    assert len(documents) >= 4 and actions and not [a for a in actions if "*" in a]
+
+
 def test_alarms_watch_every_layer_with_the_seeded_thresholds(stack):
     found = alarms(stack, ENV)
     thresholds = {name.removeprefix("credlink-production-"): a["Threshold"] for name, a in found.items()}
@@ -252,3 +285,39 @@ def test_deploy_image_rolls_out_a_tag_that_later_runs_keep(stack):
 def test_deploy_image_needs_a_tag(stack):
     missing = run_playbook("deploy_image.yml", ENV, stack.env)
     assert missing.returncode != 0 and "Give the image tag to deploy" in missing.stdout
+
+
+def test_teardown_refuses_until_every_safety_rail_is_answered(stack):
+    s3 = stack.client("s3")
+    s3.put_object(Bucket="credlink-production-proofs-123456789012", Key="proofs/p1.json", Body=b"{}")
+    before = live_tagged_resources(stack, ENV)
+    for extra, message in (
+        ({}, "repeat its name with -e confirm_teardown=production"),
+        ({"confirm_teardown": "dev"}, "repeat its name with -e confirm_teardown=production"),
+        ({"confirm_teardown": ENV}, "is deletion protected: add -e disable_deletion_protection=true"),
+        ({"confirm_teardown": ENV, "disable_deletion_protection": True}, "still holds proofs"),
+    ):
+        refused = run_playbook("teardown.yml", ENV, stack.env, extra_vars=extra)
+        assert refused.returncode != 0 and message in refused.stdout, refused.stdout[-3000:]
+    assert live_tagged_resources(stack, ENV) == before
+
+
+def test_teardown_removes_everything_but_the_final_snapshot_and_is_repeatable(stack):
+    rails = {"confirm_teardown": ENV, "disable_deletion_protection": True, "purge_proofs": True}
+    password = secret_document(stack)["password"]
+    first = run_playbook("teardown.yml", ENV, stack.env, "-vvv", "--diff", extra_vars=rails)
+    assert first.returncode == 0, first.stdout[-4000:]
+    assert password not in first.stdout + first.stderr
+    snapshots = stack.client("rds").describe_db_snapshots()["DBSnapshots"]
+    assert [s["DBSnapshotIdentifier"][:28] for s in snapshots] == ["credlink-production-db-final"]
+    # The secret stays restorable for 7 days in production; nothing else is left.
+    secret = stack.client("secretsmanager").describe_secret(SecretId="credlink-production-db-credentials")
+    assert "DeletedDate" in secret
+    left = [arn for arn in live_tagged_resources(stack, ENV) if ":secretsmanager:" not in arn and ":snapshot:" not in arn]
+    assert left == []
+    assert stack.client("ec2").describe_vpcs(Filters=[{"Name": "tag:Environment", "Values": [ENV]}])["Vpcs"] == []
+    assert stack.client("ec2").describe_addresses()["Addresses"] == []
+    assert stack.client("ecs").list_clusters()["clusterArns"] == []
+    assert [r["RoleName"] for r in stack.client("iam").list_roles()["Roles"] if r["RoleName"].startswith("credlink-")] == []
+    again = run_playbook("teardown.yml", ENV, stack.env, extra_vars=rails)
+    assert again.returncode == 0 and again.recap["changed"] == 0, again.stdout[-4000:]

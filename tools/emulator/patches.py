@@ -260,6 +260,51 @@ def fix_bucket_metrics_configurations() -> None:
     S3Response._bucket_response_delete = delete
 
 
+def fix_replication_group_deletion() -> None:
+    """Let a deleted replication group go away.
+
+    moto 5.2.5 marks it ``deleting`` and keeps it forever, so waiting for the deletion
+    (as teardown does) never ends and the name can never be reused. AWS answers
+    ``deleting`` and removes the group when done; the emulator removes it at once.
+    """
+    from moto.elasticache.models import ElastiCacheBackend
+
+    original = ElastiCacheBackend.delete_replication_group
+    if getattr(original, "_credlink_fixed", False):
+        return
+
+    def delete_replication_group(self, replication_group_id, retain_primary_cluster):
+        group = original(self, replication_group_id, retain_primary_cluster)
+        self.replication_groups.pop(replication_group_id, None)
+        return group
+
+    delete_replication_group._credlink_fixed = True  # type: ignore[attr-defined]
+    ElastiCacheBackend.delete_replication_group = delete_replication_group
+
+
+def add_cache_subnet_group_deletion() -> None:
+    """Implement DeleteCacheSubnetGroup, which moto 5.2.5 lacks (it answers HTTP 500).
+
+    Without it a teardown cannot remove the cache subnet group that AWS removes.
+    """
+    from moto.core.responses import ActionResult
+    from moto.elasticache.exceptions import CacheSubnetGroupNotFound
+    from moto.elasticache.responses import ElastiCacheResponse
+
+    if hasattr(ElastiCacheResponse, "delete_cache_subnet_group"):
+        return
+
+    def delete_cache_subnet_group(self):
+        name = self._get_param("CacheSubnetGroupName")
+        group = self.elasticache_backend.cache_subnet_groups.pop(name, None)
+        if group is None:
+            raise CacheSubnetGroupNotFound(name)
+        self.elasticache_backend.tagging_service.delete_all_tags_for_resource(group.arn)
+        return ActionResult({})
+
+    ElastiCacheResponse.delete_cache_subnet_group = delete_cache_subnet_group
+
+
 def apply_all() -> None:
     fix_rds_touching_windows()
     fix_ec2_tag_resource_types()
@@ -268,3 +313,5 @@ def apply_all() -> None:
     fix_scaling_policy_names_filter()
     fix_load_balancer_default_attributes()
     fix_bucket_metrics_configurations()
+    fix_replication_group_deletion()
+    add_cache_subnet_group_deletion()

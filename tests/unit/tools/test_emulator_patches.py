@@ -124,3 +124,25 @@ def test_bucket_metrics_configurations_are_stored_and_never_delete_the_bucket():
     assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["metrics-probe"]
     with pytest.raises(s3.exceptions.ClientError, match="NoSuchConfiguration"):
         s3.get_bucket_metrics_configuration(Bucket="metrics-probe", Id="all")
+
+
+def test_a_deleted_replication_group_goes_away():
+    elasticache = boto3.client("elasticache", region_name="us-east-1")
+    elasticache.create_replication_group(ReplicationGroupId="gone", ReplicationGroupDescription="d",
+                                         CacheNodeType="cache.t3.micro", Engine="redis", NumCacheClusters=1)
+    answer = elasticache.delete_replication_group(ReplicationGroupId="gone")["ReplicationGroup"]
+    assert answer["Status"] == "deleting"
+    with pytest.raises(elasticache.exceptions.ReplicationGroupNotFoundFault):
+        elasticache.describe_replication_groups(ReplicationGroupId="gone")
+
+
+def test_cache_subnet_groups_can_be_deleted():
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    elasticache = boto3.client("elasticache", region_name="us-east-1")
+    elasticache.create_cache_subnet_group(CacheSubnetGroupName="g", CacheSubnetGroupDescription="d", SubnetIds=[subnet])
+    elasticache.delete_cache_subnet_group(CacheSubnetGroupName="g")
+    assert elasticache.describe_cache_subnet_groups()["CacheSubnetGroups"] == []
+    with pytest.raises(elasticache.exceptions.CacheSubnetGroupNotFoundFault):
+        elasticache.delete_cache_subnet_group(CacheSubnetGroupName="g")

@@ -97,4 +97,12 @@ def test_tags_are_updated(sm, capsys):
 
 def test_bad_recovery_window_is_refused(sm, capsys):
     result, code = run_module(db_credentials_secret, {"name": NAME, "recovery_window_days": 3}, capsys)
-    assert code == 1 and "recovery_window_days must be between 7 and 30" in result["msg"]
+    assert code == 1 and "recovery_window_days must be between 7 and 30, or 0" in result["msg"]
+
+
+def test_recovery_window_zero_deletes_at_once(sm, capsys):
+    run_module(db_credentials_secret, {"name": NAME}, capsys)
+    result, _ = run_module(db_credentials_secret, {"name": NAME, "state": "absent", "recovery_window_days": 0}, capsys)
+    assert result["changed"] is True
+    with pytest.raises(sm.exceptions.ResourceNotFoundException):
+        sm.describe_secret(SecretId=NAME)

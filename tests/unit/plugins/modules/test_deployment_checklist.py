@@ -255,3 +255,25 @@ def test_module_refuses_incomplete_expectations(aws, capsys):
     del partial["nat_gateways"]
     result, code = run_module(deployment_checklist, {"environment": "production", "expected": partial}, capsys)
     assert code == 1 and "nat_gateways" in result["msg"]
+
+
+# Live probes: reasons never name the (sensitive) endpoint.
+
+def test_unreachable_reasons_name_the_endpoint_kind_not_the_host():
+    reason = deployment_checklist.unreachable("database endpoint", "credlink-x-db.invalid", 5432, 1)
+    assert reason.startswith("the database endpoint does not resolve") and "credlink-x-db" not in reason
+    from tools.emulator.process import free_port
+
+    closed = deployment_checklist.unreachable("Redis endpoint", "127.0.0.1", free_port(), 1)
+    assert closed.startswith("the Redis endpoint is not reachable") and "127.0.0.1" not in closed
+
+
+def test_an_override_port_of_zero_is_kept_not_replaced_by_the_aws_port():
+    assert deployment_checklist.endpoint_of({"host": "127.0.0.1", "port": 0}, "aws.host", 6379, 6379) == ("127.0.0.1", 0)
+    assert deployment_checklist.endpoint_of({}, "aws.host", None, 6379) == ("aws.host", 6379)
+
+
+def test_probes_skip_in_check_mode_and_without_a_layer():
+    assert deployment_checklist.probe_redis({"redis": None}, {}, 1)["status"] == "skip"
+    database, schema = deployment_checklist.probe_database({"db": None}, {}, {}, 1)
+    assert database["status"] == schema["status"] == "skip"
