@@ -533,9 +533,6 @@ def probe_s3(module, collector, snap):
         return skip("no bucket")
     if module.check_mode:
         return skip("check mode: the round trip would write an object")
-    endpoint = collector.client("s3").meta.endpoint_url or ""
-    if bucket["tls_only"] and endpoint.startswith("http://"):
-        return skip(f"the bucket denies requests without TLS and the endpoint {endpoint} is plain HTTP")
     client = collector.client("s3")
     key, body = f"credlink-verify/{uuid.uuid4().hex}", uuid.uuid4().hex.encode()
     try:

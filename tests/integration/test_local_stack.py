@@ -52,7 +52,7 @@ def test_checklist_runs_its_live_items_against_the_local_services(local_stack):
     assert "SSL in use" in items["database.connect"]["observed"]
     # Skipped, each with its reason: the emulator cannot provide these.
     assert {i for i, item in items.items() if item["status"] == "skip"} == {
-        "redis.security_group", "s3.object_roundtrip", "app.image", "app.responds", "ha.rds_standby"}
+        "redis.security_group", "app.image", "app.responds", "ha.rds_standby"}
     assert "checklist: " in first.stdout and "total per month, USD (local as sized)" in first.stdout
     outputs = json.loads((first.reports / "local-outputs.json").read_text())
     assert outputs["rds_endpoint"]["sensitive"] is True

@@ -305,6 +305,44 @@ def add_cache_subnet_group_deletion() -> None:
     ElastiCacheResponse.delete_cache_subnet_group = delete_cache_subnet_group
 
 
+def fix_tls_only_bucket_policies() -> None:
+    """Evaluate the TLS-only bucket policy as AWS does for a TLS request.
+
+    moto 5.2.5 ignores policy conditions and applies conditional statements as if they
+    always held, so the stack's ``Deny`` of requests with ``aws:SecureTransport=false``
+    denies every object read, write and delete. The emulator stands in for AWS's HTTPS
+    endpoints: that condition is false for its requests, so the statement does not apply.
+    Every other statement is evaluated as moto does.
+    """
+    import json
+
+    from moto.s3.models import FakeBucket
+
+    original = FakeBucket.get_permission
+    if getattr(original, "_credlink_fixed", False):
+        return
+    insecure_only = {"Bool": {"aws:SecureTransport": "false"}}
+
+    def get_permission(self, action, resource):
+        if self.policy is None:
+            return original(self, action, resource)
+        document = json.loads(self.policy.decode())
+        statements = document.get("Statement", [])
+        statements = [statements] if isinstance(statements, dict) else statements
+        kept = [st for st in statements if st.get("Condition") != insecure_only]
+        if len(kept) == len(statements):
+            return original(self, action, resource)
+        saved = self.policy
+        try:
+            self.policy = json.dumps({**document, "Statement": kept}).encode()
+            return original(self, action, resource)
+        finally:
+            self.policy = saved
+
+    get_permission._credlink_fixed = True  # type: ignore[attr-defined]
+    FakeBucket.get_permission = get_permission
+
+
 def apply_all() -> None:
     fix_rds_touching_windows()
     fix_ec2_tag_resource_types()
@@ -315,3 +353,4 @@ def apply_all() -> None:
     fix_bucket_metrics_configurations()
     fix_replication_group_deletion()
     add_cache_subnet_group_deletion()
+    fix_tls_only_bucket_policies()

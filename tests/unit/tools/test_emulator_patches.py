@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import boto3
 import pytest
 from moto import mock_aws
@@ -146,3 +148,18 @@ def test_cache_subnet_groups_can_be_deleted():
     assert elasticache.describe_cache_subnet_groups()["CacheSubnetGroups"] == []
     with pytest.raises(elasticache.exceptions.CacheSubnetGroupNotFoundFault):
         elasticache.delete_cache_subnet_group(CacheSubnetGroupName="g")
+
+
+def test_tls_only_policy_lets_the_emulators_requests_through_but_other_denials_hold():
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="tls-probe")
+    deny = {"Effect": "Deny", "Principal": "*", "Action": "s3:*",
+            "Resource": ["arn:aws:s3:::tls-probe", "arn:aws:s3:::tls-probe/*"]}
+    s3.put_bucket_policy(Bucket="tls-probe", Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {**deny, "Sid": "TlsOnly", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}))
+    s3.put_object(Bucket="tls-probe", Key="k", Body=b"v")
+    assert s3.get_object(Bucket="tls-probe", Key="k")["Body"].read() == b"v"
+    s3.put_bucket_policy(Bucket="tls-probe", Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {**deny, "Sid": "Nobody", "Action": "s3:GetObject"}]}))
+    with pytest.raises(s3.exceptions.ClientError, match="403"):
+        s3.get_object(Bucket="tls-probe", Key="k")
