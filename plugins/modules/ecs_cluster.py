@@ -100,7 +100,6 @@ cluster:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
@@ -108,6 +107,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.common import chang
 from ansible_collections.credlink.infra.plugins.module_utils.common import diff_for
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import ecs_tags_from_dict
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import ecs_tags_to_dict
+from ansible_collections.credlink.infra.plugins.module_utils.ecs import replace_ecs_tags
 
 
 def describe(client, module, name):
@@ -187,11 +187,7 @@ def update(client, module, current, changes):
                 defaultCapacityProviderStrategy=strategy_for_api(strategy),
             )
         if "tags" in changes:
-            to_set, to_unset = compare_aws_tags(current["tags"], changes["tags"], purge_tags=True)
-            if to_unset:
-                client.untag_resource(aws_retry=True, resourceArn=current["cluster_arn"], tagKeys=to_unset)
-            if to_set:
-                client.tag_resource(aws_retry=True, resourceArn=current["cluster_arn"], tags=ecs_tags_from_dict(to_set))
+            replace_ecs_tags(client, current["cluster_arn"], current["tags"], changes["tags"])
     except AWS_ERRORS as e:
         module.fail_json_aws(e, msg=f"Couldn't update ECS cluster {name}")
 

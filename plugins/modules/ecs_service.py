@@ -203,7 +203,6 @@ service:
 import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
@@ -211,6 +210,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.common import chang
 from ansible_collections.credlink.infra.plugins.module_utils.common import diff_for
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import ecs_tags_from_dict
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import ecs_tags_to_dict
+from ansible_collections.credlink.infra.plugins.module_utils.ecs import replace_ecs_tags
 
 COMPARED = [
     "task_definition", "desired_count", "network", "load_balancers", "health_check_grace_period_seconds",
@@ -421,11 +421,7 @@ def ensure_present(client, module, current):
                 client.update_service(aws_retry=True, cluster=p["cluster"], service=p["name"],
                                       forceNewDeployment=redeploy, **api_arguments(changes))
             if tag_changes is not None:
-                to_set, to_unset = compare_aws_tags(current["tags"], tag_changes, purge_tags=True)
-                if to_unset:
-                    client.untag_resource(aws_retry=True, resourceArn=current["service_arn"], tagKeys=to_unset)
-                if to_set:
-                    client.tag_resource(aws_retry=True, resourceArn=current["service_arn"], tags=ecs_tags_from_dict(to_set))
+                replace_ecs_tags(client, current["service_arn"], current["tags"], tag_changes)
         except AWS_ERRORS as e:
             module.fail_json_aws(e, msg=f"Couldn't update ECS service {p['name']}")
     if module.check_mode:

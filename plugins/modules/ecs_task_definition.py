@@ -108,13 +108,13 @@ task_definition:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.common import diff_for
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import ecs_tags_from_dict
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import ecs_tags_to_dict
+from ansible_collections.credlink.infra.plugins.module_utils.ecs import replace_ecs_tags
 
 NAMED_LISTS = ("environment", "secrets")
 
@@ -261,16 +261,11 @@ def main():
                 "task_role_arn", "containers", "tags"]
 
     if current is not None and content_matches(wanted, current):
-        to_set, to_unset = compare_aws_tags(current["tags"], wanted["tags"], purge_tags=True)
-        if not (to_set or to_unset):
+        if current["tags"] == wanted["tags"]:
             module.exit_json(changed=False, task_definition=current)
         if not module.check_mode:
             try:
-                if to_unset:
-                    client.untag_resource(aws_retry=True, resourceArn=current["task_definition_arn"], tagKeys=to_unset)
-                if to_set:
-                    client.tag_resource(aws_retry=True, resourceArn=current["task_definition_arn"],
-                                        tags=ecs_tags_from_dict(to_set))
+                replace_ecs_tags(client, current["task_definition_arn"], current["tags"], wanted["tags"])
             except AWS_ERRORS as e:
                 module.fail_json_aws(e, msg=f"Couldn't update the tags of {current['task_definition_arn']}")
         after = {**current, "tags": wanted["tags"]}

@@ -254,3 +254,14 @@ def test_scaling_check_mode_registers_nothing(platform, capsys):
 def test_impossible_scaling_is_refused(platform, capsys, overrides, message):
     result, code = run_module(ecs_service_autoscaling, scaling_args(**overrides), capsys)
     assert code == 1 and message in result["msg"]
+
+
+def test_tag_changes_are_applied_in_place(platform, capsys):
+    run_module(ecs_service, service_args(platform), capsys)
+    changed, _ = run_module(ecs_service, service_args(platform, tags={"Project": "other"}), capsys)
+    assert changed["changed"] is True
+    assert describe_service(platform)["tags"] == [{"key": "Project", "value": "other"}]
+    retagged, _ = run_module(ecs_task_definition, task_args(tags={"Team": "platform"}), capsys)
+    assert retagged["changed"] is True and retagged["task_definition"]["revision"] == 1
+    stored = platform["ecs"].describe_task_definition(taskDefinition=FAMILY, include=["TAGS"])["tags"]
+    assert stored == [{"key": "Team", "value": "platform"}]
