@@ -54,6 +54,14 @@ class Emulator:
         request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
         urllib.request.urlopen(request, timeout=10).close()
 
+    def faults(self, plan: str | None = None) -> dict:
+        """Set the fault plan (``every=N[,kinds=...]``, "" for none) or, without one, read it."""
+        data = None if plan is None else plan.encode()
+        request = urllib.request.Request(f"{self.endpoint_url}/_credlink/faults", data=data,
+                                         method="GET" if data is None else "POST")
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            return json.loads(resp.read())
+
     def client(self, service: str):
         import boto3
 

@@ -21,12 +21,15 @@ else:
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 # Throttling and the short eventual-consistency windows of EC2/IAM are retried with
-# jittered exponential backoff; AWSRetry already treats throttling codes as retryable.
+# jittered exponential backoff. AWSRetry knows the query APIs' codes (Throttling,
+# RequestLimitExceeded, 5xx) but not how the JSON APIs (Secrets Manager, ECS, ECR, Logs,
+# Application Auto Scaling) and S3 spell throttling: without these, a throttled call of
+# those services failed after the SDK's few quick attempts.
 RETRY = AWSRetry.jittered_backoff(
     retries=10,
     delay=1,
     max_delay=30,
-    catch_extra_error_codes=["InternalError", "ServiceUnavailable", "RequestLimitExceeded"],
+    catch_extra_error_codes=["ThrottlingException", "SlowDown"],
 )
 
 

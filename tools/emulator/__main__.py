@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             healthy &= up
             print(line)
         return 0 if healthy else 1
-    except (RuntimeError, TimeoutError, OSError) as exc:
+    except (RuntimeError, TimeoutError, OSError, ValueError) as exc:
         print(f"emulator: error: {exc}", file=sys.stderr)
         return 1
 

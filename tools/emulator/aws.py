@@ -10,8 +10,10 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from . import patches, process
+from . import faults, patches, process
 from .config import PROJECT_ROOT, Settings
+
+FAULTS_ENV = "CREDLINK_EMULATOR_FAULTS"
 
 
 def serve(host: str, port: int) -> None:
@@ -19,16 +21,23 @@ def serve(host: str, port: int) -> None:
     # AWS managed policies (e.g. AmazonRDSEnhancedMonitoringRole) must exist to be attached.
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     patches.apply_all()
-    from moto.server import ThreadedMotoServer
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication, MotoRequestHandler, create_backend_app)
+    from werkzeug.serving import make_server
 
-    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
-    server.start()
+    plan = faults.FaultPlan.parse(os.environ.get(FAULTS_ENV))
+    app = faults.FaultInjector(DomainDispatcherApplication(create_backend_app), plan)
+    server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
     stopped = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopped.set())
-    print(f"emulator: serving AWS APIs on http://{host}:{port}", flush=True)
+    extra = f" (faulting one request in {plan.every})" if plan.every else ""
+    print(f"emulator: serving AWS APIs on http://{host}:{port}{extra}", flush=True)
     stopped.wait()
-    server.stop()
+    server.shutdown()
+    thread.join()
 
 
 def ready(cfg: Settings) -> bool:
@@ -51,6 +60,7 @@ def start(cfg: Settings, timeout: float = 60.0) -> str:
         raise RuntimeError(
             f"port {cfg.aws_port} is taken by another program; set CREDLINK_EMULATOR_PORT"
         )
+    faults.FaultPlan.parse(os.environ.get(FAULTS_ENV))  # a typo fails here, not in the log
     cfg.state_dir.mkdir(parents=True, exist_ok=True)
     argv = [sys.executable, "-m", "tools.emulator", "serve", "--host", cfg.host,
             "--port", str(cfg.aws_port)]
