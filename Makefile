@@ -13,7 +13,7 @@ EMULATOR_ENV = eval "$$($(EMULATOR) env)"
 INVENTORY ?= inventories/local
 
 .PHONY: help bootstrap demo emulator-start emulator-stop emulator-status emulator-reset \
-        test lint unit integration molecule docs-check build clean
+        test lint unit integration molecule docs-check build packaging ee-context clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
@@ -36,7 +36,7 @@ emulator-status: ## Show whether the emulator, PostgreSQL and Redis run
 emulator-reset: ## Forget every AWS resource the emulator holds
 	@$(EMULATOR) reset
 
-test: bootstrap lint docs-check build molecule unit integration ## Everything CI runs
+test: bootstrap lint docs-check build packaging molecule unit integration ## Everything CI runs
 
 lint: ## ansible-lint (production profile) and a syntax check of every playbook
 	ansible-lint --profile production
@@ -47,6 +47,12 @@ docs-check: ## Every module, filter and role renders with ansible-doc
 
 build: ## Build the collection tarball into build/
 	@mkdir -p build && ansible-galaxy collection build --force --output-path build >/dev/null && ls build/*.tar.gz
+
+packaging: ## The execution environment's build context and the collection's release metadata
+	$(BIN)/python -m pytest tests/packaging -q
+
+ee-context: build ## Write the execution environment's build context (Containerfile) to context/
+	ansible-builder create -f execution-environment.yml --output-filename Containerfile -c context
 
 unit: ## Unit tests (modules against moto in-process, filters, emulator fixes)
 	$(BIN)/python -m pytest tests/unit -q
@@ -59,4 +65,4 @@ molecule: ## Molecule scenarios against a private emulator instance
 
 clean: ## Stop services and remove the venv, emulator state, reports and builds
 	-@$(EMULATOR) stop 2>/dev/null
-	rm -rf $(VENV) .emulator reports build .pytest_cache
+	rm -rf $(VENV) .emulator reports build context .pytest_cache
