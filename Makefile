@@ -13,7 +13,7 @@ EMULATOR_ENV = eval "$$($(EMULATOR) env)"
 INVENTORY ?= inventories/local
 
 .PHONY: help bootstrap demo emulator-start emulator-stop emulator-status emulator-reset \
-        test lint unit integration molecule docs-check build packaging ee-context clean
+        test lint unit integration molecule docs-check build packaging changelog-lint ee-context clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
@@ -36,7 +36,7 @@ emulator-status: ## Show whether the emulator, PostgreSQL and Redis run
 emulator-reset: ## Forget every AWS resource the emulator holds
 	@$(EMULATOR) reset
 
-test: bootstrap lint docs-check build packaging molecule unit integration ## Everything CI runs
+test: bootstrap lint docs-check changelog-lint build packaging molecule unit integration ## Everything CI runs
 
 lint: ## ansible-lint (production profile) and a syntax check of every playbook
 	ansible-lint --profile production
@@ -47,6 +47,9 @@ docs-check: ## Every module, filter and role renders with ansible-doc
 
 build: ## Build the collection tarball into build/
 	@mkdir -p build && ansible-galaxy collection build --force --output-path build >/dev/null && ls build/*.tar.gz
+
+changelog-lint: ## Changelog fragments and changelogs/config.yaml are valid
+	antsibull-changelog lint
 
 packaging: ## The execution environment's build context and the collection's release metadata
 	$(BIN)/python -m pytest tests/packaging -q
