@@ -13,7 +13,7 @@ EMULATOR_ENV = eval "$$($(EMULATOR) env)"
 INVENTORY ?= inventories/local
 
 .PHONY: help bootstrap demo emulator-start emulator-stop emulator-status emulator-reset \
-        test lint unit integration molecule docs-check build packaging changelog-lint ee-context clean
+        test lint unit integration molecule docs-check build packaging changelog-lint sanity ee-context clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
@@ -36,7 +36,7 @@ emulator-status: ## Show whether the emulator, PostgreSQL and Redis run
 emulator-reset: ## Forget every AWS resource the emulator holds
 	@$(EMULATOR) reset
 
-test: bootstrap lint docs-check changelog-lint build packaging molecule unit integration ## Everything CI runs
+test: bootstrap lint docs-check changelog-lint sanity build packaging molecule unit integration ## Everything CI runs
 
 lint: ## ansible-lint (production profile) and a syntax check of every playbook
 	ansible-lint --profile production
@@ -50,6 +50,9 @@ build: ## Build the collection tarball into build/
 
 changelog-lint: ## Changelog fragments and changelogs/config.yaml are valid
 	antsibull-changelog lint
+
+sanity: ## ansible-test sanity on a copy of the collection (tools/sanity.py says which tests it leaves out)
+	@$(BIN)/python tools/sanity.py
 
 packaging: ## The execution environment's build context and the collection's release metadata
 	$(BIN)/python -m pytest tests/packaging -q
