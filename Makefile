@@ -13,7 +13,7 @@ EMULATOR_ENV = eval "$$($(EMULATOR) env)"
 INVENTORY ?= inventories/local
 
 .PHONY: help bootstrap demo emulator-start emulator-stop emulator-status emulator-reset \
-        test lint unit integration molecule docs-check build packaging changelog-lint sanity ee-context clean
+        test lint unit integration molecule docs docs-check build packaging changelog-lint sanity ee-context clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
@@ -42,8 +42,12 @@ lint: ## ansible-lint (production profile) and a syntax check of every playbook
 	ansible-lint --profile production
 	@for playbook in playbooks/*.yml; do ansible-playbook --syntax-check -i inventories/local $$playbook >/dev/null || exit 1; done
 
-docs-check: ## Every module, filter and role renders with ansible-doc
+docs-check: ## Every module, filter and role renders with ansible-doc; docs/variables.md is up to date
 	@$(BIN)/python tools/check_docs.py
+	@$(BIN)/python tools/gen_docs.py --check
+
+docs: ## Regenerate docs/variables.md from the roles' argument specs
+	@$(BIN)/python tools/gen_docs.py
 
 build: ## Build the collection tarball into build/
 	@mkdir -p build && ansible-galaxy collection build --force --output-path build >/dev/null && ls build/*.tar.gz
