@@ -18,7 +18,7 @@ INVENTORY ?= inventories/local
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
 
-bootstrap: ## Create the venv (Python >= 3.12, pinned requirements) and install redis-server/PostgreSQL 15 if missing
+bootstrap: ## Create the venv (Python >= 3.12, pinned requirements); install redis-server, PostgreSQL 15, shellcheck if missing
 	@tools/bootstrap.sh
 
 demo: bootstrap emulator-start ## Build the local stack on the emulator and print the checklist report
