@@ -13,12 +13,12 @@ EMULATOR_ENV = eval "$$($(EMULATOR) env)"
 INVENTORY ?= inventories/local
 
 .PHONY: help bootstrap demo emulator-start emulator-stop emulator-status emulator-reset \
-        test lint unit integration molecule docs-check build clean
+        test lint unit integration molecule docs docs-check build packaging changelog-lint sanity ee-context clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
 
-bootstrap: ## Create the venv (Python >= 3.12, pinned requirements) and install redis-server/PostgreSQL 15 if missing
+bootstrap: ## Create the venv (Python >= 3.12, pinned requirements); install redis-server, PostgreSQL 15, shellcheck if missing
 	@tools/bootstrap.sh
 
 demo: bootstrap emulator-start ## Build the local stack on the emulator and print the checklist report
@@ -36,17 +36,33 @@ emulator-status: ## Show whether the emulator, PostgreSQL and Redis run
 emulator-reset: ## Forget every AWS resource the emulator holds
 	@$(EMULATOR) reset
 
-test: bootstrap lint docs-check build molecule unit integration ## Everything CI runs
+test: bootstrap lint docs-check changelog-lint sanity build packaging molecule unit integration ## Everything CI runs
 
 lint: ## ansible-lint (production profile) and a syntax check of every playbook
 	ansible-lint --profile production
 	@for playbook in playbooks/*.yml; do ansible-playbook --syntax-check -i inventories/local $$playbook >/dev/null || exit 1; done
 
-docs-check: ## Every module, filter and role renders with ansible-doc
+docs-check: ## Every module, filter and role renders with ansible-doc; docs/variables.md is up to date
 	@$(BIN)/python tools/check_docs.py
+	@$(BIN)/python tools/gen_docs.py --check
+
+docs: ## Regenerate docs/variables.md from the roles' argument specs
+	@$(BIN)/python tools/gen_docs.py
 
 build: ## Build the collection tarball into build/
 	@mkdir -p build && ansible-galaxy collection build --force --output-path build >/dev/null && ls build/*.tar.gz
+
+changelog-lint: ## Changelog fragments and changelogs/config.yaml are valid
+	antsibull-changelog lint
+
+sanity: ## ansible-test sanity on a copy of the collection (tools/sanity.py says which tests it leaves out)
+	@$(BIN)/python tools/sanity.py
+
+packaging: ## The execution environment's build context and the collection's release metadata
+	$(BIN)/python -m pytest tests/packaging -q
+
+ee-context: build ## Write the execution environment's build context (Containerfile) to context/
+	ansible-builder create -f execution-environment.yml --output-filename Containerfile -c context
 
 unit: ## Unit tests (modules against moto in-process, filters, emulator fixes)
 	$(BIN)/python -m pytest tests/unit -q
@@ -59,4 +75,4 @@ molecule: ## Molecule scenarios against a private emulator instance
 
 clean: ## Stop services and remove the venv, emulator state, reports and builds
 	-@$(EMULATOR) stop 2>/dev/null
-	rm -rf $(VENV) .emulator reports build .pytest_cache
+	rm -rf $(VENV) .emulator reports build context .pytest_cache

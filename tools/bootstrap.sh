@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepare a fresh machine: a Python >= 3.12 virtualenv with the pinned requirements,
-# the bundled collections, and the local stand-ins (PostgreSQL 15, redis-server).
+# the bundled collections, shellcheck, and the local stand-ins (PostgreSQL 15, redis-server).
 # Safe to run again: the venv is reused while requirements.txt is unchanged.
 set -euo pipefail
 
@@ -80,8 +80,19 @@ ensure_services() {
     fi
 }
 
+ensure_tools() {
+    # ansible-test's shellcheck sanity test skips itself (with a warning) without it.
+    command -v shellcheck >/dev/null && return
+    if [ "${BOOTSTRAP_SERVICES:-1}" = 1 ]; then
+        apt_install shellcheck
+    else
+        log "shellcheck is missing: the sanity run will skip its test"
+    fi
+}
+
 ensure_venv
 ensure_collections
+ensure_tools
 if [ "${BOOTSTRAP_SERVICES:-1}" = 1 ]; then
     ensure_services
 fi

@@ -60,4 +60,3 @@ def ensure_tags(client, module, arn: str, current: dict[str, str], tags: dict[st
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg=f"Couldn't update the tags of {arn}")
     return True
-

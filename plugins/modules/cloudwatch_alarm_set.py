@@ -14,7 +14,7 @@ description:
   - Unlike C(amazon.aws.cloudwatch_metric_alarm), metric math changes are detected, alarms
     are tagged, and C(--diff) shows which alarm changes how.
 author:
-  - CredLink platform team
+  - CredLink platform team (@credlink)
 options:
   prefix:
     description:

@@ -20,7 +20,7 @@ description:
   - A secret scheduled for deletion (for example by an interrupted teardown) is restored,
     keeping its password, instead of failing.
 author:
-  - CredLink platform team
+  - CredLink platform team (@credlink)
 options:
   name:
     description: Name of the secret.

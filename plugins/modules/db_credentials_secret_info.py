@@ -14,7 +14,7 @@ description:
   - Layers that reference the secret (task definitions, IAM policies) use it to get the
     full ARN, which includes a random suffix.
 author:
-  - CredLink platform team
+  - CredLink platform team (@credlink)
 options:
   name:
     description: Name or ARN of the secret.

@@ -22,7 +22,7 @@ description:
     with the reason otherwise.
   - Never returns a secret value.
 author:
-  - CredLink platform team
+  - CredLink platform team (@credlink)
 options:
   environment:
     description: Environment name (C(credlink_env)); resources are named C(credlink-<environment>-*).
@@ -154,8 +154,11 @@ outputs:
 import json
 import socket
 import ssl
-import urllib.request
 import uuid
+
+# Its ConnectionError (proxy, TLS) is not the builtin one, an OSError.
+from ansible.module_utils.urls import ConnectionError as RequestError
+from ansible.module_utils.urls import open_url
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -556,9 +559,9 @@ def probe_http(snap, timeout):
     if why:
         return skip(why)
     try:
-        with urllib.request.urlopen(f"http://{alb['dns']}/health", timeout=timeout) as answer:  # noqa: S310 (fixed scheme)
+        with open_url(f"http://{alb['dns']}/health", timeout=timeout) as answer:
             return outcome(answer.status == 200, f"HTTP {answer.status}")
-    except OSError as e:
+    except (OSError, RequestError) as e:
         return outcome(False, f"no answer: {e}")
 
 

@@ -14,7 +14,7 @@ description:
     name or destination ARN). AWS flow logs are immutable, so a change of traffic type,
     delivery role or aggregation interval replaces the flow log; tags are updated in place.
 author:
-  - CredLink platform team
+  - CredLink platform team (@credlink)
 options:
   state:
     description: Whether the flow log should exist.

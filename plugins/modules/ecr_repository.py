@@ -12,7 +12,7 @@ description:
   - Creates, updates or deletes a private ECR repository.
   - C(community.aws.ecs_ecr) cannot tag a repository, which every resource of the stack must be.
 author:
-  - CredLink platform team
+  - CredLink platform team (@credlink)
 options:
   name:
     description: Name of the repository.

@@ -13,7 +13,7 @@ description:
     (Container Insights), the capacity providers with their default strategy, and tags.
   - C(community.aws.ecs_cluster) sets neither Container Insights nor tags.
 author:
-  - CredLink platform team
+  - CredLink platform team (@credlink)
 options:
   name:
     description: Name of the cluster.
@@ -229,8 +229,8 @@ def main():
 
     strategy = module.params["default_capacity_provider_strategy"] or []
     providers = module.params["capacity_providers"]
-    unknown = sorted({s["capacity_provider"] for s in strategy} - set(providers if providers is not None else
-                                                                         (current or {}).get("capacity_providers", [])))
+    known = providers if providers is not None else (current or {}).get("capacity_providers", [])
+    unknown = sorted({s["capacity_provider"] for s in strategy} - set(known))
     if unknown:
         module.fail_json(msg=f"default_capacity_provider_strategy names providers the cluster lacks: {', '.join(unknown)}")
 

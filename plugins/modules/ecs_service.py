@@ -16,7 +16,7 @@ description:
     circuit breaker, grace period, load balancers), and O(preserve_desired_count) leaves the
     task count to Application Auto Scaling once the service exists.
 author:
-  - CredLink platform team
+  - CredLink platform team (@credlink)
 options:
   name:
     description: Name of the service.

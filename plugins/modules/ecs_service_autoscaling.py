@@ -14,7 +14,7 @@ description:
   - Unlike C(community.aws.application_autoscaling_policy) it honours check mode, compares
     the bounds of an existing target, and removes policies that are no longer wanted.
 author:
-  - CredLink platform team
+  - CredLink platform team (@credlink)
 options:
   cluster:
     description: Name of the cluster.

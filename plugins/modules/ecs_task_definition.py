@@ -16,7 +16,7 @@ description:
     network mode registers a new revision, and the revision is tagged.
   - Older revisions are kept so that a deployment can roll back to them.
 author:
-  - CredLink platform team
+  - CredLink platform team (@credlink)
 options:
   family:
     description: Family of the task definition.

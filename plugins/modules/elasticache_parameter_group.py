@@ -16,7 +16,7 @@ description:
     the module does not fail; it warns and returns RV(supported=false), so a play can
     decide what to do. AWS implements it.
 author:
-  - CredLink platform team
+  - CredLink platform team (@credlink)
 extends_documentation_fragment:
   - credlink.infra.parameter_group
   - amazon.aws.common.modules

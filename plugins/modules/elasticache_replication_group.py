@@ -19,7 +19,7 @@ description:
   - Encryption at rest, in-transit encryption, engine, port and subnet group cannot be
     changed on an existing group; asking for a different value is an error.
 author:
-  - CredLink platform team
+  - CredLink platform team (@credlink)
 options:
   replication_group_id:
     description: Identifier of the replication group.

@@ -12,7 +12,7 @@ description:
   - Returns a replication group's status, members and primary endpoint; used to await a
     group that was started with C(wait=false).
 author:
-  - CredLink platform team
+  - CredLink platform team (@credlink)
 options:
   replication_group_id:
     description: Identifier of the replication group.

@@ -15,7 +15,7 @@ description:
     immediately, as the engine's parameter metadata says; parameters whose metadata the
     endpoint does not return are applied at the next reboot.
 author:
-  - CredLink platform team
+  - CredLink platform team (@credlink)
 extends_documentation_fragment:
   - credlink.infra.parameter_group
   - amazon.aws.common.modules

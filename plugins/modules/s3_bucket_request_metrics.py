@@ -14,7 +14,7 @@ description:
     that have one; alarms on S3 error rates need it.
   - No module of amazon.aws or community.aws manages these configurations.
 author:
-  - CredLink platform team
+  - CredLink platform team (@credlink)
 options:
   bucket:
     description: Name of the bucket.

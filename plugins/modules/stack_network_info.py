@@ -14,7 +14,7 @@ description:
   - Every layer role uses it to look up the network instead of receiving IDs, so a run
     scoped to one layer (C(--tags cache)) works on a stack whose network exists.
 author:
-  - CredLink platform team
+  - CredLink platform team (@credlink)
 options:
   environment:
     description: Environment name, the C({env}) of the naming contract.

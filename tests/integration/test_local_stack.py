@@ -180,4 +180,3 @@ def test_failed_migration_leaves_no_trace(local_stack, tmp_path):
     assert run.returncode != 0
     assert psql(pg_port, "SELECT to_regclass('public.half_done') IS NULL") == [(True,)]
     assert ("006",) not in psql(pg_port, "SELECT version FROM schema_migrations")
-

@@ -91,4 +91,3 @@ def reset(cfg: Settings) -> str:
     with urllib.request.urlopen(request, timeout=10):
         pass
     return "aws: state reset"
-

@@ -1,0 +1,66 @@
+"""galaxy.yml and meta/runtime.yml say what a collection index and ansible-core expect."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import ansible
+import yaml
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+ROOT = Path(__file__).resolve().parents[2]
+GALAXY = yaml.safe_load((ROOT / "galaxy.yml").read_text())
+RUNTIME = yaml.safe_load((ROOT / "meta/runtime.yml").read_text())
+# ansible-galaxy's own description of galaxy.yml: every key it knows, and the required ones.
+SCHEMA = yaml.safe_load((Path(ansible.__file__).parent / "galaxy/data/collections_galaxy_meta.yml").read_text())
+# What a collection index shows and links to; ansible-galaxy requires fewer.
+PUBLISHED = ("namespace", "name", "version", "readme", "authors", "description", "tags",
+             "dependencies", "repository", "documentation", "homepage", "issues", "build_ignore")
+
+
+def test_galaxy_yml_uses_only_known_keys_and_has_every_published_one():
+    known = {entry["key"] for entry in SCHEMA}
+    assert set(GALAXY) <= known
+    required = {entry["key"] for entry in SCHEMA if entry.get("required")}
+    for key in required | set(PUBLISHED):
+        assert GALAXY.get(key), f"galaxy.yml: {key} is missing or empty"
+
+
+def test_galaxy_yml_values_are_well_formed():
+    assert Version(GALAXY["version"]).release, "version is not semantic"
+    assert bool(GALAXY.get("license")) != bool(GALAXY.get("license_file")), "license xor license_file"
+    assert (ROOT / GALAXY["readme"]).is_file()
+    # Galaxy's tag rule: lower-case letters, digits and underscores, at most 20 tags.
+    assert len(GALAXY["tags"]) <= 20
+    assert all(re.fullmatch(r"[a-z0-9_]{1,64}", tag) for tag in GALAXY["tags"])
+    for key in ("repository", "documentation", "homepage", "issues"):
+        assert GALAXY[key].startswith("https://"), key
+
+
+def test_galaxy_dependencies_are_the_project_requirements():
+    required = yaml.safe_load((ROOT / "collections/requirements.yml").read_text())["collections"]
+    assert {c["name"]: c["version"] for c in required} == GALAXY["dependencies"]
+
+
+def test_build_ignores_local_state():
+    for path in (".venv", ".emulator", "reports", "build", "context", "collections"):
+        assert path in GALAXY["build_ignore"], path
+
+
+def test_action_group_holds_every_module():
+    group = RUNTIME["action_groups"]["aws"]
+    modules = {p.stem for p in (ROOT / "plugins/modules").glob("*.py") if p.stem != "__init__"}
+    assert {entry for entry in group if isinstance(entry, str)} == modules
+
+
+def test_action_group_extends_the_aws_groups_the_roles_use():
+    [metadata] = [entry["metadata"] for entry in RUNTIME["action_groups"]["aws"] if isinstance(entry, dict)]
+    assert set(metadata["extend_group"]) == {"amazon.aws.aws", "community.aws.aws"}
+
+
+def test_requires_ansible_admits_the_pinned_core():
+    pins = dict(line.split("==") for line in (ROOT / "requirements.txt").read_text().splitlines()
+                if "==" in line and not line.startswith("#"))
+    assert Version(pins["ansible-core"]) in SpecifierSet(RUNTIME["requires_ansible"])
