@@ -21,8 +21,9 @@ help: ## Show the targets
 bootstrap: ## Create the venv (Python >= 3.12, pinned requirements) and install redis-server/PostgreSQL 15 if missing
 	@tools/bootstrap.sh
 
-demo: bootstrap emulator-start ## Build the local stack on the emulator and print the checklist report
+demo: bootstrap emulator-start ## Build the local stack on the emulator, print the checklist and where the report is
 	@$(EMULATOR_ENV) && ansible-playbook playbooks/site.yml -i $(INVENTORY)
+	@echo "Report (open in a browser): file://$(CURDIR)/reports/$(notdir $(INVENTORY))-report.html"
 
 emulator-start: ## Start the emulator, PostgreSQL and Redis (idempotent)
 	@$(EMULATOR) start
