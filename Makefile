@@ -18,7 +18,7 @@ INVENTORY ?= inventories/local
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
 
-bootstrap: ## Create the venv (Python >= 3.12, pinned requirements) and install redis-server/PostgreSQL 15 if missing
+bootstrap: ## Create the venv (Python >= 3.12, pinned requirements); install redis-server, PostgreSQL 15, chromium if missing
 	@tools/bootstrap.sh
 
 demo: bootstrap emulator-start ## Build the local stack on the emulator, print the checklist and where the report is
@@ -49,8 +49,8 @@ docs-check: ## Every module, filter and role renders with ansible-doc
 build: ## Build the collection tarball into build/
 	@mkdir -p build && ansible-galaxy collection build --force --output-path build >/dev/null && ls build/*.tar.gz
 
-unit: ## Unit tests (modules against moto in-process, filters, emulator fixes)
-	$(BIN)/python -m pytest tests/unit -q
+unit: ## Unit tests (modules against moto in-process, filters, callback, report in headless Chromium)
+	$(BIN)/python -m pytest tests/unit -q -rs
 
 integration: ## Playbooks against the embedded emulator (started by the tests on a free port)
 	$(BIN)/python -m pytest tests/integration -q -n 2 --dist loadfile

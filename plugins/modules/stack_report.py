@@ -18,7 +18,7 @@ description:
     with the picture, the checklist, the outputs and the monthly cost.
   - Every file is private to the user (mode 0600). Sensitive outputs (endpoints) are
     masked in the page unless O(show_sensitive).
-  - Runs on the controller (C(delegate_to: localhost)); the PNG needs Pillow, without it
+  - Runs on the controller (delegated to C(localhost)); the PNG needs Pillow, without it
     the module warns and writes the SVG and the page only.
 author:
   - CredLink platform team
@@ -52,8 +52,8 @@ options:
     type: bool
     default: false
 notes:
-  - Supports C(check_mode) (reports what would change, writes nothing). C(verify.yml) runs it
-    with C(check_mode: false) because reports are results of the run, not managed state.
+  - Supports C(check_mode) (reports what would change, writes nothing). C(verify.yml) turns
+    check mode off for it because reports are results of the run, not managed state.
 """
 
 EXAMPLES = r"""
