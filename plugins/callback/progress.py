@@ -22,6 +22,7 @@ description:
     C(elasticache_replication_group_info), C(ec2_vpc_nat_gateway_info),
     C(elb_application_lb_info), C(ecs_service_info)); any other retried task is shown by its
     name. Results hidden with C(no_log) are never read.
+  - With C(-vv) or more every poll is printed with its result, as by the default callback.
 author:
   - CredLink platform team
 extends_documentation_fragment:
@@ -139,6 +140,11 @@ class CallbackModule(DefaultCallback):
         super().v2_runner_on_start(host, task)
 
     def v2_runner_retry(self, result):
+        # Asked for with -vv: every poll with its full result, as the default callback prints it.
+        if self._display.verbosity >= 2:
+            self._erase()
+            super().v2_runner_retry(result)
+            return
         if self._mode == "off":
             return
         key = self._key(result)

@@ -118,11 +118,11 @@ def test_the_mode_follows_the_terminal_unless_set(setting, tty, term, mode):
     assert choose_mode(setting, tty, term) == mode
 
 
-def run_retries(tmp_path, **env) -> str:
+def run_retries(tmp_path, *args: str, **env) -> str:
     """ansible-playbook on a wait that polls three times, with the collection's ansible.cfg."""
     full_env = {**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1", **env}
     proc = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), str(HERE / "retry.yml"),
-                           "-i", "localhost,", "-c", "local", "-e", f"counter={tmp_path / 'calls'}"],
+                           "-i", "localhost,", "-c", "local", "-e", f"counter={tmp_path / 'calls'}", *args],
                           cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stdout
@@ -148,3 +148,8 @@ def test_off_shows_nothing_while_waiting(tmp_path):
     out = run_retries(tmp_path, CREDLINK_PROGRESS="off")
     assert "waiting" not in out.lower() and "RETRYING" not in out
     assert "ok=2" in out
+
+
+def test_very_verbose_runs_print_every_poll_as_ansible_does(tmp_path):
+    out = run_retries(tmp_path, "-vv")
+    assert out.count("FAILED - RETRYING") == 4 and "waiting:" not in out
