@@ -12,6 +12,8 @@ around between runs. ``diagram`` renders that layout to SVG or PNG.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 TIERS = ("public", "private", "database")
 # Checklist items that speak for each kind of node ("rds.*" = every item of that prefix).
 NODE_ITEMS: dict[str, tuple[str, ...]] = {
@@ -202,59 +204,88 @@ def box(n: dict, x: float, y: float, w: float = NODE_W, h: float = NODE_H) -> tu
     return shapes, {"x": x, "y": y, "w": w, "h": h}
 
 
-def layout(topo: dict) -> dict:
-    """Shapes and canvas size of the topology picture."""
-    zones = topo["zones"] or ["(no zones)"]
-    vpc_x, vpc_w = MARGIN, TIER_LABEL_W + ZONE_W * len(zones) + MARGIN
-    vpc_y = 150
-    width = vpc_x + vpc_w + 50 + REGIONAL_W + MARGIN
-    height = vpc_y + 50 + ROW_H * len(TIERS) + 20 + 60
-    shapes: list[dict] = [rect(0, 0, width, height, "#ffffff", "#ffffff", radius=0)]
-    summary = topo["summary"]
-    shapes.append(text(MARGIN, 32, f"{topo['title']}  ({topo['region']})", 18, bold=True, anchor="start"))
-    shapes.append(text(MARGIN, 54, f"checklist: {summary['pass']} passed, {summary['fail']} failed, "
-                                   f"{summary['skip']} skipped", 12, anchor="start", fill="#374151"))
-    vpc = topo["vpc"]
-    fill, stroke = STATUS_COLOURS[vpc["status"]]
-    shapes.append(rect(vpc_x, vpc_y, vpc_w, height - vpc_y - 70, "#fbfcfd", stroke, dashed=not vpc["present"], radius=10))
-    shapes.append(text(vpc_x + 12, vpc_y + 22, f"VPC {vpc['label']}   {vpc['detail']}", 13, bold=True, anchor="start",
-                       fill=stroke))
-    frames: dict[str, dict] = {}
-    boxes: list[dict] = []  # drawn last, over the edges
-    column = {z: vpc_x + TIER_LABEL_W + ZONE_W * n for n, z in enumerate(zones)}
-    row = {t: vpc_y + 50 + ROW_H * n for n, t in enumerate(TIERS)}
-    for zone, x in column.items():
-        shapes.append(text(x + ZONE_W / 2, vpc_y + 44, f"zone {zone}", 12, bold=True, fill="#4b5563"))
-    for tier, y in row.items():
-        shapes.append(text(vpc_x + 12, y + ROW_H / 2, f"{tier}", 13, bold=True, anchor="start", fill="#4b5563"))
+ZONAL = ("nat", "rds_primary", "rds_standby", "redis_primary", "redis_replica")
+SPANNING = ("alb", "ecs")  # in every zone of their tier
+REGIONAL = ("bucket", "secret", "ecr")  # outside the VPC
 
-    by_kind = {k: [n for n in topo["nodes"] if n["kind"] == k] for k in {n["kind"] for n in topo["nodes"]}}
-    for n in by_kind.get("subnet", []):
-        x, y = column.get(n["zone"], vpc_x + TIER_LABEL_W), row[n["tier"]]
-        fill, stroke = STATUS_COLOURS[n["status"]]
-        shapes.append(rect(x + 8, y + 4, ZONE_W - 16, ROW_H - 12, "#ffffff", stroke, radius=4))
-        shapes.append(text(x + 16, y + 20, f"{n['label']} {n['detail']}", 10, anchor="start", fill=stroke))
-    zonal = [n for n in topo["nodes"] if n["kind"] in ("nat", "rds_primary", "rds_standby", "redis_primary", "redis_replica")]
-    for n in zonal:
-        x = column.get(n["zone"], vpc_x + TIER_LABEL_W) + (ZONE_W - NODE_W) / 2
-        node_shapes, frames[n["id"]] = box(n, x, row[n["tier"]] + 32)
+
+@dataclass
+class Grid:
+    """Zones as columns and tiers as rows inside the VPC; regional services to its right."""
+
+    zones: list[str]
+    vpc_x: float = MARGIN
+    vpc_y: float = 150
+
+    @property
+    def vpc_w(self) -> float:
+        return TIER_LABEL_W + ZONE_W * len(self.zones) + MARGIN
+
+    @property
+    def regional_x(self) -> float:
+        return self.vpc_x + self.vpc_w + 50
+
+    @property
+    def size(self) -> tuple[float, float]:
+        return self.regional_x + REGIONAL_W + MARGIN, self.row("database") + ROW_H + 80
+
+    def column(self, zone: str | None) -> float:
+        return self.vpc_x + TIER_LABEL_W + ZONE_W * (self.zones.index(zone) if zone in self.zones else 0)
+
+    def row(self, tier: str) -> float:
+        return self.vpc_y + 50 + ROW_H * TIERS.index(tier)
+
+    def frame(self, n: dict, regional_index: int) -> tuple[float, float, float]:
+        """x, y and width of a node's box."""
+        if n["kind"] in ZONAL:
+            return self.column(n["zone"]) + (ZONE_W - NODE_W) / 2, self.row(n["tier"]) + 32, NODE_W
+        if n["kind"] in SPANNING:
+            return self.vpc_x + TIER_LABEL_W + 30, self.row(n["tier"]) + 108, ZONE_W * len(self.zones) - 60
+        if n["kind"] in REGIONAL:
+            return self.regional_x, self.row("private") - 40 + regional_index * 80, REGIONAL_W
+        return self.vpc_x + TIER_LABEL_W + (ZONE_W * len(self.zones) - NODE_W) / 2, 76, NODE_W  # the internet
+
+
+def backdrop(topo: dict, grid: Grid) -> list[dict]:
+    """Title, VPC, zone and tier labels and the subnets: everything under the edges."""
+    width, height = grid.size
+    summary, vpc = topo["summary"], topo["vpc"]
+    stroke = STATUS_COLOURS[vpc["status"]][1]
+    shapes = [rect(0, 0, width, height, "#ffffff", "#ffffff", radius=0),
+              text(MARGIN, 32, f"{topo['title']}  ({topo['region']})", 18, bold=True, anchor="start"),
+              text(MARGIN, 54, f"checklist: {summary['pass']} passed, {summary['fail']} failed, {summary['skip']} skipped",
+                   12, anchor="start", fill="#374151"),
+              rect(grid.vpc_x, grid.vpc_y, grid.vpc_w, height - grid.vpc_y - 70, "#fbfcfd", stroke,
+                   dashed=not vpc["present"], radius=10),
+              text(grid.vpc_x + 12, grid.vpc_y + 22, f"VPC {vpc['label']}   {vpc['detail']}", 13, bold=True,
+                   anchor="start", fill=stroke),
+              text(grid.regional_x + REGIONAL_W / 2, grid.row("private") - 56, "regional services", 12, bold=True,
+                   fill="#4b5563")]
+    shapes += [text(grid.column(z) + ZONE_W / 2, grid.vpc_y + 44, f"zone {z}", 12, bold=True, fill="#4b5563")
+               for z in grid.zones]
+    shapes += [text(grid.vpc_x + 12, grid.row(t) + ROW_H / 2, t, 13, bold=True, anchor="start", fill="#4b5563")
+               for t in TIERS]
+    for n in (n for n in topo["nodes"] if n["kind"] == "subnet"):
+        x, y, stroke = grid.column(n["zone"]), grid.row(n["tier"]), STATUS_COLOURS[n["status"]][1]
+        shapes += [rect(x + 8, y + 4, ZONE_W - 16, ROW_H - 12, "#ffffff", stroke, radius=4),
+                   text(x + 16, y + 20, f"{n['label']} {n['detail']}", 10, anchor="start", fill=stroke)]
+    return shapes
+
+
+def layout(topo: dict) -> dict:
+    """Shapes and canvas size of the topology picture: backdrop, then edges, then the boxes."""
+    grid = Grid(topo["zones"] or ["(no zones)"])
+    frames: dict[str, dict] = {}
+    boxes: list[dict] = []
+    regional = [n["id"] for n in topo["nodes"] if n["kind"] in REGIONAL]
+    for n in (n for n in topo["nodes"] if n["kind"] != "subnet"):
+        x, y, w = grid.frame(n, regional.index(n["id"]) if n["id"] in regional else 0)
+        node_shapes, frames[n["id"]] = box(n, x, y, w)
         boxes += node_shapes
-    span_w = ZONE_W * len(zones) - 60
-    for n in by_kind.get("alb", []) + by_kind.get("ecs", []):
-        node_shapes, frames[n["id"]] = box(n, vpc_x + TIER_LABEL_W + 30, row[n["tier"]] + 108, span_w)
-        boxes += node_shapes
-    regional_x = vpc_x + vpc_w + 50
-    for n, item in enumerate(by_kind.get("bucket", []) + by_kind.get("secret", []) + by_kind.get("ecr", [])):
-        node_shapes, frames[item["id"]] = box(item, regional_x, row["private"] - 40 + n * 80, REGIONAL_W)
-        boxes += node_shapes
-    shapes.append(text(regional_x + REGIONAL_W / 2, row["private"] - 56, "regional services", 12, bold=True, fill="#4b5563"))
-    for n in by_kind.get("internet", []):
-        node_shapes, frames[n["id"]] = box(n, vpc_x + TIER_LABEL_W + (ZONE_W * len(zones) - NODE_W) / 2, 76)
-        boxes += node_shapes
-    shapes += [edge_shape(e, frames) for e in topo["edges"] if e["from"] in frames and e["to"] in frames]
-    shapes += boxes
-    shapes += legend(MARGIN, height - 34)
-    return {"width": width, "height": height, "shapes": shapes}
+    edges = [edge_shape(e, frames) for e in topo["edges"] if e["from"] in frames and e["to"] in frames]
+    width, height = grid.size
+    return {"width": width, "height": height,
+            "shapes": backdrop(topo, grid) + edges + boxes + legend(MARGIN, height - 34)}
 
 
 def edge_shape(edge: dict, frames: dict[str, dict]) -> dict:

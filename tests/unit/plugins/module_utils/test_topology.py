@@ -113,3 +113,14 @@ def test_the_png_is_the_same_picture():
     assert len(colours) > 50
     # The failed bucket's red frame is there.
     assert (0xC6, 0x28, 0x28) in colours
+
+
+def test_an_empty_account_still_draws_what_is_missing():
+    empty = {"probes": {}}
+    topo = topology.build(empty, checklist.evaluate(empty, EXPECTED), "dev", "eu-west-1")
+    assert topo["zones"] == [] and topo["vpc"]["present"] is False
+    missing = {n["id"] for n in topo["nodes"] if not n["present"]}
+    assert missing == {"alb", "ecs", "redis-0", "rds-primary", "bucket", "secret", "ecr"}
+    root = ET.fromstring(diagram.to_svg(topology.layout(topo), "t"))
+    dashed = [r for r in root.iter("{http://www.w3.org/2000/svg}rect") if r.get("stroke-dasharray")]
+    assert len(dashed) == len(missing) + 1  # and the VPC
