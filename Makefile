@@ -18,11 +18,12 @@ INVENTORY ?= inventories/local
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
 
-bootstrap: ## Create the venv (Python >= 3.12, pinned requirements); install redis-server, PostgreSQL 15, shellcheck if missing
+bootstrap: ## Create the venv (Python >= 3.12, pinned requirements); install redis-server, PostgreSQL 15, shellcheck, chromium if missing
 	@tools/bootstrap.sh
 
-demo: bootstrap emulator-start ## Build the local stack on the emulator and print the checklist report
+demo: bootstrap emulator-start ## Build the local stack on the emulator, print the checklist and where the report is
 	@$(EMULATOR_ENV) && ansible-playbook playbooks/site.yml -i $(INVENTORY)
+	@echo "Report (open in a browser): file://$(CURDIR)/reports/$(notdir $(INVENTORY))-report.html"
 
 emulator-start: ## Start the emulator, PostgreSQL and Redis (idempotent)
 	@$(EMULATOR) start
@@ -64,8 +65,8 @@ packaging: ## The execution environment's build context and the collection's rel
 ee-context: build ## Write the execution environment's build context (Containerfile) to context/
 	ansible-builder create -f execution-environment.yml --output-filename Containerfile -c context
 
-unit: ## Unit tests (modules against moto in-process, filters, emulator fixes)
-	$(BIN)/python -m pytest tests/unit -q
+unit: ## Unit tests (modules against moto in-process, filters, callback, report in headless Chromium)
+	$(BIN)/python -m pytest tests/unit -q -rs
 
 integration: ## Playbooks against the embedded emulator (started by the tests on a free port)
 	$(BIN)/python -m pytest tests/integration -q -n 2 --dist loadfile

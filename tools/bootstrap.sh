@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Prepare a fresh machine: a Python >= 3.12 virtualenv with the pinned requirements,
-# the bundled collections, shellcheck, and the local stand-ins (PostgreSQL 15, redis-server).
+# the bundled collections, shellcheck, the local stand-ins (PostgreSQL 15, redis-server)
+# and the headless browser the HTML report is tested in (chromium; BOOTSTRAP_BROWSER=0
+# skips it).
 # Safe to run again: the venv is reused while requirements.txt is unchanged.
 set -euo pipefail
 
@@ -60,7 +62,10 @@ ensure_collections() {
 }
 
 apt_install() {
-    local runner=()
+    local runner=() options=()
+    if [ "$1" = --no-install-recommends ]; then
+        options=("$1"); shift
+    fi
     if [ "$(id -u)" -ne 0 ]; then
         command -v sudo >/dev/null || die "need root or sudo to install $*"
         runner=(sudo)
@@ -68,7 +73,7 @@ apt_install() {
     command -v apt-get >/dev/null || die "apt-get not found: install $* with your package manager"
     log "installing $* (apt)"
     "${runner[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${runner[@]}" apt-get install -y -qq "$@" >/dev/null
+    DEBIAN_FRONTEND=noninteractive "${runner[@]}" apt-get install -y -qq "${options[@]}" "$@" >/dev/null
 }
 
 ensure_services() {
@@ -90,10 +95,21 @@ ensure_tools() {
     fi
 }
 
+ensure_browser() {
+    # Only the browser and a font for the screenshots: its recommended packages (upower,
+    # udev, a notification daemon...) are a desktop's, of no use headless.
+    if ! command -v chromium >/dev/null || [ ! -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
+        apt_install --no-install-recommends chromium fonts-dejavu-core
+    fi
+}
+
 ensure_venv
 ensure_collections
 ensure_tools
 if [ "${BOOTSTRAP_SERVICES:-1}" = 1 ]; then
     ensure_services
+fi
+if [ "${BOOTSTRAP_BROWSER:-1}" = 1 ]; then
+    ensure_browser
 fi
 log "ready ($("$venv/bin/ansible" --version | head -1))"

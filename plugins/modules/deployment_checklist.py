@@ -149,6 +149,21 @@ outputs:
   returned: always
   type: dict
   sample: {"vpc_id": {"value": "vpc-0abc", "sensitive": false}, "rds_endpoint": {"value": "credlink-production-db.x.rds.amazonaws.com", "sensitive": true}}
+topology:
+  description:
+    - The stack as found - zones, subnets per tier, NAT gateways, ALB, ECS service, RDS
+      primary and standby, Redis nodes, bucket, secret, repository - each node with the
+      status of its checklist items (C(pass), C(fail), C(skip), C(none)) and C(present);
+      plus C(edges) between them. No endpoints. M(credlink.infra.stack_report) draws it.
+  returned: always
+  type: dict
+  sample: {"title": "credlink-production", "region": "us-east-1", "zones": ["us-east-1a", "us-east-1b"],
+           "vpc": {"label": "credlink-production-vpc", "detail": "vpc-0abc  10.0.0.0/16", "status": "pass", "present": true},
+           "nodes": [{"id": "rds-primary", "kind": "rds_primary", "label": "credlink-production-db",
+                      "detail": "RDS PostgreSQL primary, available", "status": "pass", "tier": "database",
+                      "zone": "us-east-1a", "present": true}],
+           "edges": [{"from": "ecs", "to": "rds-primary", "style": "solid"}],
+           "summary": {"pass": 49, "fail": 0, "skip": 4}}
 """
 
 import json
@@ -164,6 +179,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.credlink.infra.plugins.module_utils import checklist
+from ansible_collections.credlink.infra.plugins.module_utils import topology
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 
@@ -273,12 +289,15 @@ class Collector:
         subnet_group = self.call("elasticache", "describe_cache_subnet_groups", missing_codes=["CacheSubnetGroupNotFoundFault"],
                                  CacheSubnetGroupName=f"{self.prefix}-redis")
         members = group.get("MemberClusters", [])
+        # Where each node runs and which is primary, for the topology picture.
+        nodes = [{"id": m.get("CacheClusterId"), "zone": m.get("PreferredAvailabilityZone"), "role": m.get("CurrentRole")}
+                 for m in (group.get("NodeGroups") or [{}])[0].get("NodeGroupMembers", [])]
         clusters = self.call("elasticache", "describe_cache_clusters", missing_codes=["CacheClusterNotFound"],
                              CacheClusterId=members[0]) if members else None
         member_groups = [g["SecurityGroupId"] for c in (clusters or {}).get("CacheClusters", [])
                          for g in c.get("SecurityGroups", [])]
         snap["redis"] = {
-            "status": group["Status"], "members": members, "multi_az": group.get("MultiAZ") == "enabled",
+            "status": group["Status"], "members": members, "nodes": nodes, "multi_az": group.get("MultiAZ") == "enabled",
             "failover": group.get("AutomaticFailover", "disabled"),
             "snapshot_retention_days": group.get("SnapshotRetentionLimit", 0),
             "at_rest_encryption": group.get("AtRestEncryptionEnabled", False),
@@ -613,7 +632,8 @@ def main():
 
     expected = {**p["expected"], "alb_security_group": f"credlink-{p['environment']}-alb"}
     items = checklist.evaluate(snap, expected, p["only"])
-    module.exit_json(changed=False, items=items, summary=checklist.summarize(items), outputs=snap["outputs"])
+    module.exit_json(changed=False, items=items, summary=checklist.summarize(items), outputs=snap["outputs"],
+                     topology=topology.build(snap, items, p["environment"], module.region))
 
 
 if __name__ == "__main__":

@@ -59,6 +59,21 @@ def test_checklist_runs_its_live_items_against_the_local_services(local_stack):
     assert outputs["rds_endpoint"]["value"] not in first.stdout.split("Print the outputs", 1)[1]
 
 
+def test_the_report_page_and_the_topology_picture_are_written(local_stack):
+    _, _, first = local_stack
+    files = {name: first.reports / f"local-{name}" for name in ("report.html", "topology.svg", "topology.png")}
+    for path in files.values():
+        assert path.stat().st_mode & 0o777 == 0o600, path
+    page = files["report.html"].read_text()
+    report = json.loads((first.reports / "local-checklist.json").read_text())
+    assert all(f'id="item-{item["id"]}"' in page for item in report["items"])
+    assert "<svg" in page and "credlink-local-service" in page and "credlink-local-redis-002" in page
+    outputs = json.loads((first.reports / "local-outputs.json").read_text())
+    assert outputs["rds_endpoint"]["value"] not in page
+    assert files["topology.png"].read_bytes().startswith(b"\x89PNG")
+    assert f"report: {files['report.html']}" in first.stdout
+
+
 def test_migrations_are_recorded_with_checksums(local_stack):
     _, pg_port, _ = local_stack
     rows = psql(pg_port, "SELECT version, description, length(checksum) FROM schema_migrations ORDER BY version")

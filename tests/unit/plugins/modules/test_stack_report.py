@@ -1,0 +1,120 @@
+"""The report files: written private, endpoints masked, and the page read in a real browser."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from ansible_collections.credlink.infra.plugins.modules import stack_report
+from tests.unit.module_runner import run_module
+
+FIXTURE = Path(__file__).parents[2] / "fixtures" / "production-verify.json"
+RDS_ENDPOINT = "credlink-production-db.c1x2y3.us-east-1.rds.amazonaws.com"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def write_report(tmp_path, capsys, **extra) -> dict:
+    args = {**json.loads(FIXTURE.read_text()), "dest": str(tmp_path), **extra}
+    result, code = run_module(stack_report, args, capsys)
+    assert code == 0, result
+    return result
+
+
+def test_writes_picture_and_page_private_to_the_user(tmp_path, capsys):
+    result = write_report(tmp_path, capsys)
+    assert result["changed"] is True
+    for kind, name in (("svg", "production-topology.svg"), ("png", "production-topology.png"),
+                       ("html", "production-report.html")):
+        path = tmp_path / name
+        assert result["files"][kind] == str(path)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert (tmp_path / "production-topology.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_rewriting_the_same_report_is_no_change(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(stack_report, "datetime", FrozenTime)
+    write_report(tmp_path, capsys)
+    assert write_report(tmp_path, capsys)["changed"] is False
+    (tmp_path / "production-report.html").chmod(0o644)
+    assert write_report(tmp_path, capsys)["changed"] is True
+    assert stat.S_IMODE((tmp_path / "production-report.html").stat().st_mode) == 0o600
+
+
+def test_check_mode_writes_nothing(tmp_path, capsys):
+    args = {**json.loads(FIXTURE.read_text()), "dest": str(tmp_path)}
+    result, _ = run_module(stack_report, args, capsys, check_mode=True)
+    assert result["changed"] is True and list(tmp_path.iterdir()) == []
+
+
+def test_endpoints_are_masked_unless_asked(tmp_path, capsys):
+    write_report(tmp_path, capsys)
+    page = (tmp_path / "production-report.html").read_text()
+    assert RDS_ENDPOINT not in page and "sensitive: in production-outputs.json" in page
+    assert "vpc-0abc1234" in page
+    write_report(tmp_path, capsys, show_sensitive=True)
+    assert RDS_ENDPOINT in (tmp_path / "production-report.html").read_text()
+
+
+def test_a_checklist_without_topology_is_refused(tmp_path, capsys):
+    args = {**json.loads(FIXTURE.read_text()), "dest": str(tmp_path)}
+    del args["checklist"]["topology"]
+    result, code = run_module(stack_report, args, capsys)
+    assert code == 1 and "topology" in result["msg"]
+
+
+class FrozenTime:
+    @staticmethod
+    def now(tz=None):
+        from datetime import datetime
+
+        return datetime(2026, 1, 2, 3, 4, tzinfo=tz)
+
+
+# The page in a real browser: nothing but the file, no server.
+
+@pytest.fixture(scope="module")
+def chromium():
+    path = shutil.which("chromium")
+    if path is None:
+        pytest.skip("chromium is not installed (tools/bootstrap.sh installs it with apt): the report is not "
+                    "checked in a browser")
+    return path
+
+
+def browse(chromium: str, page: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    profile = tmp_path / f"profile-{len(list(tmp_path.glob('profile-*')))}"
+    return subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args, page.as_uri()],
+                          capture_output=True, text=True, timeout=120, check=True)
+
+
+def test_the_page_opens_in_a_browser_with_checklist_and_picture(chromium, tmp_path, capsys):
+    write_report(tmp_path, capsys)
+    page = tmp_path / "production-report.html"
+    dom = browse(chromium, page, tmp_path, "--dump-dom").stdout
+    data = json.loads(FIXTURE.read_text())
+    for item in data["checklist"]["items"]:
+        assert f'id="item-{item["id"]}"' in dom and item["title"] in dom
+    assert "<svg" in dom and "credlink-production-alb" in dom
+    assert "51 passed" in dom and "1 failed" in dom and "1 skipped" in dom
+    assert RDS_ENDPOINT not in dom
+
+
+def test_the_page_renders_the_picture_in_colour(chromium, tmp_path, capsys):
+    image_module = pytest.importorskip("PIL.Image")
+    write_report(tmp_path, capsys)
+    shot = tmp_path / "page.png"
+    browse(chromium, tmp_path / "production-report.html", tmp_path, f"--screenshot={shot}", "--window-size=1280,2000",
+           "--hide-scrollbars")
+    image = image_module.open(io.BytesIO(shot.read_bytes())).convert("RGB")
+    assert image.size == (1280, 2000)
+    colours = set(image.getdata())
+    assert len(colours) > 100, "the screenshot is (almost) blank"
+    # The picture's pass-green and the failed bucket's red are painted.
+    assert (0x1E, 0x7E, 0x34) in colours and (0xC6, 0x28, 0x28) in colours
