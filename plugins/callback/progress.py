@@ -24,7 +24,7 @@ description:
     name. Results hidden with C(no_log) are never read.
   - With C(-vv) or more every poll is printed with its result, as by the default callback.
 author:
-  - CredLink platform team
+  - CredLink platform team (@credlink)
 extends_documentation_fragment:
   - default_callback
   - result_format_callback

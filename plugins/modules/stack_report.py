@@ -21,7 +21,7 @@ description:
   - Runs on the controller (delegated to C(localhost)); the PNG needs Pillow, without it
     the module warns and writes the SVG and the page only.
 author:
-  - CredLink platform team
+  - CredLink platform team (@credlink)
 options:
   environment:
     description: Environment name (C(credlink_env)); it names the files.

@@ -1,4 +1,3 @@
-#!/usr/bin/python
 # A stand-in for amazon.aws.rds_instance_info: 'creating' until the third call.
 from ansible.module_utils.basic import AnsibleModule
 
