@@ -23,7 +23,9 @@ BIN = Path(sys.executable).parent
 GALAXY = yaml.safe_load((ROOT / "galaxy.yml").read_text())
 TARBALL = f"{GALAXY['namespace']}-{GALAXY['name']}-{GALAXY['version']}.tar.gz"
 # Distribution that provides a top-level module imported by our plugins.
-DISTRIBUTION_OF = {"botocore": "botocore", "boto3": "boto3", "psycopg2": "psycopg2-binary"}
+DISTRIBUTION_OF = {"botocore": "botocore", "boto3": "boto3", "psycopg2": "psycopg2-binary", "PIL": "pillow"}
+# ansible-core's own dependencies, present wherever ansible-core is (the callback's yaml).
+WITH_ANSIBLE_CORE = {"yaml", "jinja2"}
 
 
 def requirement_lines(path: Path) -> list[Requirement]:
@@ -41,7 +43,7 @@ def needed_distributions() -> set[str]:
             elif isinstance(node, ast.ImportFrom) and node.level == 0:
                 modules.add(node.module)
     needed = {DISTRIBUTION_OF[m.split(".")[0]] for m in modules
-              if m.split(".")[0] not in sys.stdlib_module_names | {"ansible", "ansible_collections"}}
+              if m.split(".")[0] not in sys.stdlib_module_names | {"ansible", "ansible_collections"} | WITH_ANSIBLE_CORE}
     # AnsibleAWSModule (amazon.aws) refuses to start without boto3.
     if any(m.startswith("ansible_collections.amazon.aws.") for m in modules):
         needed.add("boto3")
