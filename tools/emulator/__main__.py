@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from collections.abc import Callable
 
-from . import aws, local_services
+from . import aws, latency, local_services
 from .config import Settings, settings
 from .process import free_port
 
@@ -42,6 +42,19 @@ def _services(value: str) -> list[str]:
     return names
 
 
+def _latency_scale(value: str) -> float:
+    try:
+        return latency.parse_scale(value, "--latency-scale")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _latency_option(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--latency-scale", type=_latency_scale, default=None, metavar="SCALE",
+                     help="slow resources take their real-world time times SCALE to become ready "
+                          f"(e.g. 0.0167: a minute becomes a second; default ${latency.SCALE_ENV} or 0, at once)")
+
+
 def run_isolated(argv: list[str]) -> int:
     """Run argv with AWS_* pointing at a fresh emulator that nothing else shares."""
     if not argv:
@@ -63,14 +76,20 @@ def main(argv: list[str] | None = None) -> int:
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("--services", type=_services, default=list(SERVICES),
                          help="comma-separated subset of aws,postgres,redis (default: all)")
+        if name == "start":
+            _latency_option(cmd)
     sub.add_parser("reset", help="forget every AWS resource the emulator holds")
     run = sub.add_parser("run", help="run a command against a private AWS emulator on a free port, then stop it")
+    _latency_option(run)
     run.add_argument("argv", nargs=argparse.REMAINDER, help="the command (after --)")
     sub.add_parser("env", help="print the shell exports that point AWS clients at the emulator")
     serve = sub.add_parser("serve", help="run the AWS emulator in the foreground")
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
+    _latency_option(serve)
     args = parser.parse_args(argv)
+    if getattr(args, "latency_scale", None) is not None:
+        os.environ[latency.SCALE_ENV] = str(args.latency_scale)
     cfg = settings()
 
     try:

@@ -10,7 +10,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from . import faults, patches, process
+from . import faults, latency, patches, process
 from .config import PROJECT_ROOT, Settings
 
 FAULTS_ENV = "CREDLINK_EMULATOR_FAULTS"
@@ -21,6 +21,9 @@ def serve(host: str, port: int) -> None:
     # AWS managed policies (e.g. AmazonRDSEnhancedMonitoringRole) must exist to be attached.
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     patches.apply_all()
+    scale = latency.parse_scale(os.environ.get(latency.SCALE_ENV))
+    if scale:
+        latency.install(latency.Schedule(scale, latency.load_seconds()))
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication, MotoRequestHandler, create_backend_app)
     from werkzeug.serving import make_server
@@ -34,6 +37,7 @@ def serve(host: str, port: int) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopped.set())
     extra = f" (faulting one request in {plan.every})" if plan.every else ""
+    extra += f" (latency scale {scale:g})" if scale else ""
     print(f"emulator: serving AWS APIs on http://{host}:{port}{extra}", flush=True)
     stopped.wait()
     server.shutdown()
@@ -61,6 +65,7 @@ def start(cfg: Settings, timeout: float = 60.0) -> str:
             f"port {cfg.aws_port} is taken by another program; set CREDLINK_EMULATOR_PORT"
         )
     faults.FaultPlan.parse(os.environ.get(FAULTS_ENV))  # a typo fails here, not in the log
+    latency.parse_scale(os.environ.get(latency.SCALE_ENV))
     cfg.state_dir.mkdir(parents=True, exist_ok=True)
     argv = [sys.executable, "-m", "tools.emulator", "serve", "--host", cfg.host,
             "--port", str(cfg.aws_port)]

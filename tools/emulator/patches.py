@@ -71,6 +71,45 @@ def fix_security_group_description_updates() -> None:
         setattr(SecurityGroups, name, answer_return)
 
 
+def _register_service_tasks(service) -> None:
+    # ECS puts the IP of each running task into the service's target groups.
+    import ipaddress
+
+    from moto.ec2.models import ec2_backends
+    from moto.elbv2.models import elbv2_backends
+
+    subnet_ids = ((service.network_configuration or {}).get("awsvpcConfiguration") or {}).get("subnets") or []
+    if not subnet_ids:
+        return
+    ec2 = ec2_backends[service._account_id][service.region_name]
+    networks = [ipaddress.ip_network(ec2.get_subnet(subnet_id).cidr_block) for subnet_id in subnet_ids]
+    addresses = [str(list(networks[i % len(networks)].hosts())[10 + i // len(networks)])
+                 for i in range(service.desired_count)]
+    target_groups = elbv2_backends[service._account_id][service.region_name].target_groups
+    for balancer in service.load_balancers or []:
+        group = target_groups.get(balancer.get("targetGroupArn"))
+        if group is not None:
+            group.targets.clear()
+            group.register([{"Id": address, "Port": balancer.get("containerPort")} for address in addresses])
+
+
+def complete_ecs_deployment(service) -> None:
+    """The service's primary deployment is done: desired count running and registered."""
+    service.running_count, service.pending_count = service.desired_count, 0
+    _register_service_tasks(service)
+    for deployment in service.deployments[:1]:
+        deployment.update({
+            "taskDefinition": service.task_definition, "desiredCount": service.desired_count,
+            "runningCount": service.desired_count, "pendingCount": 0, "rolloutState": "COMPLETED",
+            "rolloutStateReason": f"ECS deployment {deployment['id']} completed.",
+        })
+
+
+def start_ecs_deployment(service) -> None:
+    """A deployment starts; the latency mode (latency.py) replaces this to make it take time."""
+    complete_ecs_deployment(service)
+
+
 def fix_ecs_service_settings() -> None:
     """Keep what CreateService is told, and run a new deployment at once.
 
@@ -80,7 +119,8 @@ def fix_ecs_service_settings() -> None:
     set through ``MOTO_ECS_SERVICE_RUNNING``), never registers tasks in the service's
     target groups, and an UpdateService that changes the task definition keeps the old
     one in the primary deployment. Like every other resource of the emulator, a
-    deployment here completes at once with the desired count running and registered.
+    deployment here completes at once with the desired count running and registered
+    (unless the latency mode makes it take its real time).
     """
     from moto.ecs.models import EC2ContainerServiceBackend
     from moto.ecs.responses import EC2ContainerServiceResponse
@@ -88,37 +128,6 @@ def fix_ecs_service_settings() -> None:
     original_create = EC2ContainerServiceResponse.create_service
     if getattr(original_create, "_credlink_fixed", False):
         return
-
-    def register_tasks(service) -> None:
-        # ECS puts the IP of each running task into the service's target groups.
-        import ipaddress
-
-        from moto.ec2.models import ec2_backends
-        from moto.elbv2.models import elbv2_backends
-
-        subnet_ids = ((service.network_configuration or {}).get("awsvpcConfiguration") or {}).get("subnets") or []
-        if not subnet_ids:
-            return
-        ec2 = ec2_backends[service._account_id][service.region_name]
-        networks = [ipaddress.ip_network(ec2.get_subnet(subnet_id).cidr_block) for subnet_id in subnet_ids]
-        addresses = [str(list(networks[i % len(networks)].hosts())[10 + i // len(networks)])
-                     for i in range(service.desired_count)]
-        target_groups = elbv2_backends[service._account_id][service.region_name].target_groups
-        for balancer in service.load_balancers or []:
-            group = target_groups.get(balancer.get("targetGroupArn"))
-            if group is not None:
-                group.targets.clear()
-                group.register([{"Id": address, "Port": balancer.get("containerPort")} for address in addresses])
-
-    def complete(service) -> None:
-        service.running_count, service.pending_count = service.desired_count, 0
-        register_tasks(service)
-        for deployment in service.deployments[:1]:
-            deployment.update({
-                "taskDefinition": service.task_definition, "desiredCount": service.desired_count,
-                "runningCount": service.desired_count, "pendingCount": 0, "rolloutState": "COMPLETED",
-                "rolloutStateReason": f"ECS deployment {deployment['id']} completed.",
-            })
 
     def create_service(self):
         result = original_create(self)
@@ -128,14 +137,14 @@ def fix_ecs_service_settings() -> None:
                                      ("enable_execute_command", "enableExecuteCommand")):
             if self._get_param(parameter) is not None:
                 setattr(service, attribute, self._get_param(parameter))
-        complete(service)
+        start_ecs_deployment(service)
         return result
 
     original_update = EC2ContainerServiceBackend.update_service
 
     def update_service(self, service_properties):
         service = original_update(self, service_properties)
-        complete(service)
+        start_ecs_deployment(service)
         return service
 
     create_service._credlink_fixed = True  # type: ignore[attr-defined]

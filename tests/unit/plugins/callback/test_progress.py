@@ -73,8 +73,9 @@ def test_the_duration_table_covers_every_awaited_resource_with_a_source():
     assert set(table) == {"rds_multi_az", "rds", "elasticache_replication_group", "nat_gateway", "alb", "ecs_service"}
     assert all(0 < low < high for low, high in (entry["minutes"] for entry in table.values()))
     assert table["rds_multi_az"]["minutes"] == [10, 15] and table["nat_gateway"]["minutes"] == [1.5, 2]
+    assert all(entry["source"].strip() for entry in table.values())
     source = yaml.safe_load((ROOT / "playbooks/vars/wait_durations.yml").read_text())["source"]
-    assert "design estimates" in source and "typical real-AWS durations" in source
+    assert "design estimates" in source and "published measurements" in source
 
 
 def test_a_line_shows_state_elapsed_time_and_the_typical_duration():
