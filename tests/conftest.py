@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -69,24 +70,32 @@ class Emulator:
                             aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
-@pytest.fixture(scope="session")
-def emulator(tmp_path_factory):
-    """The project's own emulator on a free port, started once per test session."""
+@contextmanager
+def serve_emulator(log_dir: Path, *options: str):
+    """The project's own emulator on a free port (``options`` as for ``serve``), stopped after."""
     port = free_port()
-    log = tmp_path_factory.mktemp("emulator") / "aws.log"
-    with open(log, "wb") as out:
+    # Latency and faults only as the test asks, whatever the developer's shell exports.
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("CREDLINK_EMULATOR_LATENCY_SCALE", "CREDLINK_EMULATOR_FAULTS")}
+    with open(log_dir / "aws.log", "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "tools.emulator", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+            [sys.executable, "-m", "tools.emulator", "serve", "--host", "127.0.0.1", "--port", str(port), *options],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
-    emu = Emulator(f"http://127.0.0.1:{port}")
     cfg = replace(settings(), host="127.0.0.1", aws_port=port)
     try:
         wait_until(lambda: aws.ready(cfg), 60, "emulator")
-        yield emu
+        yield Emulator(f"http://127.0.0.1:{port}")
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory):
+    """The project's own emulator, started once per test session."""
+    with serve_emulator(tmp_path_factory.mktemp("emulator")) as emu:
+        yield emu
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ class Pending:
     kind: str
     name: str
     state: str
+    ready: bool = False
 
 
 def _rds(result: dict) -> list[Pending]:
@@ -67,6 +68,11 @@ def _ecs_services(result: dict) -> list[Pending]:
     return pending
 
 
+def _readiness(result: dict) -> list[Pending]:
+    return [Pending(r.get("kind", ""), r.get("name", "?"), r.get("state", "unknown"), bool(r.get("ready")))
+            for r in result.get("resources") or []]
+
+
 # By module name without its collection: the roles call them by FQCN, users may not.
 EXTRACTORS: dict[str, Callable[[dict], list[Pending]]] = {
     "rds_instance_info": _rds,
@@ -74,6 +80,7 @@ EXTRACTORS: dict[str, Callable[[dict], list[Pending]]] = {
     "ec2_vpc_nat_gateway_info": _nat_gateways,
     "elb_application_lb_info": _load_balancers,
     "ecs_service_info": _ecs_services,
+    "readiness_info": _readiness,
 }
 
 
@@ -117,6 +124,8 @@ class Wait:
     pending: list[Pending] = field(default_factory=list)
     attempt: int = 0
     retries: int = 0
+    # Resources awaited together become ready one by one: seconds from the start to each.
+    ready_after: dict[str, float] = field(default_factory=dict)
 
 
 class Progress:
@@ -137,6 +146,9 @@ class Progress:
         wait = self.waits[key]
         changed = [(p.name, p.state) for p in pending] != [(p.name, p.state) for p in wait.pending]
         wait.pending, wait.attempt, wait.retries = pending, attempt, retries
+        for p in pending:
+            if p.ready:
+                wait.ready_after.setdefault(p.name, self.now() - wait.started)
         return changed
 
     def finish(self, key: Any, pending: list[Pending] | None = None) -> list[str]:
@@ -144,9 +156,10 @@ class Progress:
         wait = self.waits.pop(key, None)
         if wait is None or wait.attempt == 0:
             return []
-        took = clock(self.now() - wait.started)
-        return [f"{self.label(p)} {p.name}: {p.state} after {took}{self.typical(p)}" if p.kind in self.durations
-                else f"{p.name}: finished waiting after {took}" for p in (pending or wait.pending)]
+        total = self.now() - wait.started
+        return [f"{self.label(p)} {p.name}: {p.state} after {clock(wait.ready_after.get(p.name, total))}"
+                f"{self.typical(p)}" if p.kind in self.durations
+                else f"{p.name}: finished waiting after {clock(total)}" for p in (pending or wait.pending)]
 
     def label(self, pending: Pending) -> str:
         return self.durations.get(pending.kind, {}).get("label", "task")
@@ -174,11 +187,16 @@ class Progress:
                 continue
             elapsed = self.now() - wait.started
             for p in wait.pending:
-                rows.append(f"  {self.label(p):<24} {p.name:<32} {p.state:<22} {clock(elapsed):>7}  "
-                            f"{self.estimate(p, elapsed)}".rstrip())
+                if p.name in wait.ready_after:
+                    rows.append(f"  {self.label(p):<24} {p.name:<32} {p.state:<22} "
+                                f"{clock(wait.ready_after[p.name]):>7}  ready")
+                else:
+                    rows.append(f"  {self.label(p):<24} {p.name:<32} {p.state:<22} {clock(elapsed):>7}  "
+                                f"{self.estimate(p, elapsed)}".rstrip())
         return rows
 
     def header(self) -> str:
         waits = [w for w in self.waits.values() if w.attempt]
         polls = ", ".join(f"{w.title}: poll {w.attempt} of {w.retries}" for w in waits)
-        return f"Waiting for {sum(len(w.pending) for w in waits)} resource(s) [{polls}]"
+        waiting = sum(1 for w in waits for p in w.pending if p.name not in w.ready_after)
+        return f"Waiting for {waiting} resource(s) [{polls}]"

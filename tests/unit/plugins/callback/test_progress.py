@@ -113,6 +113,35 @@ def test_a_wait_that_never_polled_leaves_no_summary():
     assert progress.waits == {}
 
 
+def test_resources_awaited_together_each_report_when_they_became_ready():
+    clock = FakeClock()
+    progress = Progress(load_durations(), now=clock)
+    progress.start("slow", "Wait for the slow resources together")
+
+    def poll(attempt, nat, db):
+        result = {"ready": False, "failed_resources": [], "resources": [
+            {"kind": "nat_gateway", "id": "nat-1", "name": "credlink-dev-nat-us-east-1a", "state": nat,
+             "ready": nat == "available"},
+            {"kind": "rds", "id": "credlink-dev-db", "name": "credlink-dev-db", "state": db, "ready": db == "available"}]}
+        pending = pending_from_result("credlink.infra.readiness_info", "Wait", result)
+        progress.update("slow", "Wait for the slow resources together", pending, attempt, 100)
+        return pending
+
+    clock.now += 60
+    poll(1, "pending", "creating")
+    assert progress.header().startswith("Waiting for 2 resource(s)")
+    clock.now += 45
+    poll(2, "available", "creating")
+    clock.now += 555
+    nat_line, db_line = progress.lines()
+    assert nat_line.split()[-2:] == ["1m45s", "ready"] and "creating" in db_line and "11m00s" in db_line
+    assert progress.header().startswith("Waiting for 1 resource(s)")
+    final = poll(3, "available", "available")
+    assert progress.finish("slow", final) == [
+        "NAT gateway credlink-dev-nat-us-east-1a: available after 1m45s (typically 1.5-2 min on AWS)",
+        "RDS instance credlink-dev-db: available after 11m00s (typically 10-12 min on AWS)"]
+
+
 @pytest.mark.parametrize("setting, tty, term, mode", [
     ("auto", True, "xterm-256color", "live"), ("auto", False, "xterm", "lines"), ("auto", True, "dumb", "lines"),
     ("lines", True, "xterm", "lines"), ("off", True, "xterm", "off"),

@@ -1,0 +1,90 @@
+"""readiness_info: several kinds of slow resources read in one call."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from ansible_collections.credlink.infra.plugins.modules import readiness_info
+from tests.unit.module_runner import run_module
+
+
+@pytest.fixture
+def aws(offline_aws):
+    with mock_aws():
+        yield
+
+
+def make_stack():
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.8.{i}.0/24", AvailabilityZone=f"us-east-1{z}")["Subnet"]["SubnetId"]
+               for i, z in enumerate("ab")]
+    nat = ec2.create_nat_gateway(
+        SubnetId=subnets[0], AllocationId=ec2.allocate_address(Domain="vpc")["AllocationId"],
+        TagSpecifications=[{"ResourceType": "natgateway", "Tags": [{"Key": "Name", "Value": "t-nat-us-east-1a"}]}],
+    )["NatGateway"]["NatGatewayId"]
+    boto3.client("rds", region_name="us-east-1").create_db_instance(
+        DBInstanceIdentifier="t-db", Engine="postgres", DBInstanceClass="db.t3.micro", MasterUsername="admin_user",
+        MasterUserPassword="x" * 32, AllocatedStorage=20, MultiAZ=True)
+    boto3.client("elasticache", region_name="us-east-1").create_replication_group(
+        ReplicationGroupId="t-redis", ReplicationGroupDescription="d", Engine="redis",
+        CacheNodeType="cache.t3.micro", NumCacheClusters=2)
+    boto3.client("elbv2", region_name="us-east-1").create_load_balancer(Name="t-alb", Subnets=subnets)
+    return nat
+
+
+def test_reads_every_kind_in_one_call(aws, capsys):
+    nat = make_stack()
+    asked = [{"kind": "nat_gateway", "id": nat}, {"kind": "rds_instance", "id": "t-db"},
+             {"kind": "replication_group", "id": "t-redis"}, {"kind": "load_balancer", "id": "t-alb"}]
+    result, code = run_module(readiness_info, {"resources": asked}, capsys)
+    assert code == 0 and result["changed"] is False and result["ready"] is True and result["failed_resources"] == []
+    assert [(r["kind"], r["id"], r["name"]) for r in result["resources"]] == [
+        ("nat_gateway", nat, "t-nat-us-east-1a"), ("rds_multi_az", "t-db", "t-db"),
+        ("elasticache_replication_group", "t-redis", "t-redis"), ("alb", "t-alb", "t-alb")]
+    assert all(r["ready"] and not r["failed"] for r in result["resources"])
+
+
+def test_a_missing_resource_is_not_ready_and_failed(aws, capsys):
+    asked = [{"kind": "rds_instance", "id": "gone-db"}, {"kind": "nat_gateway", "id": "nat-0123456789abcdef0"},
+             {"kind": "replication_group", "id": "gone-redis"}, {"kind": "load_balancer", "id": "gone-alb"}]
+    result, code = run_module(readiness_info, {"resources": asked}, capsys)
+    assert code == 0 and result["ready"] is False
+    assert result["failed_resources"] == ["gone-db", "nat-0123456789abcdef0", "gone-redis", "gone-alb"]
+    assert {r["state"] for r in result["resources"]} == {"missing"}
+
+
+def test_an_unknown_kind_is_refused(aws, capsys):
+    result, code = run_module(readiness_info, {"resources": [{"kind": "bucket", "id": "b"}]}, capsys)
+    assert code == 1 and "kind" in result["msg"] and "bucket" in result["msg"]
+
+
+class Describing:
+    """A client whose describe calls answer with the given resource."""
+
+    def __init__(self, **answers):
+        self.answers = answers
+
+    def __getattr__(self, name):
+        return lambda aws_retry=False, **_: self.answers[name]
+
+
+@pytest.mark.parametrize("kind, answer, ready, failed", [
+    ("nat_gateway", {"describe_nat_gateways": {"NatGateways": [{"State": "pending"}]}}, False, False),
+    ("nat_gateway", {"describe_nat_gateways": {"NatGateways": [{"State": "failed"}]}}, False, True),
+    ("rds_instance", {"describe_db_instances": {"DBInstances": [{"DBInstanceStatus": "creating"}]}}, False, False),
+    ("rds_instance", {"describe_db_instances": {"DBInstances": [{"DBInstanceStatus": "available"}]}}, False, False),
+    ("rds_instance", {"describe_db_instances": {"DBInstances": [{"DBInstanceStatus": "storage-full",
+                                                                 "Endpoint": {"Address": "a"}}]}}, False, True),
+    ("replication_group", {"describe_replication_groups": {"ReplicationGroups": [{"Status": "creating"}]}}, False, False),
+    ("replication_group", {"describe_replication_groups": {"ReplicationGroups": [{"Status": "create-failed"}]}},
+     False, True),
+    ("load_balancer", {"describe_load_balancers": {"LoadBalancers": [{"State": {"Code": "provisioning"}}]}}, False, False),
+    ("load_balancer", {"describe_load_balancers": {"LoadBalancers": [{"State": {"Code": "failed"}}]}}, False, True),
+])
+def test_transitional_states_wait_and_dead_ends_fail(kind, answer, ready, failed):
+    # "available" without an endpoint is not ready yet: the roles need the address next.
+    [result] = readiness_info.readiness(lambda service: Describing(**answer), [{"kind": kind, "id": "x"}])
+    assert (result["ready"], result["failed"]) == (ready, failed)
