@@ -13,7 +13,7 @@ EMULATOR_ENV = eval "$$($(EMULATOR) env)"
 INVENTORY ?= inventories/local
 
 .PHONY: help bootstrap demo emulator-start emulator-stop emulator-status emulator-reset \
-        test lint unit integration molecule docs docs-check build packaging changelog-lint sanity ee-context clean
+        test lint unit integration molecule docs docs-check build packaging changelog-lint sanity ee-context bench clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
@@ -73,6 +73,9 @@ integration: ## Playbooks against the embedded emulator (started by the tests on
 
 molecule: ## Molecule scenarios against a private emulator instance
 	@cd extensions && PYTHONPATH=$(CURDIR) $(CURDIR)/$(BIN)/python -m tools.emulator run -- molecule test --all
+
+bench: bootstrap ## Benchmark a full production apply on private emulators (zero latency, no-op, latency-scaled); SCALE=0.1
+	$(BIN)/python benchmarks/bench.py --scale $(or $(SCALE),0.1) --json benchmarks/results.json
 
 clean: ## Stop services and remove the venv, emulator state, reports and builds
 	-@$(EMULATOR) stop 2>/dev/null

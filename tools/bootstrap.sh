@@ -112,4 +112,4 @@ fi
 if [ "${BOOTSTRAP_BROWSER:-1}" = 1 ]; then
     ensure_browser
 fi
-log "ready ($("$venv/bin/ansible" --version | head -1))"
+log "ready ($("$venv/bin/ansible" --version | sed -n 1p))"

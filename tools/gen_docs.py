@@ -49,7 +49,10 @@ def cell(text: str) -> str:
 def role_order() -> list[str]:
     """Roles in the order site.yml applies them, then any role it does not run."""
     site = yaml.safe_load((ROOT / "playbooks/site.yml").read_text())
-    ordered = [r["role"].split(".")[-1] for play in site for r in play.get("roles", [])]
+    named = [r["role"] for play in site for r in play.get("roles", [])]
+    named += [t["ansible.builtin.import_role"]["name"] for play in site for t in play.get("tasks", [])
+              if "ansible.builtin.import_role" in t]
+    ordered = list(dict.fromkeys(name.split(".")[-1] for name in named))
     others = sorted(p.parent.parent.name for p in ROOT.glob("roles/*/meta/argument_specs.yml"))
     return [r for r in ordered if r in others] + [r for r in others if r not in ordered]
 

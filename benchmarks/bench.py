@@ -1,0 +1,150 @@
+"""Benchmark of a full production apply on the emulator: `make bench` (not part of `make test`).
+
+Measures, on this machine, in one run:
+  (a) the first full run with zero latency (the playbooks' own overhead),
+  (b) the no-op rerun,
+  (c) the first full run on an emulator whose slow resources take their real-world time
+      times SCALE (playbooks/vars/wait_durations.yml, midpoints), compared with
+        - the critical-path bound: the database, then the service that needs its endpoint,
+          plus the zero-latency overhead (a),
+        - the sequential sum: every slow resource awaited in turn,
+      and projected to real AWS (the critical path at full length plus what (c) spent
+      beyond its scaled critical path),
+  (d) tasks per second of (a) and (b).
+
+    .venv/bin/python benchmarks/bench.py [--scale 0.1] [--json results.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tools.emulator import aws, latency  # noqa: E402
+from tools.emulator.config import settings  # noqa: E402
+from tools.emulator.process import free_port  # noqa: E402
+
+INVENTORY = "production"
+# The production database is unreachable from this host: the schema layer needs a tunnel.
+SKIP = ("--skip-tags", "schema")
+# Poll every second: the layers' real-AWS intervals (10-30 s) would dominate a scaled run.
+FAST_POLLS = {f"{layer}_poll_interval": 1 for layer in ("network", "database", "cache", "container_platform")}
+TARGETS = {"latency_vs_bound": 1.15, "latency_vs_sequential": 0.55, "projected_minutes": 16,
+           "noop_seconds": 30, "zero_latency_seconds": 60}
+
+
+@contextmanager
+def emulator(scale: float):
+    """A private emulator at ``scale``; yields the environment that points the playbooks at it."""
+    with tempfile.TemporaryDirectory(prefix="credlink-bench-") as state_dir:
+        cfg = replace(settings(), state_dir=Path(state_dir), aws_port=free_port())
+        saved = os.environ.get(latency.SCALE_ENV)
+        os.environ[latency.SCALE_ENV] = str(scale)
+        try:
+            aws.start(cfg)
+        finally:
+            if saved is None:
+                del os.environ[latency.SCALE_ENV]
+            else:
+                os.environ[latency.SCALE_ENV] = saved
+        try:
+            yield {**{k: v for k, v in os.environ.items() if not k.startswith("AWS_")}, **cfg.aws_env(),
+                   "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "CREDLINK_PROGRESS": "lines"}
+        finally:
+            aws.stop(cfg)
+
+
+def apply(env: dict[str, str], label: str) -> dict:
+    """One site.yml run: wall seconds and the recap counts."""
+    argv = [str(Path(sys.executable).parent / "ansible-playbook"), "playbooks/site.yml", "-i", f"inventories/{INVENTORY}",
+            *SKIP, "-e", json.dumps(FAST_POLLS)]
+    started = time.monotonic()
+    proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    seconds = time.monotonic() - started
+    recap = next((line for line in reversed(proc.stdout.splitlines()) if line.startswith("localhost")), "")
+    counts = {k: int(v) for k, v in (part.split("=") for part in recap.split()[2:])}
+    if proc.returncode != 0:
+        sys.exit(f"{label}: site.yml failed (rc {proc.returncode})\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}")
+    print(f"{label}: {seconds:.1f} s, changed={counts['changed']}, ok={counts['ok']}, skipped={counts['skipped']}",
+          flush=True)
+    return {"seconds": round(seconds, 1), **counts, "tasks_per_second": round((counts["ok"] + counts["skipped"]) / seconds, 2)}
+
+
+def stack_shape(env: dict[str, str]) -> dict:
+    """How many NAT gateways the run built and whether the database is Multi-AZ (read back)."""
+    import boto3
+
+    def client(service):
+        return boto3.client(service, endpoint_url=env["AWS_ENDPOINT_URL"], region_name=env["AWS_DEFAULT_REGION"],
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
+
+    nats = [n for n in client("ec2").describe_nat_gateways()["NatGateways"] if n["State"] == "available"]
+    db = client("rds").describe_db_instances()["DBInstances"][0]
+    return {"nat_gateways": len(nats), "multi_az": db["MultiAZ"]}
+
+
+def model(shape: dict) -> dict[str, float]:
+    """Real-world seconds of the critical path and of the sequential sum, from the duration table."""
+    seconds = latency.load_seconds()
+    rds = seconds["rds_multi_az" if shape["multi_az"] else "rds"]
+    return {
+        # network -> database -> endpoint in the secret -> service; the NAT gateways, the cache
+        # and the load balancer are shorter and run beside the database.
+        "critical_path": rds + seconds["ecs_service"],
+        "sequential_sum": shape["nat_gateways"] * seconds["nat_gateway"] + rds
+        + seconds["elasticache_replication_group"] + seconds["alb"] + seconds["ecs_service"],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=0.1, help="latency scale of run (c) (default 0.1)")
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    args = parser.parse_args(argv)
+
+    with emulator(0) as env:
+        first = apply(env, "(a) first run, zero latency")
+        noop = apply(env, "(b) no-op rerun")
+    with emulator(args.scale) as env:
+        scaled = apply(env, f"(c) first run, latency x{args.scale:g}")
+        shape = stack_shape(env)
+
+    real = model(shape)
+    bound = real["critical_path"] * args.scale + first["seconds"]
+    sequential = real["sequential_sum"] * args.scale
+    beyond = scaled["seconds"] - real["critical_path"] * args.scale
+    results = {
+        "date": date.today().isoformat(),
+        "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
+        "scale": args.scale, "stack": shape, "zero_latency": first, "noop": noop, "latency": scaled,
+        "critical_path_real_minutes": round(real["critical_path"] / 60, 2),
+        "sequential_sum_real_minutes": round(real["sequential_sum"] / 60, 2),
+        "critical_path_bound_seconds": round(bound, 1),
+        "sequential_sum_seconds": round(sequential, 1),
+        "latency_vs_bound": round(scaled["seconds"] / bound, 3),
+        "latency_vs_sequential": round(scaled["seconds"] / sequential, 3),
+        "latency_vs_sequential_with_overhead": round(scaled["seconds"] / (sequential + first["seconds"]), 3),
+        "projected_minutes": round((real["critical_path"] + beyond) / 60, 1),
+        "targets": TARGETS,
+    }
+    print(json.dumps(results, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
