@@ -159,8 +159,10 @@ def install(cfg: Settings) -> str:
     started = time.monotonic()
     shutil.rmtree(cfg.venv, ignore_errors=True)
     steps = ([python, "-m", "venv", str(cfg.venv)],
+             # --no-compile: byte-compiling all of it is most of the install's time; Python
+             # compiles (and caches) only the modules LocalStack imports, on first start.
              [str(cfg.python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-              "-r", str(REQUIREMENTS)])
+              "--no-compile", "-r", str(REQUIREMENTS)])
     for argv in steps:
         done = subprocess.run(argv, capture_output=True, text=True, check=False)
         if done.returncode != 0:
