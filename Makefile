@@ -13,7 +13,7 @@ EMULATOR_ENV = eval "$$($(EMULATOR) env)"
 INVENTORY ?= inventories/local
 
 .PHONY: help bootstrap demo emulator-start emulator-stop emulator-status emulator-reset \
-        test lint unit integration molecule docs docs-check build packaging changelog-lint sanity ee-context bench clean
+        test lint unit integration molecule molecule-localstack localstack-install docs docs-check build packaging changelog-lint sanity ee-context bench clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
@@ -42,7 +42,7 @@ emulator-status: ## Show whether the emulator, PostgreSQL and Redis run
 emulator-reset: ## Forget every AWS resource the emulator holds
 	@$(EMULATOR) reset
 
-test: bootstrap lint docs-check changelog-lint sanity build packaging molecule unit integration ## Everything CI runs
+test: bootstrap lint docs-check changelog-lint sanity build packaging molecule molecule-localstack unit integration ## Everything CI runs
 
 lint: ## ansible-lint (production profile) and a syntax check of every playbook
 	ansible-lint --profile production
@@ -76,12 +76,20 @@ unit: ## Unit tests (modules against moto in-process, filters, callback, report 
 integration: ## Playbooks against the embedded emulator (started by the tests on a free port)
 	$(BIN)/python -m pytest tests/integration -q -n 2 --dist loadfile
 
-molecule: ## Molecule scenarios against a private emulator instance
-	@cd extensions && PYTHONPATH=$(CURDIR) $(CURDIR)/$(BIN)/python -m tools.emulator run -- molecule test --all
+molecule: ## Molecule scenarios against a private emulator instance (all but localstack)
+	@cd extensions && PYTHONPATH=$(CURDIR) $(CURDIR)/$(BIN)/python -m tools.emulator run -- molecule test --all --exclude localstack
+
+molecule-localstack: ## Scenario localstack and tests/localstack against a private LocalStack (SKIPPED if it cannot install)
+	@cd extensions && PYTHONPATH=$(CURDIR) $(CURDIR)/$(BIN)/python -m tools.emulator.localstack run -- \
+		bash -c 'molecule test -s localstack && cd .. && python -m pytest tests/localstack -q -rs -p no:cacheprovider'
+
+localstack-install: ## Create .venv-localstack (LocalStack community, host mode) from tools/localstack/requirements.txt
+	@$(BIN)/python -m tools.emulator.localstack install
 
 bench: bootstrap ## Benchmark a full production apply on private emulators (zero latency, no-op, latency-scaled); SCALE=0.1
 	$(BIN)/python benchmarks/bench.py --scale $(or $(SCALE),0.1) --json benchmarks/results.json
 
 clean: ## Stop services and remove the venv, emulator state, reports and builds
 	-@$(EMULATOR) stop 2>/dev/null
-	rm -rf $(VENV) .emulator reports build context .pytest_cache
+	-@$(BIN)/python -m tools.emulator.localstack stop 2>/dev/null
+	rm -rf $(VENV) .venv-localstack .localstack .emulator reports build context .pytest_cache

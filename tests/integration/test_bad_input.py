@@ -61,6 +61,7 @@ CASES = [
     ({"monitoring_rds_cpu_warning": 95}, "each warning at or below its critical threshold"),
     ({"monitoring_redis_memory_critical": 120}, "percentages between 1 and 100"),
     ({"monitoring_thresholds": {}}, "monitoring_thresholds"),
+    ({"monitoring_watched_layers": ["database", "rds"]}, "monitoring_watched_layers"),
 ]
 
 
