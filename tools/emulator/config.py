@@ -9,6 +9,17 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
+def dummy_aws_env(endpoint_url: str, region: str) -> dict[str, str]:
+    """Standard AWS variables pointing at an emulator, with dummy credentials."""
+    return {
+        "AWS_ENDPOINT_URL": endpoint_url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": region,
+        "AWS_REGION": region,
+    }
+
+
 @dataclass(frozen=True)
 class Settings:
     state_dir: Path
@@ -28,13 +39,7 @@ class Settings:
         The secret is a long word on purpose: Ansible masks a credential's value wherever
         it appears in output, so a one-letter secret would mask that letter everywhere.
         """
-        return {
-            "AWS_ENDPOINT_URL": self.endpoint_url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": self.region,
-            "AWS_REGION": self.region,
-        }
+        return dummy_aws_env(self.endpoint_url, self.region)
 
 
 def settings() -> Settings:

@@ -35,7 +35,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import process
-from .config import PROJECT_ROOT
+from .config import PROJECT_ROOT, dummy_aws_env
 
 REQUIREMENTS = PROJECT_ROOT / "tools" / "localstack" / "requirements.txt"
 PYTHON_VERSION = (3, 13)
@@ -77,13 +77,7 @@ class Settings:
 
     def aws_env(self) -> dict[str, str]:
         """Standard AWS variables and dummy credentials (a long secret: see config.Settings)."""
-        return {
-            "AWS_ENDPOINT_URL": self.endpoint_url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": self.region,
-            "AWS_REGION": self.region,
-        }
+        return dummy_aws_env(self.endpoint_url, self.region)
 
     def runtime_env(self) -> dict[str, str]:
         """What LocalStack needs to run in host mode, on our port, without the internet."""
