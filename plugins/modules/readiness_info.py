@@ -38,7 +38,7 @@ options:
 notes:
   - Read-only; supports C(check_mode).
   - A resource that does not exist is reported as not ready with state C(missing), and
-    counts as failed: it was started earlier in the run and has since disappeared.
+    counts as failed, since it was started earlier in the run and has since disappeared.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
