@@ -122,11 +122,16 @@ FAILED_STATES = {
 SERVICES = {"nat_gateway": "ec2", "rds_instance": "rds", "replication_group": "elasticache", "load_balancer": "elbv2"}
 
 
-def read_nat_gateway(client, nat_id):
+def describe(method, not_found, key, **params):
+    """The described resources, or none when AWS says the one asked for does not exist."""
     try:
-        gateways = client.describe_nat_gateways(aws_retry=True, NatGatewayIds=[nat_id])["NatGateways"]
-    except is_boto3_error_code("NatGatewayNotFound"):
-        gateways = []
+        return method(aws_retry=True, **params)[key]
+    except is_boto3_error_code(not_found):
+        return []
+
+
+def read_nat_gateway(client, nat_id):
+    gateways = describe(client.describe_nat_gateways, "NatGatewayNotFound", "NatGateways", NatGatewayIds=[nat_id])
     if not gateways:
         return None
     gateway = gateways[0]
@@ -135,10 +140,8 @@ def read_nat_gateway(client, nat_id):
 
 
 def read_rds_instance(client, identifier):
-    try:
-        instances = client.describe_db_instances(aws_retry=True, DBInstanceIdentifier=identifier)["DBInstances"]
-    except is_boto3_error_code("DBInstanceNotFound"):
-        instances = []
+    instances = describe(client.describe_db_instances, "DBInstanceNotFound", "DBInstances",
+                         DBInstanceIdentifier=identifier)
     if not instances:
         return None
     instance = instances[0]
@@ -148,10 +151,8 @@ def read_rds_instance(client, identifier):
 
 
 def read_replication_group(client, group_id):
-    try:
-        groups = client.describe_replication_groups(aws_retry=True, ReplicationGroupId=group_id)["ReplicationGroups"]
-    except is_boto3_error_code("ReplicationGroupNotFoundFault"):
-        groups = []
+    groups = describe(client.describe_replication_groups, "ReplicationGroupNotFoundFault", "ReplicationGroups",
+                      ReplicationGroupId=group_id)
     if not groups:
         return None
     group = groups[0]
@@ -161,10 +162,7 @@ def read_replication_group(client, group_id):
 
 
 def read_load_balancer(client, name):
-    try:
-        balancers = client.describe_load_balancers(aws_retry=True, Names=[name])["LoadBalancers"]
-    except is_boto3_error_code("LoadBalancerNotFound"):
-        balancers = []
+    balancers = describe(client.describe_load_balancers, "LoadBalancerNotFound", "LoadBalancers", Names=[name])
     if not balancers:
         return None
     state = balancers[0]["State"]["Code"]
