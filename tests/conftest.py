@@ -22,7 +22,7 @@ from ansible.utils.collection_loader._collection_finder import _AnsibleCollectio
 
 _AnsibleCollectionFinder(paths=[str(ROOT / "collections")])._install()
 
-from tools.emulator import aws  # noqa: E402
+from tools.emulator import aws, latency  # noqa: E402
 from tools.emulator.config import settings  # noqa: E402
 from tools.emulator.process import free_port, wait_until  # noqa: E402
 
@@ -76,7 +76,7 @@ def serve_emulator(log_dir: Path, *options: str):
     port = free_port()
     # Latency and faults only as the test asks, whatever the developer's shell exports.
     env = {k: v for k, v in os.environ.items()
-           if k not in ("CREDLINK_EMULATOR_LATENCY_SCALE", "CREDLINK_EMULATOR_FAULTS")}
+           if k not in (latency.SCALE_ENV, aws.FAULTS_ENV)}
     with open(log_dir / "aws.log", "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "tools.emulator", "serve", "--host", "127.0.0.1", "--port", str(port), *options],
