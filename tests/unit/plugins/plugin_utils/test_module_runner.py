@@ -114,6 +114,17 @@ def test_warm_run_matches_a_cold_python(runner):
     assert warm_result.stderr == cold_result.stderr == "to stderr\n"
 
 
+def test_a_large_environment_arrives_whole(runner):
+    """More than a socket buffer of environment: the request is sent in several parts."""
+    warm_up(runner)
+    big = {"BIG_%d" % index: chr(65 + index) * 100_000 for index in range(6)}
+    report, result = probe(runner, PROBE_MARKER="end", **big)
+    assert result.returncode == 0 and report["warm"] is True and report["marker"] == "end"
+    script = runner["tmp"] / "sizes.py"
+    script.write_text("import os\nprint(sum(len(os.environ[k]) for k in os.environ if k.startswith('BIG_')))\n")
+    assert run(runner, str(script), **big).stdout.strip() == "600000"
+
+
 def test_script_on_stdin_runs_like_pipelining(runner):
     import json
 
