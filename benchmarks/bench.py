@@ -10,7 +10,9 @@ Measures, on this machine, in one run:
         - the sequential sum: every slow resource awaited in turn,
       and projected to real AWS (the critical path at full length plus what (c) spent
       beyond its scaled critical path),
-  (d) tasks per second of (a) and (b).
+  (d) tasks per second of (a) and (b),
+and, for comparison, (b) again with every module in a new Python (CREDLINK_MODULE_RUNNER=off)
+right after it, so both no-ops are measured on the same machine state.
 
     .venv/bin/python benchmarks/bench.py [--scale 0.1] [--json results.json]
 """
@@ -118,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     with emulator(0) as env:
         first = apply(env, "(a) first run, zero latency")
         noop = apply(env, "(b) no-op rerun")
+        noop_cold = apply(dict(env, CREDLINK_MODULE_RUNNER="off"), "(b) no-op rerun, module runner off")
     with emulator(args.scale) as env:
         scaled = apply(env, f"(c) first run, latency x{args.scale:g}")
         shape = stack_shape(env)
@@ -129,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     results = {
         "date": date.today().isoformat(),
         "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
-        "scale": args.scale, "stack": shape, "zero_latency": first, "noop": noop, "latency": scaled,
+        "scale": args.scale, "stack": shape, "zero_latency": first, "noop": noop, "noop_runner_off": noop_cold,
+        "latency": scaled,
         "critical_path_real_minutes": round(real["critical_path"] / 60, 2),
         "sequential_sum_real_minutes": round(real["sequential_sum"] / 60, 2),
         "critical_path_bound_seconds": round(bound, 1),
