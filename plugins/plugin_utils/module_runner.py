@@ -232,7 +232,7 @@ def _spawn_server(python: str, path: str):
         os.dup2(null, 0)
         os.dup2(null, 1)
         os.dup2(log, 2)
-        os.closerange(3, 256)
+        os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # hold no pipe of the caller open
         keep = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "PYTHONPATH",
                 "XDG_RUNTIME_DIR", DIR_ENV, IDLE_ENV)
         env = {name: os.environ[name] for name in keep if name in os.environ}
