@@ -42,7 +42,13 @@ emulator-status: ## Show whether the emulator, PostgreSQL and Redis run
 emulator-reset: ## Forget every AWS resource the emulator holds
 	@$(EMULATOR) reset
 
-test: bootstrap lint docs-check changelog-lint sanity build packaging molecule molecule-localstack unit integration ## Everything CI runs
+# Independent checks, run two at a time: the machine has idle time while they install,
+# start emulators and wait; their output is printed whole, one target after the other.
+CHECKS := lint docs-check changelog-lint sanity build packaging molecule molecule-localstack unit
+
+test: bootstrap ## Everything CI runs (the checks two at a time, then the integration tests)
+	@$(MAKE) --no-print-directory -j2 --output-sync=target $(CHECKS)
+	@$(MAKE) --no-print-directory integration
 
 lint: ## ansible-lint (production profile) and a syntax check of every playbook
 	ansible-lint --profile production
@@ -64,14 +70,14 @@ changelog-lint: ## Changelog fragments and changelogs/config.yaml are valid
 sanity: ## ansible-test sanity on a copy of the collection (tools/sanity.py says which tests it leaves out)
 	@$(BIN)/python tools/sanity.py
 
-packaging: ## The execution environment's build context and the collection's release metadata
+packaging: build ## The execution environment's build context and the collection's release metadata (after build: both write build/)
 	$(BIN)/python -m pytest tests/packaging -q
 
 ee-context: build ## Write the execution environment's build context (Containerfile) to context/
 	ansible-builder create -f execution-environment.yml --output-filename Containerfile -c context
 
 unit: ## Unit tests (modules against moto in-process, filters, callback, report in headless Chromium)
-	$(BIN)/python -m pytest tests/unit -q -rs
+	$(BIN)/python -m pytest tests/unit -q -rs -n 2
 
 integration: ## Playbooks against the embedded emulator (started by the tests on a free port)
 	$(BIN)/python -m pytest tests/integration -q -n 2 --dist loadfile --durations=10
