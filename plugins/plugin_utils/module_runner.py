@@ -353,24 +353,28 @@ class Preloaded:
                 relative += "/__init__.py" if filename.endswith("__init__.py") else ".py"
                 record(relative, filename)
 
-    def payload_matches(self, modlib_path: str) -> bool:
+    @staticmethod
+    def payload_entries(modlib_path: str) -> list:
         import zipfile
 
         with zipfile.ZipFile(modlib_path) as payload:
-            for info in payload.infolist():
-                name = info.filename
-                if name in SYNTHESIZED_INITS:
-                    continue
-                expected = self.expected.get(name)
-                if expected is None and not (name.startswith("ansible/") and name.endswith(".py")):
-                    continue
-                if expected != (info.CRC, info.file_size):
-                    _log("payload's %s differs from the preloaded copy; importing the payload's" % name)
-                    return False
+            return payload.infolist()
+
+    def payload_matches(self, entries: list) -> bool:
+        for info in entries:
+            name = info.filename
+            if name in SYNTHESIZED_INITS:
+                continue
+            expected = self.expected.get(name)
+            if expected is None and not (name.startswith("ansible/") and name.endswith(".py")):
+                continue
+            if expected != (info.CRC, info.file_size):
+                _log("payload's %s differs from the preloaded copy; importing the payload's" % name)
+                return False
         return True
 
     @staticmethod
-    def search_payload_first(modlib_path: str):
+    def search_payload_first(modlib_path: str, entries: list):
         """Let collection packages find the payload's files before the installed ones.
 
         In a cold Python the payload's ``ansible_collections`` is the package, so other
@@ -379,10 +383,7 @@ class Preloaded:
         collections; putting the payload's directory first in their ``__path__`` gives
         the same resolution while keeping the preloaded (identical) modules.
         """
-        import zipfile
-
-        with zipfile.ZipFile(modlib_path) as payload:
-            directories = {name.rsplit("/", 1)[0] for name in payload.namelist() if "/" in name}
+        directories = {info.filename.rsplit("/", 1)[0] for info in entries if "/" in info.filename}
         for name, module in list(sys.modules.items()):
             if name != "ansible_collections" and not name.startswith("ansible_collections."):
                 continue
@@ -399,8 +400,9 @@ class Preloaded:
         preloaded = self
 
         def run_module(**kwargs):
-            if preloaded.payload_matches(kwargs["modlib_path"]):
-                preloaded.search_payload_first(kwargs["modlib_path"])
+            entries = preloaded.payload_entries(kwargs["modlib_path"])
+            if preloaded.payload_matches(entries):
+                preloaded.search_payload_first(kwargs["modlib_path"], entries)
                 return original(**kwargs)
             import importlib
 

@@ -276,11 +276,11 @@ def test_payload_check_refuses_differing_module_utils(tmp_path):
             "ansible/module_utils/__init__.py": "# written by the payload builder\n",
             "ansible/module_utils/basic.py": installed,
             "ansible_collections/credlink/infra/plugins/modules/x.py": "print()\n"}
-    assert preloaded.payload_matches(_payload(tmp_path, same))
+    assert preloaded.payload_matches(preloaded.payload_entries(_payload(tmp_path, same)))
     changed = dict(same, **{"ansible/module_utils/basic.py": installed + b"\n# patched\n"})
-    assert not preloaded.payload_matches(_payload(tmp_path, changed))
+    assert not preloaded.payload_matches(preloaded.payload_entries(_payload(tmp_path, changed)))
     unknown = dict(same, **{"ansible/module_utils/newer.py": "x = 1\n"})
-    assert not preloaded.payload_matches(_payload(tmp_path, unknown))
+    assert not preloaded.payload_matches(preloaded.payload_entries(_payload(tmp_path, unknown)))
 
 
 def test_launcher_is_written_once_and_refreshed(tmp_path):
