@@ -1,4 +1,4 @@
-# Copyright: CredLink contributors
+# Copyright: CredLink platform team
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Warm module runner: the controller-side Python interpreter for localhost modules.
 
@@ -130,14 +130,22 @@ def _exec_python(python: str, argv: list[str]):
     os.execv(python, [python] + argv)
 
 
-def _recv_line(conn) -> bytes:
-    data = b""
-    while not data.endswith(b"\n"):
-        chunk = conn.recv(64)
-        if not chunk:
-            raise ConnectionError("module runner closed the connection")
-        data += chunk
-    return data[:-1]
+class _Replies:
+    """The server's reply lines. A fast module's "started" and "exit" lines can arrive in
+    one read; the second must not be lost (or, worse, break the parse of the first)."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.buffer = b""
+
+    def line(self) -> bytes:
+        while b"\n" not in self.buffer:
+            chunk = self.conn.recv(64)
+            if not chunk:
+                raise ConnectionError("module runner closed the connection")
+            self.buffer += chunk
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        return line
 
 
 def client_main(argv: list[str], python: str | None = None):
@@ -164,21 +172,22 @@ def client_main(argv: list[str], python: str | None = None):
         "argv": argv, "cwd": os.getcwd(), "env": dict(os.environ), "umask": _umask(),
     })
     message = _HEADER.pack(len(request)) + request
+    replies = _Replies(conn)
     try:
         conn.settimeout(None)
         sent = conn.sendmsg([message], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, struct.pack("3i", 0, 1, 2))])
         conn.sendall(message[sent:])
-        started = _recv_line(conn)
-        if not started.startswith(b"S"):
-            raise ConnectionError("unexpected reply")
-        child = int(started[1:])
-    except (OSError, ValueError):
-        # The server never gave the go-ahead, so the module has not run.
+        started = replies.line()
+    except OSError:
+        started = b""
+    if not started.startswith(b"S"):
+        # No "started" line, so the server gave the module no go-ahead: it has not run.
         conn.close()
         _exec_python(python, argv)
-    _forward_signals(child)
+    # From here on the module may be running: never fall back to a second run.
     try:
-        status = int(_recv_line(conn)[1:])
+        _forward_signals(int(started[1:]))
+        status = int(replies.line()[1:])
     except (OSError, ValueError):
         os.write(2, b"module runner: lost the module process\n")
         os._exit(1)
@@ -258,7 +267,7 @@ def _log(message: str):
 
 
 class Preloaded:
-    """What the server imported, with the source hashes the payload check compares."""
+    """What the server imported, with the CRC and size of each file the payload check compares."""
 
     def __init__(self):
         self.expected: dict[str, tuple[int, int]] = {}

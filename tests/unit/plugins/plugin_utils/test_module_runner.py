@@ -258,6 +258,28 @@ def test_ansible_modules_run_warm(runner):
     assert "payload" not in next(Path(runner["dir"]).glob("*.log")).read_text()
 
 
+class _Chunks:
+    """A connection whose reads return the given chunks."""
+
+    def __init__(self, *chunks):
+        self.chunks = list(chunks)
+
+    def recv(self, _size):
+        return self.chunks.pop(0) if self.chunks else b""
+
+
+@pytest.mark.parametrize("chunks", [
+    (b"S123\nE0\n",),  # a fast module: both replies in one read
+    (b"S1", b"23\nE", b"0\n"),  # replies split anywhere
+])
+def test_replies_are_read_line_by_line(chunks):
+    replies = module_runner._Replies(_Chunks(*chunks))
+    assert replies.line() == b"S123"
+    assert replies.line() == b"E0"
+    with pytest.raises(ConnectionError):
+        replies.line()
+
+
 def _payload(tmp_path, files):
     path = tmp_path / "payload.zip"
     with zipfile.ZipFile(path, "w") as payload:
