@@ -17,7 +17,7 @@ CASES = [
     ({"credlink_env": "Prod!"}, "credlink_env 'Prod!' is not valid"),
     ({"credlink_env": "staging-"}, "credlink_env 'staging-' is not valid"),
     ({"credlink_env": "a-very-long-environment-name"}, "is not valid"),
-    ({"credlink_region": "mars-1"}, "credlink_region 'mars-1' is not an AWS region"),
+    ({"credlink_region": "mars-1"}, "credlink_region 'mars-1' is not a supported AWS region"),
     ({"credlink_availability_zones": ["us-east-1a"]}, "must name exactly two different zones"),
     ({"credlink_availability_zones": ["us-east-1a", "us-east-1a"]}, "must name exactly two different zones"),
     ({"credlink_availability_zones": ["us-east-1a", "us-west-2b"]}, "must name exactly two different zones"),
