@@ -9,7 +9,8 @@ helpers so the modules agree on what "changed" means and what ``--diff`` shows.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+import time
+from typing import Any, Callable, Iterable, Mapping, TypeVar
 
 try:
     import botocore
@@ -19,6 +20,8 @@ else:
     AWS_ERRORS = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+T = TypeVar("T")
 
 # Throttling and the short eventual-consistency windows of EC2/IAM are retried with
 # jittered exponential backoff. AWSRetry knows the query APIs' codes (Throttling,
@@ -54,3 +57,30 @@ def diff_for(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None,
         return {k: v for k, v in data.items() if keys is None or k in keys}
 
     return {"before": pick(before), "after": pick(after)}
+
+
+def error_matches(error: Exception, code: str, fragment: str) -> bool:
+    """Whether ``error`` is the AWS error ``code`` with ``fragment`` in its message."""
+    response = getattr(error, "response", None) or {}
+    details = response.get("Error", {})
+    return details.get("Code") == code and fragment in (details.get("Message") or "")
+
+
+def retry_while(call: Callable[[], T], code: str, fragment: str, timeout: float, delay: float = 5.0, *,
+                sleep: Callable[[float], None] | None = None, now: Callable[[], float] | None = None) -> T:
+    """Call ``call``, retrying exactly one transient AWS refusal for at most ``timeout`` seconds.
+
+    For the refusals that eventual consistency causes and only time cures: an IAM role
+    created seconds ago that a service cannot assume yet, an id not yet visible to another
+    API, a name still held by a deletion in progress. Any other error, and the same error
+    once the time is up, is raised as it is.
+    """
+    sleep, now = sleep or time.sleep, now or time.monotonic
+    deadline = now() + timeout
+    while True:
+        try:
+            return call()
+        except AWS_ERRORS as error:
+            if not error_matches(error, code, fragment) or now() + delay > deadline:
+                raise
+        sleep(delay)

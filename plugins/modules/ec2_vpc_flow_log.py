@@ -60,6 +60,14 @@ options:
     type: int
     choices: [60, 600]
     default: 600
+  role_propagation_timeout:
+    description:
+      - Seconds during which EC2's refusal of I(deliver_logs_permission_arn) as a role it
+        cannot assume (C(InvalidParameter), "Unable to assume given IAM role") is retried.
+      - IAM is eventually consistent, so a role created seconds earlier is refused until it
+        has reached the flow logs service; other errors are reported at once.
+    type: int
+    default: 120
 notes:
   - Supports C(check_mode) and C(diff_mode).
 extends_documentation_fragment:
@@ -136,7 +144,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     boto3_tag_specifications,
 )
 
-from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY, diff_for
+from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY, diff_for, retry_while
 
 # Settings that cannot be modified on an existing flow log: a difference means replace.
 IMMUTABLE = ("traffic_type", "deliver_logs_permission_arn", "max_aggregation_interval", "log_destination_type")
@@ -205,8 +213,11 @@ def create_flow_log(client, module):
         request["DeliverLogsPermissionArn"] = params["deliver_logs_permission_arn"]
     if params["tags"]:
         request["TagSpecifications"] = boto3_tag_specifications(params["tags"], types="vpc-flow-log")
+    # A role created seconds ago: "InvalidParameter: Unable to assume given IAM role: '<arn>'"
+    # (hashicorp/terraform-provider-aws#29323, which retries it for two minutes).
     try:
-        response = client.create_flow_logs(aws_retry=True, **request)
+        response = retry_while(lambda: client.create_flow_logs(aws_retry=True, **request), "InvalidParameter",
+                               "Unable to assume given IAM role", params["role_propagation_timeout"])
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg=f"Couldn't create flow log for {params['resource_id']}")
     unsuccessful = response.get("Unsuccessful") or []
@@ -262,6 +273,7 @@ def main():
         log_destination=dict(type="str"),
         deliver_logs_permission_arn=dict(type="str"),
         max_aggregation_interval=dict(type="int", choices=[60, 600], default=600),
+        role_propagation_timeout=dict(type="int", default=120),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
     )

@@ -35,10 +35,34 @@ options:
             balancer name.
         type: str
         required: true
+      missing_ok:
+        description:
+          - A resource that does not exist is settled rather than failed (for a read that
+            precedes the resource's creation).
+        type: bool
+        default: false
+  fail_on_failed:
+    description:
+      - Fail, saying why for each resource, as soon as a resource is in a state it does not
+        leave by waiting (instead of reporting it in RV(failed_resources)).
+    type: bool
+    default: false
+  details:
+    description:
+      - Also return each resource's description as AWS gives it (keys in snake case), so
+        one call both waits and reads the current settings.
+    type: bool
+    default: false
 notes:
   - Read-only; supports C(check_mode).
   - A resource that does not exist is reported as not ready with state C(missing), and
-    counts as failed, since it was started earlier in the run and has since disappeared.
+    counts as failed, since it was started earlier in the run and has since disappeared
+    (unless its I(missing_ok) is set).
+  - The states each kind is ready in, and the states it does not leave by waiting, are
+    listed here and nowhere else in the collection. An RDS instance is usable while
+    C(available) and during C(storage-optimization) (which follows a storage change and can
+    last hours). A C(stopped) or C(stopping) instance fails at once: it never becomes
+    available by itself.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -68,6 +92,16 @@ failed_resources:
   returned: always
   type: list
   elements: str
+pending:
+  description: Names of the resources that are neither ready, failed nor missing with I(missing_ok).
+  returned: always
+  type: list
+  elements: str
+reasons:
+  description: Per failed resource, what is wrong and what to do, in words a user knows.
+  returned: always
+  type: dict
+  sample: {"credlink-dev-db": "is stopped; start it (aws rds start-db-instance --db-instance-identifier credlink-dev-db) and run again"}
 resources:
   description: One entry per resource, in the order asked.
   returned: always
@@ -96,12 +130,20 @@ resources:
     failed:
       description: Whether the resource is in a state it will not leave by waiting.
       type: bool
+    reason:
+      description: For a failed resource, what is wrong and what to do; empty otherwise.
+      type: str
+    description:
+      description: The resource as AWS describes it, keys in snake case (with I(details) only).
+      type: dict
 """
 
 try:
     import botocore  # noqa: F401  (its absence is reported by AnsibleAWSModule)
 except ImportError:
     pass
+
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
@@ -111,14 +153,22 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 
-# States a resource does not leave by waiting (a deletion started elsewhere counts).
+# States a resource does not leave by waiting (a deletion started elsewhere counts). The
+# RDS states are those of the DB instance status table of the RDS User Guide
+# (Overview.DBInstance.Status.html); stopped/stopping are failures of a different kind:
+# waiting is pointless, but the user can start the instance.
 FAILED_STATES = {
     "nat_gateway": {"failed", "deleting", "deleted"},
     "rds_instance": {"failed", "incompatible-parameters", "incompatible-network", "incompatible-restore",
-                     "storage-full", "inaccessible-encryption-credentials", "deleting"},
+                     "incompatible-option-group", "incompatible-credentials", "storage-full",
+                     "inaccessible-encryption-credentials", "inaccessible-encryption-credentials-recoverable",
+                     "restore-error", "insufficient-capacity", "deleting", "stopped", "stopping"},
     "replication_group": {"create-failed", "deleting"},
     "load_balancer": {"failed"},
 }
+# RDS keeps serving (and accepts most modifications) during storage optimization, which
+# follows every storage change and can take hours (RDS User Guide, USER_PIOPS.StorageTypes).
+RDS_USABLE_STATES = {"available", "storage-optimization"}
 SERVICES = {"nat_gateway": "ec2", "rds_instance": "rds", "replication_group": "elasticache", "load_balancer": "elbv2"}
 
 
@@ -136,7 +186,8 @@ def read_nat_gateway(client, nat_id):
         return None
     gateway = gateways[0]
     name = boto3_tag_list_to_ansible_dict(gateway.get("Tags") or []).get("Name") or nat_id
-    return {"kind": "nat_gateway", "name": name, "state": gateway["State"], "ready": gateway["State"] == "available"}
+    return {"kind": "nat_gateway", "name": name, "state": gateway["State"], "ready": gateway["State"] == "available",
+            "description": gateway}
 
 
 def read_rds_instance(client, identifier):
@@ -147,7 +198,7 @@ def read_rds_instance(client, identifier):
     instance = instances[0]
     state = instance["DBInstanceStatus"]
     return {"kind": "rds_multi_az" if instance.get("MultiAZ") else "rds", "name": identifier, "state": state,
-            "ready": state == "available" and bool(instance.get("Endpoint"))}
+            "ready": state in RDS_USABLE_STATES and bool(instance.get("Endpoint")), "description": instance}
 
 
 def read_replication_group(client, group_id):
@@ -158,7 +209,7 @@ def read_replication_group(client, group_id):
     group = groups[0]
     endpoint = (group.get("NodeGroups") or [{}])[0].get("PrimaryEndpoint")
     return {"kind": "elasticache_replication_group", "name": group_id, "state": group["Status"],
-            "ready": group["Status"] == "available" and bool(endpoint)}
+            "ready": group["Status"] == "available" and bool(endpoint), "description": group}
 
 
 def read_load_balancer(client, name):
@@ -166,7 +217,7 @@ def read_load_balancer(client, name):
     if not balancers:
         return None
     state = balancers[0]["State"]["Code"]
-    return {"kind": "alb", "name": name, "state": state, "ready": state == "active"}
+    return {"kind": "alb", "name": name, "state": state, "ready": state == "active", "description": balancers[0]}
 
 
 READERS = {
@@ -180,15 +231,31 @@ MISSING_KIND = {"nat_gateway": "nat_gateway", "rds_instance": "rds",
                 "replication_group": "elasticache_replication_group", "load_balancer": "alb"}
 
 
-def readiness(clients, resources):
-    """Per resource: kind (duration key), id, name, state, ready, failed."""
+def failure_reason(kind, name, state):
+    """What a user should know (and do) about a resource that waiting will not make ready."""
+    if state == "missing":
+        return "does not exist (it was started earlier in this run and has since disappeared)"
+    if kind == "rds_instance" and state in ("stopped", "stopping"):
+        return (f"is {state}; start it (aws rds start-db-instance --db-instance-identifier {name}, or the console) "
+                "and run again")
+    return f"is {state}, a state it does not leave by waiting; see its events in the AWS console"
+
+
+def readiness(clients, resources, details=False):
+    """Per resource: kind (duration key), id, name, state, ready, failed, settled (and description)."""
     results = []
     for resource in resources:
         kind, resource_id = resource["kind"], resource["id"]
         found = READERS[kind](clients(SERVICES[kind]), resource_id)
         if found is None:
             found = {"kind": MISSING_KIND[kind], "name": resource_id, "state": "missing", "ready": False}
-        found["failed"] = found["state"] == "missing" or found["state"] in FAILED_STATES[kind]
+        missing = found["state"] == "missing"
+        found["failed"] = (missing and not resource.get("missing_ok")) or found["state"] in FAILED_STATES[kind]
+        found["reason"] = failure_reason(kind, found["name"], found["state"]) if found["failed"] else ""
+        found["settled"] = found["ready"] or found["failed"] or missing
+        description = found.pop("description", None)
+        if details:
+            found["description"] = camel_dict_to_snake_dict(description or {})
         results.append({"id": resource_id, **found})
     return results
 
@@ -199,7 +266,10 @@ def main():
             resources=dict(type="list", elements="dict", required=True, options=dict(
                 kind=dict(type="str", required=True, choices=sorted(READERS)),
                 id=dict(type="str", required=True),
+                missing_ok=dict(type="bool", default=False),
             )),
+            details=dict(type="bool", default=False),
+            fail_on_failed=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
@@ -211,13 +281,19 @@ def main():
         return made[service]
 
     try:
-        resources = readiness(clients, module.params["resources"])
+        resources = readiness(clients, module.params["resources"], module.params["details"])
     except AWS_ERRORS as e:
         module.fail_json_aws(e, msg="Couldn't read the state of the awaited resources")
+    pending = [r["name"] for r in resources if not r.pop("settled")]
+    failed = [r for r in resources if r["failed"]]
+    if failed and module.params["fail_on_failed"]:
+        module.fail_json(msg="; ".join(f"{r['name']} {r['reason']}" for r in failed), resources=resources)
     module.exit_json(
         changed=False,
         ready=all(r["ready"] for r in resources),
         failed_resources=[r["name"] for r in resources if r["failed"]],
+        pending=pending,
+        reasons={r["name"]: r["reason"] for r in resources if r["failed"]},
         resources=resources,
     )
 

@@ -112,3 +112,11 @@ def test_changed_vpc_cidr_is_refused_not_duplicated(playbook, clean_emulator):
     assert "exists with CIDR 10.1.0.0/16 but network_vpc_cidr is 10.2.0.0/16" in run.stdout
     vpcs = clean_emulator.client("ec2").describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["credlink-dev-vpc"]}])
     assert len(vpcs["Vpcs"]) == 1
+    # Other zones (a region whose list of zones changed, or a new pin) do not move it either.
+    moved = playbook("site.yml", "dev", "--tags", "network",
+                     extra_vars={"credlink_availability_zones": ["us-east-1c", "us-east-1d"]})
+    assert moved.returncode != 0
+    assert ("has subnets in us-east-1a, us-east-1b, but this run chose us-east-1c, us-east-1d; pin them with "
+            "credlink_availability_zones: [us-east-1a, us-east-1b]") in " ".join(moved.stdout.split())
+    subnets = clean_emulator.client("ec2").describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpcs["Vpcs"][0]["VpcId"]]}])
+    assert {s["AvailabilityZone"] for s in subnets["Subnets"]} == {"us-east-1a", "us-east-1b"}

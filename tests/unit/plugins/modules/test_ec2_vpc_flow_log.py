@@ -112,3 +112,37 @@ def test_unknown_vpc_fails_with_aws_message(ec2, capsys):
     result, code = run_module(ec2_vpc_flow_log, args("vpc-doesnotexist"), capsys)
     assert code == 1
     assert "Couldn't create flow log for vpc-doesnotexist" in result["msg"]
+
+
+def refuse_new_role(monkeypatch, times):
+    """EC2 as it answers while a new role has not reached the flow logs service yet."""
+    from moto.ec2.exceptions import EC2ClientError
+    from moto.ec2.models import EC2Backend
+
+    from ansible_collections.credlink.infra.plugins.module_utils import common
+
+    original = EC2Backend.create_flow_logs
+    attempts = []
+
+    def create_flow_logs(self, *args, **kwargs):
+        attempts.append(1)
+        if len(attempts) <= times:
+            raise EC2ClientError("InvalidParameter", f"Unable to assume given IAM role: '{ROLE_ARN}'")
+        return original(self, *args, **kwargs)
+    monkeypatch.setattr(EC2Backend, "create_flow_logs", create_flow_logs)
+    monkeypatch.setattr(common.time, "sleep", lambda seconds: None)
+    return attempts
+
+
+def test_a_role_not_yet_assumable_is_retried_until_accepted(ec2, vpc_id, capsys, monkeypatch):
+    attempts = refuse_new_role(monkeypatch, times=2)
+    result, code = run_module(ec2_vpc_flow_log, args(vpc_id), capsys)
+    assert code == 0 and result["changed"] is True, result
+    assert len(attempts) == 3 and len(flow_logs(ec2, vpc_id)) == 1
+
+
+def test_a_role_never_assumable_fails_after_the_timeout(ec2, vpc_id, capsys, monkeypatch):
+    refuse_new_role(monkeypatch, times=1000)
+    result, code = run_module(ec2_vpc_flow_log, args(vpc_id, role_propagation_timeout=0), capsys)
+    assert code == 1 and "Unable to assume given IAM role" in result["msg"]
+    assert flow_logs(ec2, vpc_id) == []

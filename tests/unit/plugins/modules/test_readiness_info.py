@@ -88,3 +88,38 @@ def test_transitional_states_wait_and_dead_ends_fail(kind, answer, ready, failed
     # "available" without an endpoint is not ready yet: the roles need the address next.
     [result] = readiness_info.readiness(lambda service: Describing(**answer), [{"kind": kind, "id": "x"}])
     assert (result["ready"], result["failed"]) == (ready, failed)
+
+
+@pytest.mark.parametrize("state, ready", [("available", True), ("storage-optimization", True),
+                                           ("backing-up", False), ("modifying", False)])
+def test_an_instance_optimizing_its_storage_is_usable(state, ready):
+    answer = {"describe_db_instances": {"DBInstances": [{"DBInstanceStatus": state, "Endpoint": {"Address": "a"}}]}}
+    [result] = readiness_info.readiness(lambda service: Describing(**answer), [{"kind": "rds_instance", "id": "x"}])
+    assert (result["ready"], result["failed"]) == (ready, False)
+
+
+def test_a_stopped_instance_fails_at_once_saying_how_to_start_it(aws, capsys):
+    rds = boto3.client("rds", region_name="us-east-1")
+    rds.create_db_instance(DBInstanceIdentifier="t-db", Engine="postgres", DBInstanceClass="db.t3.micro",
+                           MasterUsername="admin_user", MasterUserPassword="x" * 32, AllocatedStorage=20)
+    rds.stop_db_instance(DBInstanceIdentifier="t-db")
+    result, code = run_module(readiness_info, {"resources": [{"kind": "rds_instance", "id": "t-db"}]}, capsys)
+    assert code == 0 and result["failed_resources"] == ["t-db"] and result["pending"] == []
+    assert "aws rds start-db-instance --db-instance-identifier t-db" in result["reasons"]["t-db"]
+
+
+def test_a_missing_resource_may_be_expected_and_details_are_returned(aws, capsys):
+    make_stack()
+    asked = [{"kind": "rds_instance", "id": "not-yet-db", "missing_ok": True}, {"kind": "rds_instance", "id": "t-db"}]
+    result, code = run_module(readiness_info, {"resources": asked, "details": True}, capsys)
+    assert code == 0 and result["failed_resources"] == [] and result["pending"] == []
+    missing, existing = result["resources"]
+    assert (missing["state"], missing["description"]) == ("missing", {})
+    assert existing["description"]["db_instance_identifier"] == "t-db"
+    assert existing["description"]["allocated_storage"] == 20
+
+
+def test_resources_in_transition_are_pending():
+    answer = {"describe_db_instances": {"DBInstances": [{"DBInstanceStatus": "creating"}]}}
+    [result] = readiness_info.readiness(lambda service: Describing(**answer), [{"kind": "rds_instance", "id": "x"}])
+    assert result["settled"] is False and "description" not in result

@@ -1,0 +1,71 @@
+"""The shared core: bounded retries of one transient AWS refusal."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError
+
+from ansible_collections.credlink.infra.plugins.module_utils.common import error_matches, retry_while
+
+ROLE = "arn:aws:iam::123456789012:role/credlink-dev-flow-logs"
+
+
+def refusal(code="InvalidParameter", message=f"Unable to assume given IAM role: '{ROLE}'"):
+    return ClientError({"Error": {"Code": code, "Message": message}}, "CreateFlowLogs")
+
+
+class Clock:
+    def __init__(self):
+        self.time, self.slept = 0.0, []
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.time += seconds
+
+
+def flaky(failures, error):
+    calls = []
+
+    def call():
+        calls.append(1)
+        if len(calls) <= failures:
+            raise error
+        return "created"
+    return call, calls
+
+
+def test_the_refusal_is_retried_until_the_call_is_accepted():
+    clock = Clock()
+    call, calls = flaky(3, refusal())
+    assert retry_while(call, "InvalidParameter", "Unable to assume given IAM role", 120, 5,
+                       sleep=clock.sleep, now=lambda: clock.time) == "created"
+    assert len(calls) == 4 and clock.slept == [5, 5, 5]
+
+
+def test_the_refusal_is_raised_once_the_time_is_up():
+    clock = Clock()
+    call, calls = flaky(100, refusal())
+    with pytest.raises(ClientError):
+        retry_while(call, "InvalidParameter", "Unable to assume given IAM role", 20, 5,
+                    sleep=clock.sleep, now=lambda: clock.time)
+    assert clock.time <= 20 and len(calls) == 5
+
+
+@pytest.mark.parametrize("error", [
+    refusal(message="The log group does not exist"),       # same code, another cause
+    refusal(code="AccessDenied", message="Unable to assume given IAM role"),  # same words, another code
+    ValueError("not an AWS error"),
+])
+def test_any_other_error_is_raised_at_once(error):
+    clock = Clock()
+    call, calls = flaky(1, error)
+    with pytest.raises(type(error)):
+        retry_while(call, "InvalidParameter", "Unable to assume given IAM role", 120, 5,
+                    sleep=clock.sleep, now=lambda: clock.time)
+    assert len(calls) == 1 and clock.slept == []
+
+
+def test_error_matches_reads_code_and_message():
+    assert error_matches(refusal(), "InvalidParameter", "Unable to assume")
+    assert not error_matches(refusal(), "InvalidParameter", "scheduled for deletion")
+    assert not error_matches(ValueError(), "InvalidParameter", "")
