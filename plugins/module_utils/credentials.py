@@ -41,13 +41,33 @@ def read_document(client, module, name):
     return document, value.get("VersionId")
 
 
-def secret_summary(client, module, name: str) -> dict:
-    """Metadata of the credentials secret and the names of its keys; never a value."""
+def kms_key_arn(kms, module, key_id: str | None) -> str:
+    """The ARN of the KMS key ``key_id`` names (key id, key ARN, ``alias/<name>`` or alias ARN).
+
+    Empty for none: the secret then uses the AWS managed key ``aws/secretsmanager``, and
+    DescribeSecret omits KmsKeyId. Otherwise DescribeSecret gives the key in the form it was
+    given (a key id or an alias ARN, Secrets Manager API reference, DescribeSecret), so
+    keys are compared, and granted in IAM policies (which do not take aliases), by the ARN
+    kms:DescribeKey resolves.
+    """
+    if not key_id:
+        return ""
+    try:
+        return kms.describe_key(aws_retry=True, KeyId=key_id)["KeyMetadata"]["Arn"]
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg=f"Couldn't find KMS key {key_id}")
+
+
+def secret_summary(client, module, name: str, kms=None) -> dict:
+    """Metadata of the credentials secret and the names of its keys; never a value.
+
+    With a KMS client, also the ARN of the key encrypting it (empty for the AWS managed key).
+    """
     meta = describe_secret(client, module, name)
     if not meta or meta.get("DeletedDate"):
         return {}
     document, version = read_document(client, module, name)
-    return {
+    summary = {
         "arn": meta["ARN"],
         "name": meta["Name"],
         "version_id": version,
@@ -55,3 +75,6 @@ def secret_summary(client, module, name: str) -> dict:
         "host": (document or {}).get("host", ""),
         "tags": boto3_tag_list_to_ansible_dict(meta.get("Tags", [])),
     }
+    if kms is not None:
+        summary["kms_key_arn"] = kms_key_arn(kms, module, meta.get("KmsKeyId"))
+    return summary

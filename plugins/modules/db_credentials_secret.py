@@ -63,7 +63,11 @@ options:
     type: int
     default: 32
   kms_key_id:
-    description: KMS key encrypting the secret; the account's default key when omitted.
+    description:
+      - KMS key encrypting the secret (key id, key ARN, C(alias/<name>) or alias ARN); the
+        AWS managed key C(aws/secretsmanager) when omitted.
+      - Compared with the secret's key by the key ARN both resolve to, so the same key given
+        in another form is not a change.
     type: str
   recovery_window_days:
     description:
@@ -71,6 +75,14 @@ options:
       - C(0) deletes it at once, without any way back.
     type: int
     default: 7
+  deletion_timeout:
+    description:
+      - Seconds to wait until a secret deleted with O(recovery_window_days=0) is gone, and
+        during which a creation refused because a deletion of that name is still being
+        finished (C(InvalidRequestException), "already scheduled for deletion") is retried.
+        Secrets Manager deletes secrets in the background.
+    type: int
+    default: 120
 notes:
   - Supports C(check_mode) and C(diff_mode); the diff lists the keys of the document and
     masks the password and URL.
@@ -128,6 +140,7 @@ secret:
 import json
 import secrets
 import string
+import time
 from urllib.parse import quote
 
 try:
@@ -140,9 +153,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY, diff_for
+from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY, diff_for, retry_while
 from ansible_collections.credlink.infra.plugins.module_utils.credentials import read_document
 from ansible_collections.credlink.infra.plugins.module_utils.credentials import describe_secret
+from ansible_collections.credlink.infra.plugins.module_utils.credentials import kms_key_arn
 from ansible_collections.credlink.infra.plugins.module_utils.credentials import secret_summary
 
 # URL-unreserved characters only: the password goes into `url` unchanged, and RDS
@@ -195,8 +209,13 @@ def create_secret(client, module, document):
         request["KmsKeyId"] = params["kms_key_id"]
     if params["tags"]:
         request["Tags"] = ansible_dict_to_boto3_tag_list(params["tags"])
+    # Right after a forced deletion of the same name, Secrets Manager is still deleting it
+    # in the background: "You can't create this secret because a secret with this name is
+    # already scheduled for deletion." (DeleteSecret API reference: "use appropriate back
+    # off and retry logic").
     try:
-        client.create_secret(aws_retry=True, **request)
+        retry_while(lambda: client.create_secret(aws_retry=True, **request), "InvalidRequestException",
+                    "already scheduled for deletion", params["deletion_timeout"])
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg=f"Couldn't create secret {params['name']}")
 
@@ -208,6 +227,15 @@ def put_document(client, module, document):
         module.fail_json_aws(e, msg=f"Couldn't update secret {module.params['name']}")
 
 
+def kms_key_changes(module, meta):
+    """Whether the secret must move to another key: the keys' ARNs are compared, not their names."""
+    wanted = module.params["kms_key_id"]
+    if not wanted:
+        return False
+    kms = module.client("kms", retry_decorator=RETRY)
+    return kms_key_arn(kms, module, wanted) != kms_key_arn(kms, module, meta.get("KmsKeyId"))
+
+
 def update_metadata(client, module, meta):
     """Description, KMS key and tags; returns whether anything changed."""
     params = module.params
@@ -215,7 +243,7 @@ def update_metadata(client, module, meta):
     update = {}
     if params["description"] is not None and meta.get("Description", "") != params["description"]:
         update["Description"] = params["description"]
-    if params["kms_key_id"] is not None and meta.get("KmsKeyId") != params["kms_key_id"]:
+    if kms_key_changes(module, meta):
         update["KmsKeyId"] = params["kms_key_id"]
     current_tags = boto3_tag_list_to_ansible_dict(meta.get("Tags", []))
     to_set, to_unset = ({}, []) if params["tags"] is None else compare_aws_tags(current_tags, params["tags"], params["purge_tags"])
@@ -246,6 +274,16 @@ def restore_if_deleted(client, module, meta):
     return True
 
 
+def wait_until_gone(client, module):
+    """A forced deletion finishes in the background: wait until the name is free again."""
+    name, timeout = module.params["name"], module.params["deletion_timeout"]
+    deadline = time.monotonic() + timeout
+    while describe_secret(client, module, name) is not None:
+        if time.monotonic() >= deadline:
+            module.fail_json(msg=f"Secret {name} was deleted but still exists after {timeout}s; try again later")
+        time.sleep(2)
+
+
 def ensure_absent(client, module, meta):
     days = module.params["recovery_window_days"]
     if meta is None or (meta.get("DeletedDate") and days):
@@ -258,6 +296,8 @@ def ensure_absent(client, module, meta):
                 client.delete_secret(aws_retry=True, SecretId=module.params["name"], ForceDeleteWithoutRecovery=True)
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             module.fail_json_aws(e, msg=f"Couldn't delete secret {module.params['name']}")
+        if not days:
+            wait_until_gone(client, module)
     return True
 
 
@@ -296,6 +336,7 @@ def main():
             password_length=dict(type="int", default=32, no_log=False),
             kms_key_id=dict(type="str"),
             recovery_window_days=dict(type="int", default=7),
+            deletion_timeout=dict(type="int", default=120),
             tags=dict(type="dict", aliases=["resource_tags"]),
             purge_tags=dict(type="bool", default=True),
         ),

@@ -66,6 +66,11 @@ secret:
     host:
       description: Database host stored in the secret (not sensitive).
       type: str
+    kms_key_arn:
+      description:
+        - ARN of the customer managed KMS key encrypting the secret, resolved with
+          C(kms:DescribeKey) (IAM policies need the key's ARN); empty for the AWS managed key.
+      type: str
     tags:
       description: Tags.
       type: dict
@@ -83,7 +88,7 @@ def main():
         supports_check_mode=True,
     )
     client = module.client("secretsmanager", retry_decorator=RETRY)
-    secret = secret_summary(client, module, module.params["name"])
+    secret = secret_summary(client, module, module.params["name"], kms=module.client("kms", retry_decorator=RETRY))
     module.exit_json(changed=False, found=bool(secret), secret=secret)
 
 

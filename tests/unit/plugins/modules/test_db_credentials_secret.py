@@ -106,3 +106,81 @@ def test_recovery_window_zero_deletes_at_once(sm, capsys):
     assert result["changed"] is True
     with pytest.raises(sm.exceptions.ResourceNotFoundException):
         sm.describe_secret(SecretId=NAME)
+
+
+def kms_key(alias):
+    kms = boto3.client("kms", region_name="us-east-1")
+    key = kms.create_key(Description=alias)["KeyMetadata"]
+    kms.create_alias(AliasName=f"alias/{alias}", TargetKeyId=key["KeyId"])
+    return key
+
+
+@pytest.mark.parametrize("form", ["alias", "id", "arn"])
+def test_the_same_key_given_in_another_form_is_not_a_change(sm, capsys, form):
+    key = kms_key("credlink-test")
+    # Created with the key's id: DescribeSecret reports the key as it was given.
+    assert run_module(db_credentials_secret, {"name": NAME, "kms_key_id": key["KeyId"]}, capsys)[1] == 0
+    given = {"alias": "alias/credlink-test", "id": key["KeyId"], "arn": key["Arn"]}[form]
+    result, code = run_module(db_credentials_secret, {"name": NAME, "kms_key_id": given}, capsys)
+    assert code == 0 and result["changed"] is False, result
+
+
+def test_another_key_is_a_change(sm, capsys):
+    first, second = kms_key("credlink-first"), kms_key("credlink-second")
+    assert run_module(db_credentials_secret, {"name": NAME, "kms_key_id": "alias/credlink-first"}, capsys)[1] == 0
+    result, code = run_module(db_credentials_secret, {"name": NAME, "kms_key_id": "alias/credlink-second"}, capsys)
+    assert code == 0 and result["changed"] is True
+    assert sm.describe_secret(SecretId=NAME)["KmsKeyId"] in ("alias/credlink-second", second["Arn"], second["KeyId"])
+    assert first["Arn"] != second["Arn"]
+
+
+def test_the_info_module_resolves_the_key_arn(sm, capsys):
+    from ansible_collections.credlink.infra.plugins.modules import db_credentials_secret_info
+
+    key = kms_key("credlink-info")
+    run_module(db_credentials_secret, {"name": NAME, "kms_key_id": "alias/credlink-info"}, capsys)
+    result, code = run_module(db_credentials_secret_info, {"name": NAME}, capsys)
+    assert code == 0 and result["secret"]["kms_key_arn"] == key["Arn"]
+    run_module(db_credentials_secret, {"name": NAME, "state": "absent", "recovery_window_days": 0}, capsys)
+    run_module(db_credentials_secret, {"name": NAME}, capsys)
+    result, _ = run_module(db_credentials_secret_info, {"name": NAME}, capsys)
+    assert result["secret"]["kms_key_arn"] == ""  # the AWS managed key
+
+
+def test_a_creation_refused_while_the_name_is_still_being_deleted_is_retried(sm, capsys, monkeypatch):
+    from moto.secretsmanager.exceptions import InvalidRequestException
+    from moto.secretsmanager.models import SecretsManagerBackend
+
+    from ansible_collections.credlink.infra.plugins.module_utils import common
+
+    original, attempts = SecretsManagerBackend.create_secret, []
+
+    def create_secret(self, *args, **kwargs):
+        attempts.append(1)
+        if len(attempts) <= 2:
+            raise InvalidRequestException("You can't create this secret because a secret with this name is "
+                                          "already scheduled for deletion.")
+        return original(self, *args, **kwargs)
+    monkeypatch.setattr(SecretsManagerBackend, "create_secret", create_secret)
+    monkeypatch.setattr(common.time, "sleep", lambda seconds: None)
+    result, code = run_module(db_credentials_secret, {"name": NAME}, capsys)
+    assert code == 0 and result["changed"] is True and len(attempts) == 3
+    assert stored(sm)["username"] == "credlink_admin"
+
+
+def test_a_forced_deletion_waits_until_the_name_is_free(sm, capsys, monkeypatch):
+    from ansible_collections.credlink.infra.plugins.modules import db_credentials_secret as module
+
+    run_module(db_credentials_secret, {"name": NAME}, capsys)
+    real_describe, polls = module.describe_secret, []
+
+    def describe(client, mod, name):
+        # Secrets Manager still shows the secret for a moment after a forced deletion.
+        polls.append(1)
+        return {"Name": name, "DeletedDate": "now"} if len(polls) <= 3 else real_describe(client, mod, name)
+    monkeypatch.setattr(module, "describe_secret", describe)
+    sleeps = []
+    monkeypatch.setattr(module.time, "sleep", sleeps.append)
+    result, code = run_module(db_credentials_secret, {"name": NAME, "state": "absent", "recovery_window_days": 0}, capsys)
+    # One read before the deletion, then until the name is free: two more still showing it.
+    assert code == 0 and result["changed"] is True and len(polls) == 4 and len(sleeps) == 2
