@@ -203,7 +203,7 @@ def test_alarms_watch_every_layer_with_the_seeded_thresholds(stack):
     assert thresholds == {
         "rds-cpu-critical": 90, "rds-cpu-warning": 70,
         "rds-storage-critical": 20 * 1024**3 * 0.10,
-        "rds-connections-critical": 180,  # 80 % of 225, max_connections of db.t3.small
+        "rds-connections-critical": 157,  # 80 % of 197: db.t3.small's 2 GiB less 256 MiB, / 9531392
         "redis-memory-critical": 90, "redis-memory-warning": 75, "redis-evictions-critical": 100,
         "s3-4xx-warning": 0.01, "alb-5xx-critical": 10, "alb-unhealthy-targets-critical": 0,
         "ecs-running-tasks-critical": 2,
