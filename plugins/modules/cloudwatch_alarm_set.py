@@ -91,9 +91,22 @@ options:
     elements: str
     default: []
   purge:
-    description: Delete alarms with O(prefix) that O(alarms) does not list.
+    description:
+      - Delete alarms with O(prefix) that O(alarms) does not list, provided they carry
+        every tag of O(owner_tags).
     type: bool
     default: true
+  owner_tags:
+    description:
+      - The tags that make an alarm this set's (for the stack, C(Project), C(Environment)
+        and C(ManagedBy)). A prefix alone does not: C(credlink-dev-) also starts the alarms
+        of an environment C(dev-alice). With O(purge=true) only alarms carrying all of
+        these tags are deleted; others are left alone and listed in RV(foreign).
+      - An alarm the set lists that exists without these tags is not adopted: the module
+        fails, naming it.
+      - Empty (the default) keeps the old behaviour of owning every alarm with the prefix.
+    type: dict
+    default: {}
 notes:
   - Supports C(check_mode) and C(diff).
 extends_documentation_fragment:
@@ -142,6 +155,12 @@ deleted:
   returned: always
   type: list
   elements: str
+foreign:
+  description: Alarms with the prefix, not in the set, that lack O(owner_tags) and were left alone.
+  returned: always
+  type: list
+  elements: str
+  sample: ["credlink-dev-alice-rds-cpu-critical"]
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -256,6 +275,11 @@ def existing_alarms(client, module, prefix):
     return found
 
 
+def owned(tags, owner_tags):
+    """Whether an alarm with ``tags`` carries every ownership tag."""
+    return all(tags.get(key) == value for key, value in owner_tags.items())
+
+
 def validate(module):
     p = module.params
     names = [a["name"] for a in p["alarms"]]
@@ -295,6 +319,7 @@ def main():
             alarm_actions=dict(type="list", elements="str", default=[]),
             ok_actions=dict(type="list", elements="str", default=[]),
             purge=dict(type="bool", default=True),
+            owner_tags=dict(type="dict", default={}),
             tags=dict(type="dict", aliases=["resource_tags"]),
             purge_tags=dict(type="bool", default=True),
         ),
@@ -306,6 +331,12 @@ def main():
     validate(module)
     client = module.client("cloudwatch", retry_decorator=RETRY)
     current = existing_alarms(client, module, p["prefix"])
+    adopted = sorted(a["name"] for a in p["alarms"] if a["name"] in current
+                     and not owned(current[a["name"]]["tags"], p["owner_tags"]))
+    if adopted:
+        module.fail_json(msg=f"Alarm(s) {', '.join(adopted)} exist without the tags "
+                             f"{', '.join(f'{k}={v}' for k, v in sorted(p['owner_tags'].items()))}: they are not this "
+                             "stack's. Delete or rename them, or tag them so if they are.")
 
     created, updated, result, before, after = [], [], {}, {}, {}
     for alarm in p["alarms"]:
@@ -338,7 +369,9 @@ def main():
         except AWS_ERRORS as e:
             module.fail_json_aws(e, msg=f"Couldn't put alarm {name}")
 
-    deleted = sorted(set(current) - set(result)) if p["purge"] else []
+    deleted = sorted(name for name in set(current) - set(result) if owned(current[name]["tags"], p["owner_tags"])) \
+        if p["purge"] else []
+    foreign = sorted(name for name in set(current) - set(result) if not owned(current[name]["tags"], p["owner_tags"]))
     for name in deleted:
         before[name] = {**current[name]["settings"], "tags": current[name]["tags"]}
     if deleted and not module.check_mode:
@@ -349,7 +382,7 @@ def main():
 
     changed = bool(created or updated or deleted)
     module.exit_json(changed=changed, alarms=result, created=created, updated=updated, deleted=deleted,
-                     diff={"before": before, "after": after})
+                     foreign=foreign, diff={"before": before, "after": after})
 
 
 if __name__ == "__main__":

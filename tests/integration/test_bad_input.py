@@ -16,7 +16,22 @@ pytestmark = pytest.mark.integration
 CASES = [
     ({"credlink_env": "Prod!"}, "credlink_env 'Prod!' is not valid"),
     ({"credlink_env": "staging-"}, "credlink_env 'staging-' is not valid"),
-    ({"credlink_env": "a-very-long-environment-name"}, "is not valid"),
+    # 20 characters: credlink-<env>-alb would exceed the load balancer's 32.
+    ({"credlink_env": "a-twenty-char-envxyz"},
+     "credlink_env 'a-twenty-char-envxyz' is too long (20 characters): the load balancer "
+     "credlink-a-twenty-char-envxyz-alb would have 33 characters and AWS allows 32; environment names have at most "
+     "19 characters"),
+    ({"credlink_region": "us-iso-east-1"}, "the ISO partitions are not"),
+    ({"credlink_account_id": "000000000000"}, "credlink_account_id cannot be given (inventory or -e)"),
+    ({"network_outputs": {}}, "network_outputs cannot be given"),
+    ({"credlink_expected_account_id": "12345"}, "credlink_expected_account_id '12345': name the 12-digit AWS account"),
+    ({"credlink_expected_account_id": ""}, "credlink_expected_account_id is not set"),
+    ({"credlink_protected": True}, "environment dev is protected (credlink_protected): it requires"),
+    ({"database_iops": 3000}, "gp3 below 400 GiB takes no explicit IOPS or throughput"),
+    ({"database_storage_throughput": 125}, "gp3 below 400 GiB takes no explicit IOPS or throughput"),
+    ({"database_allocated_storage": 400, "database_iops": 3000}, "gp3 from 400 GiB takes at least 12000 IOPS"),
+    ({"database_storage_type": "io1"}, "io1/io2 need IOPS"),
+    ({"database_performance_insights_retention_days": 744}, "Performance Insights retention 7, 731 or 31 times 1 to 23"),
     ({"credlink_region": "mars-1"}, "credlink_region 'mars-1' is not a supported AWS region"),
     ({"credlink_availability_zones": ["us-east-1a"]}, "must name exactly two different zones"),
     ({"credlink_availability_zones": ["us-east-1a", "us-east-1a"]}, "must name exactly two different zones"),
@@ -37,7 +52,7 @@ CASES = [
     ({"database_backup_retention_days": 40}, "backup retention 1-35 days"),
     ({"database_backup_window": "3-4"}, "database_backup_window must look like"),
     ({"database_multi_az": "sometimes"}, "database_multi_az"),
-    ({"database_engine_version": "14.9"}, "engine version must be 15.x"),
+    ({"database_engine_version": "14.9"}, "engine version must be 15 or 15.x"),
     ({"secrets_db_username": "postgres"}, "not a reserved"),
     ({"secrets_password_length": 8}, "password length 16-128"),
     ({"schema_db_ssl_mode": "off"}, "schema_db_ssl_mode"),
@@ -71,15 +86,16 @@ def test_bad_input_stops_before_any_aws_call(extra_vars, message):
     run = run_playbook("site.yml", "dev", dead_endpoint, extra_vars=extra_vars)
     output = run.stdout + run.stderr
     assert run.returncode != 0
-    assert message in output
+    # Long messages are folded across lines by the output callback.
+    assert message in " ".join(output.split())
     assert "Traceback" not in output
     assert "Could not connect" not in output and "EndpointConnectionError" not in output
 
 
 PRODUCTION_CASES = [
-    ({"database_deletion_protection": False}, "production requires database_deletion_protection=true"),
-    ({"database_final_snapshot": False}, "production requires database_deletion_protection=true"),
-    ({"schema_test_data": True}, "schema_test_data is not allowed in production"),
+    ({"database_deletion_protection": False}, "is protected (credlink_protected): it requires database_deletion_protection=true"),
+    ({"database_final_snapshot": False}, "is protected (credlink_protected): it requires database_deletion_protection=true"),
+    ({"schema_test_data": True}, "schema_test_data is not allowed in a protected environment"),
 ]
 
 
@@ -88,4 +104,34 @@ def test_production_safety_settings_cannot_be_dropped(extra_vars, message):
     dead_endpoint = {**DUMMY_AWS, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}"}
     run = run_playbook("site.yml", "production", dead_endpoint, extra_vars=extra_vars)
     output = run.stdout + run.stderr
-    assert run.returncode != 0 and message in output and "Traceback" not in output
+    assert run.returncode != 0 and message in " ".join(output.split()) and "Traceback" not in output
+
+
+def test_a_prod_inventory_marked_protected_is_held_to_the_same_settings():
+    dead_endpoint = {**DUMMY_AWS, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}"}
+    run = run_playbook("site.yml", "dev", dead_endpoint,
+                       extra_vars={"credlink_env": "prod", "credlink_protected": True, "database_final_snapshot": False})
+    output = " ".join((run.stdout + run.stderr).split())
+    assert run.returncode != 0 and "environment prod is protected (credlink_protected)" in output
+
+
+def test_credentials_of_another_account_stop_every_playbook_before_any_change(playbook, clean_emulator):
+    for name in ("site.yml", "verify.yml", "teardown.yml"):
+        run = playbook(name, "dev", extra_vars={"credlink_expected_account_id": "111122223333",
+                                               "confirm_teardown": "dev@123456789012"})
+        output = " ".join(run.stdout.split())
+        assert run.returncode != 0, name
+        assert ("Refusing to touch account 123456789012: the credentials in use (no AWS_PROFILE: environment "
+                "variables, SSO cache or instance role, arn:aws:sts::123456789012:user/moto) belong to account "
+                "123456789012, but environment 'dev' belongs to account 111122223333") in output, (name, output[-2000:])
+    assert clean_emulator.client("ec2").describe_vpcs(
+        Filters=[{"Name": "tag:Project", "Values": ["credlink"]}])["Vpcs"] == []
+
+
+@pytest.mark.parametrize("confirmation", [None, "dev", "dev@111122223333", "production@123456789012"])
+def test_teardown_needs_the_environment_and_its_account(playbook, confirmation):
+    extra = {} if confirmation is None else {"confirm_teardown": confirmation}
+    run = playbook("teardown.yml", "dev", extra_vars=extra)
+    assert run.returncode != 0
+    assert ("Refusing to delete environment 'dev' of account 123456789012 (us-east-1): confirm with "
+            "-e confirm_teardown=dev@123456789012") in " ".join(run.stdout.split())
