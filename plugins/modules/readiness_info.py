@@ -25,14 +25,19 @@ options:
     required: true
     suboptions:
       kind:
-        description: What the resource is.
+        description:
+          - What the resource is. C(security_group_free) and C(subnet_free) are ready once
+            no network interface uses the security group or the subnet any more (the
+            interfaces of a deleted load balancer, ECS task, RDS instance or ElastiCache
+            node stay for minutes after their owner, and AWS refuses to delete a security
+            group or subnet they still use, C(DependencyViolation)).
         type: str
         required: true
-        choices: [nat_gateway, rds_instance, replication_group, load_balancer]
+        choices: [nat_gateway, rds_instance, replication_group, load_balancer, security_group_free, subnet_free]
       id:
         description:
-          - The NAT gateway id, DB instance identifier, replication group id or load
-            balancer name.
+          - The NAT gateway id, DB instance identifier, replication group id, load balancer
+            name, security group id or name, or subnet id.
         type: str
         required: true
       missing_ok:
@@ -112,7 +117,7 @@ resources:
       description:
         - The key of the resource in the duration table (C(nat_gateway), C(rds),
           C(rds_multi_az), C(elasticache_replication_group), C(alb)), which the progress
-          view of ansible-playbook reads.
+          view of ansible-playbook reads; C(eni_release) for the interface waits.
       type: str
     id:
       description: The id asked for.
@@ -165,11 +170,14 @@ FAILED_STATES = {
                      "restore-error", "insufficient-capacity", "deleting", "stopped", "stopping"},
     "replication_group": {"create-failed", "deleting"},
     "load_balancer": {"failed"},
+    "security_group_free": set(),
+    "subnet_free": set(),
 }
 # RDS keeps serving (and accepts most modifications) during storage optimization, which
 # follows every storage change and can take hours (RDS User Guide, USER_PIOPS.StorageTypes).
 RDS_USABLE_STATES = {"available", "storage-optimization"}
-SERVICES = {"nat_gateway": "ec2", "rds_instance": "rds", "replication_group": "elasticache", "load_balancer": "elbv2"}
+SERVICES = {"nat_gateway": "ec2", "rds_instance": "rds", "replication_group": "elasticache", "load_balancer": "elbv2",
+            "security_group_free": "ec2", "subnet_free": "ec2"}
 
 
 def describe(method, not_found, key, **params):
@@ -220,15 +228,46 @@ def read_load_balancer(client, name):
     return {"kind": "alb", "name": name, "state": state, "ready": state == "active", "description": balancers[0]}
 
 
+def read_interfaces(client, filter_name, resource_id, values=None):
+    """Whether network interfaces still use a security group or subnet, and which.
+
+    After their owner is deleted, the interfaces of a load balancer (``ELB app/...``), of
+    ECS tasks (``arn:aws:ecs:...:attachment/...``) and of RDS (``RDSNetworkInterface``) stay
+    for minutes (load balancers about 5, ECS tasks 1 to 15, measured in
+    hashicorp/terraform-provider-aws#10347 and alantech/iasql#659).
+    """
+    interfaces = describe(client.describe_network_interfaces, "InvalidGroup.NotFound", "NetworkInterfaces",
+                          Filters=[{"Name": filter_name, "Values": values or [resource_id]}]) if values != [] else []
+    users = sorted({i.get("Description") or i["NetworkInterfaceId"] for i in interfaces})
+    state = f"used by {len(interfaces)} network interface(s): {', '.join(users[:3])}" if interfaces else "free"
+    return {"kind": "eni_release", "name": resource_id, "state": state, "ready": not interfaces,
+            "description": {"NetworkInterfaces": interfaces}}
+
+
+def read_security_group_free(client, group):
+    if group.startswith("sg-"):
+        return read_interfaces(client, "group-id", group)
+    found = describe(client.describe_security_groups, "InvalidGroup.NotFound", "SecurityGroups",
+                     Filters=[{"Name": "group-name", "Values": [group]}])
+    return read_interfaces(client, "group-id", group, [g["GroupId"] for g in found])
+
+
+def read_subnet_free(client, subnet_id):
+    return read_interfaces(client, "subnet-id", subnet_id)
+
+
 READERS = {
     "nat_gateway": read_nat_gateway,
     "rds_instance": read_rds_instance,
     "replication_group": read_replication_group,
     "load_balancer": read_load_balancer,
+    "security_group_free": read_security_group_free,
+    "subnet_free": read_subnet_free,
 }
 # Without a description, the duration-table key a missing resource is shown under.
 MISSING_KIND = {"nat_gateway": "nat_gateway", "rds_instance": "rds",
-                "replication_group": "elasticache_replication_group", "load_balancer": "alb"}
+                "replication_group": "elasticache_replication_group", "load_balancer": "alb",
+                "security_group_free": "eni_release", "subnet_free": "eni_release"}
 
 
 def failure_reason(kind, name, state):

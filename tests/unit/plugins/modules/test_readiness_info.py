@@ -123,3 +123,21 @@ def test_resources_in_transition_are_pending():
     answer = {"describe_db_instances": {"DBInstances": [{"DBInstanceStatus": "creating"}]}}
     [result] = readiness_info.readiness(lambda service: Describing(**answer), [{"kind": "rds_instance", "id": "x"}])
     assert result["settled"] is False and "description" not in result
+
+
+def test_a_security_group_is_free_once_no_interface_uses_it(aws, capsys):
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.8.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName="t-alb", Description="d", VpcId=vpc)["GroupId"]
+    eni = ec2.create_network_interface(SubnetId=subnet, Groups=[group], Description="ELB app/t-alb/50dc6c495c0c9188")
+    asked = [{"kind": "security_group_free", "id": "t-alb"}, {"kind": "security_group_free", "id": group},
+             {"kind": "subnet_free", "id": subnet}]
+    result, code = run_module(readiness_info, {"resources": asked}, capsys)
+    assert code == 0 and result["ready"] is False and result["failed_resources"] == []
+    assert [r["state"] for r in result["resources"]] == [
+        "used by 1 network interface(s): ELB app/t-alb/50dc6c495c0c9188"] * 3
+    assert {r["kind"] for r in result["resources"]} == {"eni_release"}
+    ec2.delete_network_interface(NetworkInterfaceId=eni["NetworkInterface"]["NetworkInterfaceId"])
+    result, code = run_module(readiness_info, {"resources": asked}, capsys)
+    assert code == 0 and result["ready"] is True and [r["state"] for r in result["resources"]] == ["free"] * 3
