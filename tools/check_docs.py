@@ -1,4 +1,4 @@
-"""Fail unless every module, filter, callback, lookup and role of the collection renders with ansible-doc."""
+"""Fail unless every module, filter, test, callback, lookup and role of the collection renders with ansible-doc."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ def plugins() -> list[tuple[str, str]]:
     found += [("filter", p.stem) for p in sorted((ROOT / "plugins/filter").glob("*.yml"))]
     found += [("callback", p.stem) for p in sorted((ROOT / "plugins/callback").glob("*.py")) if p.stem != "__init__"]
     found += [("lookup", p.stem) for p in sorted((ROOT / "plugins/lookup").glob("*.py")) if p.stem != "__init__"]
+    found += [("test", p.stem) for p in sorted((ROOT / "plugins/test").glob("*.yml"))]
     found += [("role", p.name) for p in sorted((ROOT / "roles").iterdir()) if (p / "meta/argument_specs.yml").exists()]
     return found
 

@@ -74,7 +74,8 @@ nat_gateways:
   returned: always
   type: list
   elements: dict
-  sample: [{"id": "nat-1", "state": "available", "subnet_id": "subnet-1", "availability_zone": "us-east-1a"}]
+  sample: [{"id": "nat-1", "state": "available", "subnet_id": "subnet-1", "availability_zone": "us-east-1a",
+            "tags": {"Name": "credlink-production-nat-us-east-1a", "Project": "credlink"}}]
 """
 
 try:
@@ -131,6 +132,7 @@ def live_nat_gateways(raw_gateways, subnet_zones):
             "state": raw["State"],
             "subnet_id": raw["SubnetId"],
             "availability_zone": subnet_zones.get(raw["SubnetId"], ""),
+            "tags": boto3_tag_list_to_ansible_dict(raw.get("Tags") or []),
         }
         for raw in raw_gateways
         if raw["State"] in LIVE_NAT_STATES

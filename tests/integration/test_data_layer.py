@@ -23,9 +23,24 @@ def ingress_cidrs(emulator, group_name: str) -> list[tuple[int, str]]:
     return sorted((p.get("FromPort"), r["CidrIp"]) for p in group["IpPermissions"] for r in p.get("IpRanges", []))
 
 
+def alice_alarm(emulator) -> None:
+    """An alarm of environment dev-alice: its name starts with credlink-dev- too."""
+    emulator.client("cloudwatch").put_metric_alarm(
+        AlarmName="credlink-dev-alice-rds-cpu-critical", Namespace="AWS/RDS", MetricName="CPUUtilization",
+        Statistic="Average", Period=300, EvaluationPeriods=1, Threshold=90, ComparisonOperator="GreaterThanThreshold",
+        Tags=[{"Key": "Project", "Value": "credlink"}, {"Key": "Environment", "Value": "dev-alice"},
+              {"Key": "ManagedBy", "Value": "ansible"}])
+
+
+def alarm_names(emulator) -> list[str]:
+    return sorted(a["AlarmName"] for a in emulator.client("cloudwatch").describe_alarms()["MetricAlarms"])
+
+
 def test_dev_database_is_single_az_and_disposable(playbook, clean_emulator):
+    alice_alarm(clean_emulator)
     run = playbook("site.yml", "dev", "--skip-tags", "schema")
     assert run.returncode == 0, run.stdout[-4000:]
+    assert "credlink-dev-alice-rds-cpu-critical" in alarm_names(clean_emulator)
     db = db_instance(clean_emulator, "dev")
     assert db["DBInstanceClass"] == "db.t3.micro" and db["MultiAZ"] is False
     assert db["BackupRetentionPeriod"] == 7 and db["DeletionProtection"] is False
@@ -45,13 +60,19 @@ def test_dev_database_is_single_az_and_disposable(playbook, clean_emulator):
     # 80 % of 84: db.t3.micro's 1 GiB less the 256 MiB RDS keeps, / 9531392 (112 on nominal memory)
     assert found["credlink-dev-rds-connections-critical"]["Threshold"] == 67
 
-    # Dev has no deletion protection and no proofs: the name alone confirms the teardown.
-    torn = playbook("teardown.yml", "dev", extra_vars={"confirm_teardown": "dev"})
+    # An address someone else allocated under a name like the stack's, without its tags.
+    ec2 = clean_emulator.client("ec2")
+    foreign = ec2.allocate_address(Domain="vpc", TagSpecifications=[{
+        "ResourceType": "elastic-ip", "Tags": [{"Key": "Name", "Value": "credlink-dev-nat-us-east-1b"}]}])
+
+    # Dev has no deletion protection and no proofs: the environment and its account confirm the teardown.
+    torn = playbook("teardown.yml", "dev", extra_vars={"confirm_teardown": "dev@123456789012"})
     assert torn.returncode == 0, torn.stdout[-4000:]
-    again = playbook("teardown.yml", "dev", extra_vars={"confirm_teardown": "dev"})
+    again = playbook("teardown.yml", "dev", extra_vars={"confirm_teardown": "dev@123456789012"})
     assert again.returncode == 0 and again.recap["changed"] == 0, again.stdout[-4000:]
     assert live_tagged_resources(clean_emulator, "dev") == []
-    assert clean_emulator.client("ec2").describe_addresses()["Addresses"] == []
+    assert [a["AllocationId"] for a in ec2.describe_addresses()["Addresses"]] == [foreign["AllocationId"]]
+    assert alarm_names(clean_emulator) == ["credlink-dev-alice-rds-cpu-critical"]
     assert clean_emulator.client("rds").describe_db_snapshots()["DBSnapshots"] == []
     assert clean_emulator.client("secretsmanager").list_secrets()["SecretList"] == []
 

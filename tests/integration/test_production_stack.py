@@ -290,19 +290,28 @@ def test_teardown_refuses_until_every_safety_rail_is_answered(stack):
     s3 = stack.client("s3")
     s3.put_object(Bucket="credlink-production-proofs-123456789012", Key="proofs/p1.json", Body=b"{}")
     before = live_tagged_resources(stack, ENV)
+    confirmed = {"confirm_teardown": f"{ENV}@123456789012"}
     for extra, message in (
-        ({}, "repeat its name with -e confirm_teardown=production"),
-        ({"confirm_teardown": "dev"}, "repeat its name with -e confirm_teardown=production"),
-        ({"confirm_teardown": ENV}, "is deletion protected: add -e disable_deletion_protection=true"),
-        ({"confirm_teardown": ENV, "disable_deletion_protection": True}, "still holds proofs"),
+        ({}, "confirm with -e confirm_teardown=production@123456789012"),
+        ({"confirm_teardown": ENV}, "confirm with -e confirm_teardown=production@123456789012"),
+        (confirmed, "Environment production is protected (credlink_protected): database credlink-production-db and "
+                    "load balancer credlink-production-alb cannot be deleted while it is on. Add "
+                    "-e disable_deletion_protection=true"),
+        ({**confirmed, "disable_deletion_protection": True}, "still holds proofs (1 object version(s), of which 0"),
     ):
         refused = run_playbook("teardown.yml", ENV, stack.env, extra_vars=extra)
-        assert refused.returncode != 0 and message in refused.stdout, refused.stdout[-3000:]
+        output = " ".join(refused.stdout.split())
+        assert refused.returncode != 0 and message in output, output[-3000:]
+    # Deleted proofs are still there as noncurrent versions behind a delete marker.
+    s3.delete_object(Bucket="credlink-production-proofs-123456789012", Key="proofs/p1.json")
+    refused = run_playbook("teardown.yml", ENV, stack.env, extra_vars={**confirmed, "disable_deletion_protection": True})
+    assert refused.returncode != 0
+    assert "of which 1 noncurrent, and 1 delete marker(s)" in " ".join(refused.stdout.split())
     assert live_tagged_resources(stack, ENV) == before
 
 
 def test_teardown_removes_everything_but_the_final_snapshot_and_is_repeatable(stack):
-    rails = {"confirm_teardown": ENV, "disable_deletion_protection": True, "purge_proofs": True}
+    rails = {"confirm_teardown": f"{ENV}@123456789012", "disable_deletion_protection": True, "purge_proofs": True}
     password = secret_document(stack)["password"]
     first = run_playbook("teardown.yml", ENV, stack.env, "-vvv", "--diff", extra_vars=rails)
     assert first.returncode == 0, first.stdout[-4000:]
@@ -312,8 +321,14 @@ def test_teardown_removes_everything_but_the_final_snapshot_and_is_repeatable(st
     # The secret stays restorable for 7 days in production; nothing else is left.
     secret = stack.client("secretsmanager").describe_secret(SecretId="credlink-production-db-credentials")
     assert "DeletedDate" in secret
-    left = [arn for arn in live_tagged_resources(stack, ENV) if ":secretsmanager:" not in arn and ":snapshot:" not in arn]
+    # A protected environment keeps its database logs (they expire after their retention).
+    left = [arn for arn in live_tagged_resources(stack, ENV) if ":secretsmanager:" not in arn and ":snapshot:" not in arn
+            and ":log-group:/aws/rds/instance/credlink-production-db/" not in arn]
     assert left == []
+    kept = stack.client("logs").describe_log_groups(logGroupNamePrefix="/aws/rds/instance/credlink-production-db/")
+    assert [(g["logGroupName"], g["retentionInDays"]) for g in kept["logGroups"]] == [
+        ("/aws/rds/instance/credlink-production-db/postgresql", 30),
+        ("/aws/rds/instance/credlink-production-db/upgrade", 30)]
     assert stack.client("ec2").describe_vpcs(Filters=[{"Name": "tag:Environment", "Values": [ENV]}])["Vpcs"] == []
     assert stack.client("ec2").describe_addresses()["Addresses"] == []
     clusters = stack.client("ecs").describe_clusters(clusters=["credlink-production-cluster"])["clusters"]
