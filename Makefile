@@ -11,6 +11,9 @@ EMULATOR := $(BIN)/python -m tools.emulator
 # Dummy credentials and the emulator endpoint, for targets that talk to the emulator.
 EMULATOR_ENV = eval "$$($(EMULATOR) env)"
 INVENTORY ?= inventories/local
+# The warm module runner is opt-in (README "The warm module runner"); these targets run
+# on this machine's emulator and switch it on. CREDLINK_MODULE_RUNNER=off make ... wins.
+demo test bench: export CREDLINK_MODULE_RUNNER ?= on
 
 .PHONY: help bootstrap demo emulator-start emulator-stop emulator-status emulator-reset \
         test lint unit integration molecule molecule-localstack localstack-install docs docs-check build packaging changelog-lint sanity ee-context bench clean

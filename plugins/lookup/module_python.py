@@ -6,24 +6,32 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: module_python
-short_description: Interpreter path that runs localhost modules through the warm module runner
+short_description: Interpreter for localhost modules; the warm module runner when it is switched on
 description:
-  - Returns the path of a small launcher to use as C(ansible_python_interpreter) for
-    C(localhost). The launcher hands each module run to a server that has already imported
+  - Returns the Python to use as C(ansible_python_interpreter) for C(localhost).
+  - By default that is the controller Python itself, C(ansible_playbook_python), the Python
+    the inventories named before this lookup existed.
+  - When the warm module runner is switched on, it returns the path of a small launcher that
+    hands each module run to a per-user server which has already imported
     C(ansible.module_utils), the amazon.aws and community.aws module_utils and boto3, and
     parsed the botocore service models, so a module costs a fork instead of a new Python.
-  - The launcher is written once per controller Python under C($XDG_CACHE_HOME/credlink-infra)
+    The launcher is written once per controller Python under C($XDG_CACHE_HOME/credlink-infra)
     (C(~/.cache/credlink-infra) by default) and rewritten when this collection changes it.
-  - With the environment variable C(CREDLINK_MODULE_RUNNER=off), or when the launcher
-    cannot be written, the lookup returns the controller Python itself (C(ansible_playbook_python)).
+  - The runner is switched on by the inventory variable C(credlink_module_runner=true) or the
+    environment variable C(CREDLINK_MODULE_RUNNER=on). The environment variable, when set,
+    decides, so C(CREDLINK_MODULE_RUNNER=off) always switches it off.
+  - It is used only on Linux with the ansible-core versions it was tested with (2.21);
+    elsewhere the lookup returns the controller Python and prints one warning.
   - Only meaningful with C(ansible_connection=local); the launcher runs the controller's Python.
 author:
   - CredLink platform team (@credlink)
 options: {}
 notes:
   - The server for a Python exits after C(CREDLINK_MODULE_RUNNER_IDLE) seconds (default 600) without work.
-  - Its log is next to its socket in C($XDG_RUNTIME_DIR/credlink-module-runner-UID), or
-    C(/tmp/credlink-module-runner-UID); C(CREDLINK_MODULE_RUNNER_DIR) moves both.
+  - Its socket and log are in C($XDG_RUNTIME_DIR/credlink-module-runner-UID), or
+    C(/tmp/credlink-module-runner-UID); C(CREDLINK_MODULE_RUNNER_DIR) moves them.
+  - "C(python plugins/plugin_utils/module_runner.py stop) (in the collection) stops this user's servers."
+  - Its safety rules are in the collection's README, section "The warm module runner".
 """
 
 EXAMPLES = r"""
@@ -33,11 +41,13 @@ all:
     localhost:
       ansible_connection: local
       ansible_python_interpreter: "{{ lookup('credlink.infra.module_python') }}"
+      # opt in (or run with CREDLINK_MODULE_RUNNER=on)
+      credlink_module_runner: true
 """
 
 RETURN = r"""
 _raw:
-  description: Path of the launcher, or of the controller Python when the runner is off.
+  description: Path of the launcher when the runner is on, else the controller Python.
   type: list
   elements: str
 """
@@ -47,7 +57,9 @@ import os
 import sys
 
 from ansible.errors import AnsibleLookupError
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.lookup import LookupBase
+from ansible.release import __version__ as ansible_version
 from ansible.utils.display import Display
 
 from ansible_collections.credlink.infra.plugins.plugin_utils import module_runner
@@ -98,10 +110,29 @@ class LookupModule(LookupBase):
         if terms:
             raise AnsibleLookupError("credlink.infra.module_python takes no terms")
         python = sys.executable
-        if module_runner.runner_disabled():
+        try:
+            wanted = module_runner.requested(os.environ, self._inventory_switch(variables or {}))
+        except ValueError as exc:
+            raise AnsibleLookupError("%s: set it to on or off, or unset it to follow the inventory's %s"
+                                     % (exc, module_runner.INVENTORY_VARIABLE))
+        if not wanted:
+            return [python]
+        reason = module_runner.unsupported(sys.platform, ansible_version)
+        if reason:
+            # Display prints a repeated warning once per run, however many tasks look this up.
+            display.warning("the warm module runner is not used: %s; modules run with %s" % (reason, python))
             return [python]
         try:
             return [ensure_launcher(python)]
         except OSError as exc:
             display.warning("module runner launcher not written (%s); running modules with %s" % (exc, python))
             return [python]
+
+    def _inventory_switch(self, variables) -> bool:
+        value = variables.get(module_runner.INVENTORY_VARIABLE, False)
+        if isinstance(value, str) and self._templar.is_possibly_template(value):
+            value = self._templar.template(value)
+        try:
+            return boolean(value, strict=True)
+        except TypeError:
+            raise AnsibleLookupError("%s must be true or false, not %r" % (module_runner.INVENTORY_VARIABLE, value))

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, run_playbook
+from tests.conftest import EMULATOR_ACCOUNT, ROOT, run_playbook, serve_emulator
 
 pytestmark = pytest.mark.integration
 
@@ -35,7 +35,7 @@ KILL_POINTS = [
 def killed_run(env: dict[str, str], marker: str, delay: float, timeout: float = 600) -> str:
     """Start site.yml on dev, SIGKILL its whole process group ``delay`` s after ``marker``."""
     argv = [str(Path(sys.executable).parent / "ansible-playbook"), "playbooks/site.yml",
-            "-i", "inventories/dev", "--skip-tags", "schema"]
+            "-i", "inventories/dev", "--skip-tags", "schema", "-e", f"credlink_expected_account_id={EMULATOR_ACCOUNT}"]
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     full_env.update(env, ANSIBLE_NOCOLOR="1", PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(argv, cwd=ROOT, env=full_env, stdout=subprocess.PIPE,
@@ -74,7 +74,10 @@ def test_runs_killed_at_several_points_converge_without_duplicates(clean_emulato
     # What a run killed right after allocating the NAT's address leaves behind: the next
     # run must take it rather than allocate another.
     left = ec2.allocate_address(Domain="vpc", TagSpecifications=[{
-        "ResourceType": "elastic-ip", "Tags": [{"Key": "Name", "Value": "credlink-dev-nat-us-east-1a"}]}])
+        "ResourceType": "elastic-ip", "Tags": [{"Key": "Name", "Value": "credlink-dev-nat-us-east-1a"},
+                                               {"Key": "Project", "Value": "credlink"},
+                                               {"Key": "Environment", "Value": "dev"},
+                                               {"Key": "ManagedBy", "Value": "ansible"}]}])
     for marker, delay in KILL_POINTS:
         killed_run(emulator.env, marker, delay)
 
@@ -136,3 +139,46 @@ def test_the_stack_converges_through_throttling_and_server_errors(clean_emulator
     assert [s["Name"] for s in emulator.client("secretsmanager").list_secrets()["SecretList"]] == [
         "credlink-dev-db-credentials"]
     assert len(emulator.client("s3").list_buckets()["Buckets"]) == 1
+
+
+def test_a_run_killed_while_the_database_is_creating_converges_when_run_again(tmp_path):
+    """The first apply dies while RDS is still `creating` (no endpoint yet); the next one waits for it.
+
+    A tenth of the real durations keeps the instance `creating` for about a minute.
+    """
+    with serve_emulator(tmp_path, "--latency-scale", "0.1") as emulator:
+        rds = emulator.client("rds")
+        argv = [str(Path(sys.executable).parent / "ansible-playbook"), "playbooks/site.yml", "-i", "inventories/dev",
+                "--skip-tags", "schema", "-e", f"credlink_expected_account_id={EMULATOR_ACCOUNT}",
+                "-e", '{"database_poll_interval": 1, "cache_poll_interval": 1, "network_poll_interval": 1, '
+                      '"container_platform_poll_interval": 1}']
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        full_env.update(emulator.env, ANSIBLE_NOCOLOR="1")
+        proc = subprocess.Popen(argv, cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        try:
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline and proc.poll() is None:
+                instances = rds.describe_db_instances()["DBInstances"]
+                if instances and instances[0]["DBInstanceStatus"] == "creating":
+                    break
+                time.sleep(0.5)
+            assert proc.poll() is None, "the run ended before the database was created"
+            os.killpg(proc.pid, signal.SIGKILL)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+        [instance] = rds.describe_db_instances()["DBInstances"]
+        assert instance["DBInstanceStatus"] == "creating" and "Endpoint" not in instance
+
+        again = run_playbook("site.yml", "dev", emulator.env, "--skip-tags", "schema", extra_vars={
+            "database_poll_interval": 1, "cache_poll_interval": 1, "network_poll_interval": 1,
+            "container_platform_poll_interval": 1})
+        assert again.returncode == 0, again.stdout[-4000:]
+        assert "KeyError" not in again.stdout and "InvalidDBInstanceState" not in again.stdout
+        [instance] = rds.describe_db_instances()["DBInstances"]
+        assert instance["DBInstanceStatus"] == "available"
+        secret = json.loads(emulator.client("secretsmanager").get_secret_value(
+            SecretId="credlink-dev-db-credentials")["SecretString"])
+        assert secret["host"] == instance["Endpoint"]["Address"]

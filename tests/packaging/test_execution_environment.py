@@ -121,3 +121,12 @@ def test_image_tag_follows_the_release():
     definition = yaml.safe_load((ROOT / "execution-environment.yml").read_text())
     assert definition["options"]["tags"] == [f"credlink-infra-ee:{GALAXY['version']}"]
     assert definition["additional_build_files"][0]["src"] == f"build/{TARBALL}"
+
+
+def test_ee_ansible_core_and_runner_are_the_tested_pins():
+    """The EE runs jobs with the ansible-runner and ansible-core the AWX job test used."""
+    definition = yaml.safe_load((ROOT / "execution-environment.yml").read_text())["dependencies"]
+    controller = {r.name: r.specifier for r in requirement_lines(ROOT / "requirements.txt")}
+    for key in ("ansible_core", "ansible_runner"):
+        requirement = Requirement(definition[key]["package_pip"])
+        assert requirement.specifier == controller[requirement.name], requirement

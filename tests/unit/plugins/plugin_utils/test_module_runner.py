@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import io
+import json
 import os
+import resource
 import shutil
 import signal
+import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -23,72 +27,105 @@ ROOT = Path(__file__).resolve().parents[4]
 # Prints what a module would depend on; "warm" is only true inside the runner, whose
 # server preloaded boto3 before forking.
 PROBE = r"""
-import json, os, sys
+import json, os, resource, sys, time
 data = sys.stdin.read() if len(sys.argv) > 1 and sys.argv[1] == "stdin" else ""
+try:
+    cwd = os.getcwd()
+except OSError as exc:
+    cwd = str(exc)
 json.dump({
     "warm": "boto3" in sys.modules,
     "argv": sys.argv[1:],
-    "cwd": os.getcwd(),
+    "cwd": cwd,
     "umask": oct(os.umask(0)),
     "marker": os.environ.get("PROBE_MARKER"),
     "stdin": data,
-    "path0": sys.path[0],
+    "path": sys.path,
+    "tz": time.strftime("%Z %z", time.localtime(0)),
+    "nofile": resource.getrlimit(resource.RLIMIT_NOFILE),
 }, sys.stdout)
 sys.stderr.write("to stderr\n")
 sys.exit(int(os.environ.get("PROBE_EXIT", "0")))
 """
 
 
-@pytest.fixture
-def runner(tmp_path):
-    """A launcher and a private socket directory (short: AF_UNIX paths are limited)."""
-    socket_dir = tempfile.mkdtemp(prefix="mr-", dir="/tmp")
+def _private_tmp(prefix="mr-"):
+    """A socket directory under /tmp (short: the launcher's own paths stay short too)."""
+    return tempfile.mkdtemp(prefix=prefix, dir="/tmp")
+
+
+def _runner_state(tmp_path, socket_dir):
     env = dict(os.environ)
     env.update({
         module_runner.DIR_ENV: socket_dir,
         module_runner.IDLE_ENV: "60",
         "XDG_CACHE_HOME": str(tmp_path / "cache"),
     })
-    env.pop(module_runner.OFF_ENV, None)
+    env.pop(module_runner.SWITCH_ENV, None)  # the launcher runs warm unless switched off
+    for name in module_runner.PATH_ENV:
+        env.pop(name, None)
     launcher = module_python.ensure_launcher(sys.executable, environ=env)
     probe = tmp_path / "probe.py"
     probe.write_text(PROBE)
-    state = {"launcher": launcher, "env": env, "dir": socket_dir, "probe": str(probe), "tmp": tmp_path}
-    yield state
-    for pid in _server_pids(socket_dir):
-        os.kill(pid, signal.SIGTERM)
+    return {"launcher": launcher, "env": env, "dir": socket_dir, "probe": str(probe), "tmp": tmp_path}
+
+
+def _stop_servers(socket_dir):
+    if os.path.isdir(socket_dir):
+        module_runner.stop(socket_dir, out=io.StringIO())
     shutil.rmtree(socket_dir, ignore_errors=True)
 
 
+@pytest.fixture
+def runner(tmp_path):
+    """A launcher and a private socket directory of its own."""
+    state = _runner_state(tmp_path, _private_tmp())
+    yield state
+    _stop_servers(state["dir"])
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    """One warm server for the tests that only read what a module gets."""
+    state = _runner_state(tmp_path_factory.mktemp("shared"), _private_tmp())
+    warm_up(state)
+    yield state
+    _stop_servers(state["dir"])
+
+
 def _server_pids(socket_dir):
-    listing = subprocess.run(["pgrep", "-f", "module_runner.py --serve " + socket_dir],
-                             capture_output=True, text=True, check=False)
-    return [int(pid) for pid in listing.stdout.split()]
+    return [entry["pid"] for entry in module_runner.servers(socket_dir) if entry["pid"] > 0]
 
 
-def run(state, *argv, stdin=None, cwd=None, **env):
+def run(state, *argv, stdin=None, cwd=None, preexec_fn=None, **env):
     environ = dict(state["env"], **env)
     return subprocess.run([state["launcher"], *argv], input=stdin, capture_output=True, text=True,
-                          env=environ, cwd=cwd or state["tmp"], timeout=60, check=False)
+                          env=environ, cwd=cwd or state["tmp"], timeout=60, check=False, preexec_fn=preexec_fn)
 
 
 def probe(state, *argv, **kwargs):
-    import json
-
     result = run(state, state["probe"], *argv, **kwargs)
+    assert result.stdout, result.stderr
     return json.loads(result.stdout), result
 
 
-def warm_up(state):
-    """The first run starts the server; wait until it serves."""
-    first, result = probe(state)
-    assert result.returncode == 0 and first["warm"] is False, result.stderr
+def wait_warm(state, **env):
+    """Probe until a run is warm (the server started by an earlier run is serving)."""
     deadline = time.time() + 90
     while time.time() < deadline:
-        if list(Path(state["dir"]).glob("*.sock")):
-            return
+        report, result = probe(state, **env)
+        assert result.returncode == 0, result.stderr
+        if report["warm"]:
+            return report
         time.sleep(0.2)
-    pytest.fail("the module runner server did not start: %s" % list(Path(state["dir"]).iterdir()))
+    pytest.fail("the module runner server did not start: %s" % os.listdir(state["dir"]))
+
+
+def warm_up(state, **env):
+    """The first run falls back and starts the server; wait until it serves."""
+    first, result = probe(state, **env)
+    assert result.returncode == 0 and first["warm"] is False, result.stderr
+    return wait_warm(state, **env)
 
 
 def test_first_run_falls_back_and_starts_a_private_server(runner):
@@ -106,7 +143,7 @@ def test_warm_run_matches_a_cold_python(runner):
     workdir.mkdir()
     warm, warm_result = probe(runner, "debug", cwd=workdir, PROBE_MARKER="x=1 y", PROBE_EXIT="3")
     cold, cold_result = probe(runner, "debug", cwd=workdir, PROBE_MARKER="x=1 y", PROBE_EXIT="3",
-                              **{module_runner.OFF_ENV: "off"})
+                              **{module_runner.SWITCH_ENV: "off"})
     assert warm.pop("warm") is True and cold.pop("warm") is False
     assert warm == cold
     assert warm["cwd"] == str(workdir) and warm["marker"] == "x=1 y"
@@ -132,7 +169,7 @@ def test_script_on_stdin_runs_like_pipelining(runner):
     result = run(runner, stdin=Path(runner["probe"]).read_text())
     report = json.loads(result.stdout)
     assert result.returncode == 0 and report["warm"] is True
-    assert report["argv"] == [] and report["path0"] == ""
+    assert report["argv"] == [] and report["path"][0] == ""
 
 
 def test_umask_is_the_callers(runner):
@@ -192,7 +229,7 @@ def test_a_killed_client_takes_its_module_down(runner):
 
 def test_switched_off_or_unusual_command_lines_use_plain_python(runner):
     warm_up(runner)
-    off, _ = probe(runner, **{module_runner.OFF_ENV: "off"})
+    off, _ = probe(runner, **{module_runner.SWITCH_ENV: "off"})
     assert off["warm"] is False
     inline = run(runner, "-c", "import sys; print('boto3' in sys.modules)")
     assert inline.stdout.strip() == "False"
@@ -236,11 +273,12 @@ def test_a_dead_server_is_replaced(runner):
 def test_idle_server_exits_and_removes_its_socket(runner):
     runner["env"][module_runner.IDLE_ENV] = "1"
     warm_up(runner)
+    directory = Path(runner["dir"])
     deadline = time.time() + 30
-    while time.time() < deadline and _server_pids(runner["dir"]):
+    while time.time() < deadline and list(directory.glob("*.sock")):
         time.sleep(0.2)
-    assert not _server_pids(runner["dir"])
-    assert not list(Path(runner["dir"]).glob("*.sock"))
+    assert not list(directory.glob("*.sock"))
+    assert "idle, exiting" in next(directory.glob("*.log")).read_text()
 
 
 def test_ansible_modules_run_warm(runner):
@@ -317,9 +355,99 @@ def test_launcher_is_written_once_and_refreshed(tmp_path):
     assert Path(path).read_text() == module_python.launcher_text(sys.executable)
 
 
-def test_lookup_returns_the_plain_python_when_switched_off(monkeypatch):
-    monkeypatch.setenv(module_runner.OFF_ENV, "off")
-    assert module_python.LookupModule().run([]) == [sys.executable]
+# --------------------------------------------------------------------------- opt-in
+
+
+def _lookup():
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar
+
+    loader = DataLoader()
+    return module_python.LookupModule(loader=loader, templar=Templar(loader=loader))
+
+
+@pytest.mark.parametrize("environment, inventory, expected", [
+    (None, None, False),  # off unless asked for
+    (None, True, True),
+    (None, "yes", True),
+    (None, "{{ 1 == 1 }}", True),
+    ("on", None, True),  # make demo / test / bench
+    ("on", False, True),
+    ("off", True, False),  # off in the environment always wins
+    ("OFF", "true", False),
+    ("0", True, False),
+])
+def test_lookup_returns_the_plain_python_unless_switched_on(monkeypatch, tmp_path, environment, inventory, expected):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    if environment is None:
+        monkeypatch.delenv(module_runner.SWITCH_ENV, raising=False)
+    else:
+        monkeypatch.setenv(module_runner.SWITCH_ENV, environment)
+    from ansible.template import trust_as_template
+
+    if isinstance(inventory, str):
+        inventory = trust_as_template(inventory)  # as an inventory file's value is
+    variables = {} if inventory is None else {module_runner.INVENTORY_VARIABLE: inventory}
+    [python] = _lookup().run([], variables=variables)
+    assert python == (module_python.launcher_path(sys.executable) if expected else sys.executable)
+
+
+@pytest.mark.parametrize("environment, inventory", [("maybe", None), (None, "sometimes")])
+def test_a_switch_that_is_neither_on_nor_off_is_refused(monkeypatch, environment, inventory):
+    from ansible.errors import AnsibleLookupError
+
+    if environment is None:
+        monkeypatch.delenv(module_runner.SWITCH_ENV, raising=False)
+    else:
+        monkeypatch.setenv(module_runner.SWITCH_ENV, environment)
+    variables = {} if inventory is None else {module_runner.INVENTORY_VARIABLE: inventory}
+    with pytest.raises(AnsibleLookupError, match="on or off|true or false"):
+        _lookup().run([], variables=variables)
+
+
+def test_only_linux_and_tested_ansible_core_versions():
+    assert module_runner.unsupported("linux", "2.21.5") is None
+    assert "Linux" in module_runner.unsupported("darwin", "2.21.5")
+    assert "2.21" in module_runner.unsupported("linux", "2.22.0")
+    assert module_runner.unsupported("linux", "2.20.1") is not None
+
+
+def test_the_lookup_warns_and_returns_the_plain_python_where_untested(monkeypatch):
+    warnings = []
+    monkeypatch.setenv(module_runner.SWITCH_ENV, "on")
+    monkeypatch.setattr(module_python, "ansible_version", "2.99.0")
+    monkeypatch.setattr(module_python.display, "warning", warnings.append)
+    assert _lookup().run([]) == [sys.executable]
+    assert len(warnings) == 1 and "2.99.0" in warnings[0]
+
+
+def test_an_untested_version_warns_once_per_run(tmp_path):
+    """Every module task looks the interpreter up; the warning is printed once, not per task."""
+    collection = tmp_path / "ansible_collections" / "credlink" / "infra"
+    for relative in ("plugins/lookup/module_python.py", "plugins/plugin_utils/module_runner.py",
+                     "plugins/plugin_utils/__init__.py"):
+        (collection / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / relative, collection / relative)
+    runner_file = collection / "plugins/plugin_utils/module_runner.py"
+    runner_file.write_text(runner_file.read_text().replace(
+        'TESTED_ANSIBLE_CORE = ("2.21",)', 'TESTED_ANSIBLE_CORE = ("0.1",)'))
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(
+        "all:\n  hosts:\n    localhost:\n      ansible_connection: local\n"
+        "      ansible_python_interpreter: \"{{ lookup('credlink.infra.module_python') }}\"\n"
+        "      credlink_module_runner: true\n")
+    playbook = tmp_path / "play.yml"
+    playbook.write_text("- hosts: all\n  gather_facts: false\n  tasks:\n"
+                        + "    - ansible.builtin.ping:\n" * 3)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "CREDLINK_"))}
+    env.update(ANSIBLE_COLLECTIONS_PATH=str(tmp_path), ANSIBLE_STDOUT_CALLBACK="default",
+               ANSIBLE_NOCOLOR="1", XDG_CACHE_HOME=str(tmp_path / "cache"))
+    result = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory), str(playbook)],
+                            capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0 and "ok=3" in output, output
+    assert output.count("the warm module runner is not used") == 1, output
+    assert not (tmp_path / "cache").exists()
 
 
 def test_output_encoding_survives_non_ascii(runner):
@@ -329,3 +457,319 @@ def test_output_encoding_survives_non_ascii(runner):
     result = subprocess.run([runner["launcher"], str(script)], capture_output=True, env=runner["env"],
                             check=False, timeout=60)
     assert io.TextIOWrapper(io.BytesIO(result.stdout), encoding="utf-8").read() == "caf\u00e9 \u2713\n"
+
+
+# --------------------------------------------------------------------------- rails when on
+
+
+def _key(state, **env):
+    return module_runner.server_key(sys.executable, dict(state["env"], **env))
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="listening as another user needs root")
+def test_a_server_of_another_user_is_sent_nothing(runner):
+    """The client checks SO_PEERCRED before it sends the environment (AWS credentials)."""
+    dir_fd = module_runner.open_private_dir(runner["dir"], create=True)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(module_runner.via_fd(dir_fd, _key(runner) + ".sock"))
+    os.close(dir_fd)
+    report_read, report_write = os.pipe()
+    impostor = os.fork()
+    if impostor == 0:  # listens as nobody: SO_PEERCRED gives the uid at listen()
+        try:
+            os.close(report_read)
+            os.setgid(65534)
+            os.setuid(65534)
+            listener.listen(1)
+            listener.settimeout(30)
+            conn, _ = listener.accept()
+            conn.settimeout(3)
+            received = b""
+            try:
+                while chunk := conn.recv(1 << 20):
+                    received += chunk
+            except OSError:
+                pass
+            os.write(report_write, b"%d" % len(received))
+        finally:
+            os._exit(0)
+    listener.close()
+    os.close(report_write)
+    try:
+        report, result = probe(runner, PROBE_MARKER="secret")
+        assert result.returncode == 0 and report["warm"] is False
+        assert os.read(report_read, 64) == b"0", "the impostor received the request"
+    finally:
+        os.close(report_read)
+        os.waitpid(impostor, 0)
+    assert not any(name.endswith(".log") for name in os.listdir(runner["dir"])), "no server is started in its place"
+
+
+def test_a_symlinked_socket_directory_is_not_used(runner):
+    target = _private_tmp()
+    link = runner["dir"] + "-link"
+    try:
+        os.symlink(target, link)
+        report, result = probe(runner, **{module_runner.DIR_ENV: link})
+        assert result.returncode == 0 and report["warm"] is False
+        time.sleep(1)
+        assert os.listdir(target) == []
+    finally:
+        os.unlink(link)
+        shutil.rmtree(target)
+
+
+def test_a_directory_in_a_parent_others_can_write_is_not_used(runner):
+    parent = _private_tmp("mr-open-")
+    try:
+        os.chmod(parent, 0o777)  # world-writable and not sticky: others could swap the directory
+        inside = os.path.join(parent, "sockets")
+        report, result = probe(runner, **{module_runner.DIR_ENV: inside})
+        assert result.returncode == 0 and report["warm"] is False
+        time.sleep(1)
+        assert os.listdir(parent) == []
+    finally:
+        shutil.rmtree(parent)
+
+
+def test_the_socket_is_reached_through_the_directory_descriptor(runner, tmp_path):
+    """A socket directory deeper than an AF_UNIX path can name works: nothing uses its path."""
+    deep = Path(_private_tmp("mr-deep-"))
+    try:
+        directory = deep / ("d" * 60) / ("e" * 60)
+        directory.parent.mkdir(mode=0o700)
+        assert len(str(directory / "0123456789abcdef.sock")) > 108
+        env = {module_runner.DIR_ENV: str(directory)}
+        warm_up(runner, **env)
+        assert probe(runner, **env)[0]["warm"] is True
+    finally:
+        _stop_servers(str(directory))
+        shutil.rmtree(deep)
+
+
+@pytest.mark.parametrize("suffix", [".log", ".lock", ".failed"])
+def test_log_lock_and_marker_are_never_followed_through_a_symlink(runner, suffix):
+    dir_fd = module_runner.open_private_dir(runner["dir"], create=True)
+    os.close(dir_fd)
+    victim = runner["tmp"] / "victim"
+    os.symlink(victim, os.path.join(runner["dir"], _key(runner) + suffix))
+    report, result = probe(runner)
+    assert result.returncode == 0 and report["warm"] is False
+    deadline = time.time() + 15
+    log = Path(runner["dir"]) / (_key(runner) + ".log")
+    while time.time() < deadline and not victim.exists():
+        if suffix == ".log" or (log.is_file() and "refusing to serve" in log.read_text()):
+            break
+        time.sleep(0.1)
+    time.sleep(0.5)
+    assert not victim.exists()
+    assert not _server_pids(runner["dir"])
+
+
+def _broken_botocore(tmp_path):
+    broken = tmp_path / "broken"
+    (broken / "botocore").mkdir(parents=True)
+    (broken / "botocore" / "__init__.py").write_text("raise RuntimeError('botocore is broken here')\n")
+    return str(broken)
+
+
+def test_a_failed_preload_stops_new_servers_until_its_marker_expires(runner):
+    env = {"PYTHONPATH": _broken_botocore(runner["tmp"])}
+    key = _key(runner, **env)
+    directory = Path(runner["dir"])
+    marker, log = directory / (key + ".failed"), directory / (key + ".log")
+    report, result = probe(runner, **env)
+    assert result.returncode == 0 and report["warm"] is False
+    deadline = time.time() + 30
+    while time.time() < deadline and not (marker.is_file() and "preload failed" in marker.read_text()):
+        time.sleep(0.1)
+    assert "RuntimeError: botocore is broken here" in marker.read_text()
+    for _ in range(3):
+        report, result = probe(runner, **env)
+        assert result.returncode == 0 and report["warm"] is False
+    time.sleep(1)
+    assert log.read_text().count("preloading") == 1, "a module started another server"
+    status = io.StringIO()
+    module_runner.status(runner["dir"], out=status)
+    assert "preload failed" in status.getvalue()
+
+    expired = time.time() - module_runner.FAILED_MARKER_TTL - 1
+    os.utime(marker, (expired, expired))
+    probe(runner, **env)
+    deadline = time.time() + 30
+    while time.time() < deadline and log.read_text().count("preload failed") < 2:
+        time.sleep(0.1)
+    assert log.read_text().count("preloading") == 2, "an expired marker lets a server try again"
+    module_runner.stop(runner["dir"], out=io.StringIO())
+    assert not marker.exists()
+
+
+def test_the_key_covers_namespaces(monkeypatch, runner):
+    before = _key(runner)
+    monkeypatch.setattr(module_runner, "namespaces", lambda: ["mnt:1", "net:2", "pid:3"])
+    assert _key(runner) != before
+
+
+def _unshare_works():
+    try:
+        return subprocess.run(["unshare", "--net", "true"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+@pytest.mark.skipif(not _unshare_works(), reason="no permission to create a network namespace")
+def test_a_client_in_another_network_namespace_does_not_use_this_server(runner):
+    warm_up(runner)
+    isolated = subprocess.run(["unshare", "--net", runner["launcher"], runner["probe"]], capture_output=True,
+                              text=True, env=runner["env"], cwd=runner["tmp"], timeout=60, check=False)
+    assert isolated.returncode == 0 and json.loads(isolated.stdout)["warm"] is False
+
+
+def test_the_key_covers_every_sys_path_location(runner, tmp_path):
+    paths = module_runner.key_paths(sys.executable, runner["env"])
+    version = "python%d.%d" % sys.version_info[:2]
+    for expected in (os.path.join(sys.prefix, "lib", version, "site-packages"),  # the virtualenv's
+                     os.path.join(sys.base_prefix, "lib", version, "site-packages"),
+                     os.path.join(sys.base_prefix, sys.platlibdir, version),
+                     os.path.join(sys.base_prefix, "lib", "python3", "dist-packages"),  # Debian's
+                     os.path.join(os.path.expanduser("~"), ".local", "lib", version, "site-packages")):
+        assert expected in paths
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    env = {"PYTHONPATH": str(extra)}
+    before = _key(runner, **env)
+    assert before != _key(runner)
+    (extra / "newer.py").write_text("x = 1\n")
+    assert _key(runner, **env) != before, "an upgrade in a PYTHONPATH entry"
+    user_base = tmp_path / "userbase"
+    env = {"PYTHONUSERBASE": str(user_base)}
+    before = _key(runner, **env)
+    (user_base / "lib" / version / "site-packages").mkdir(parents=True)
+    assert _key(runner, **env) != before, "a new user site"
+
+
+def test_a_server_retires_when_a_sys_path_entry_outside_the_key_changes(runner):
+    """An entry only the server's own site setup adds (here by sitecustomize) is watched too."""
+    hook, extra = runner["tmp"] / "hook", runner["tmp"] / "extra"
+    hook.mkdir()
+    extra.mkdir()
+    (hook / "sitecustomize.py").write_text("import sys\nsys.path.append(%r)\n" % str(extra))
+    import compileall
+
+    compileall.compile_dir(hook, quiet=1)  # its __pycache__ now, not when the key is taken
+    env = {"PYTHONPATH": str(hook)}
+    assert str(extra) in warm_up(runner, **env)["path"]
+    (extra / "upgraded.py").write_text("x = 1\n")
+    report, result = probe(runner, **env)
+    assert result.returncode == 0 and report["warm"] is False
+    assert "changed since the preload; retiring" in next(Path(runner["dir"]).glob("*.log")).read_text()
+    wait_warm(runner, **env)
+
+
+def _lower_nofile():
+    resource.setrlimit(resource.RLIMIT_NOFILE, (200, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+
+
+def test_a_module_gets_the_callers_tz_limits_and_pythonpath(shared):
+    library = shared["tmp"] / "library"
+    library.mkdir(exist_ok=True)
+    caller = {"TZ": "XYZ-05:30", "PYTHONPATH": str(library)}
+    wait_warm(shared, **caller)  # a PYTHONPATH of its own is a server of its own
+    warm, _ = probe(shared, preexec_fn=_lower_nofile, **caller)
+    cold, _ = probe(shared, preexec_fn=_lower_nofile, **caller, **{module_runner.SWITCH_ENV: "off"})
+    assert warm.pop("warm") is True and cold.pop("warm") is False
+    assert warm == cold
+    assert warm["tz"] == "XYZ +0530" and warm["nofile"][0] == 200 and str(library) in warm["path"]
+
+
+def test_a_deleted_working_directory_falls_back(shared):
+    gone = shared["tmp"] / "gone"
+    script = 'mkdir "$1" && cd "$1" && rmdir "$1" && exec "$2" "$3"'
+    result = subprocess.run(["sh", "-c", script, "sh", str(gone), shared["launcher"], shared["probe"]],
+                            capture_output=True, text=True, env=shared["env"], timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["warm"] is False
+
+
+def _speak(state, **changes):
+    """Send the server a request as the launcher would, with ``changes``; return its first reply."""
+    key = _key(state)
+    here = os.stat(state["tmp"])
+    request = {"argv": [state["probe"]], "cwd": str(state["tmp"]), "cwd_id": (here.st_dev, here.st_ino),
+               "env": dict(state["env"]), "umask": 0o022, "limits": module_runner._limits(), "key": key,
+               "namespaces": module_runner.namespaces()}
+    for name, value in changes.items():
+        if name == "env":
+            request["env"] = dict(request["env"], **value)
+        else:
+            request[name] = value
+    import marshal
+
+    body = marshal.dumps(request)
+    dir_fd = module_runner.open_private_dir(state["dir"], create=False)
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    out_read, out_write = os.pipe()
+    null = os.open(os.devnull, os.O_RDWR)
+    try:
+        conn.connect(module_runner.via_fd(dir_fd, key + ".sock"))
+        socket.send_fds(conn, [module_runner._HEADER.pack(len(body)) + body], [null, out_write, null])
+        os.close(out_write)
+        conn.settimeout(30)
+        reply = module_runner._Replies(conn).line()
+        output = b""
+        while chunk := os.read(out_read, 65536):
+            output += chunk
+        return reply, output
+    finally:
+        conn.close()
+        os.close(dir_fd)
+        os.close(null)
+        os.close(out_read)
+
+
+@pytest.mark.parametrize("changes", [
+    {"env": {"PYTHONPATH": "/elsewhere"}},
+    {"namespaces": ["mnt:1", "net:2", "pid:3"]},
+    {"key": "0000000000000000"},
+    {"limits": [(resource.RLIMIT_NOFILE, 300, 200)]},  # limits the child cannot take on
+    {"cwd_id": (0, 0)},  # the path now names another directory
+], ids=["pythonpath", "namespaces", "key", "limits", "cwd"])
+def test_the_server_refuses_what_it_cannot_run_as_the_caller(shared, changes):
+    assert _speak(shared)[0].startswith(b"S"), "the unchanged request runs"
+    reply, output = _speak(shared, **changes)
+    assert reply == b"R" and output == b"", "refused before the module started"
+
+
+def _running(pid):
+    """Alive and not a zombie (a stopped server is reaped by init, not by us)."""
+    try:
+        return Path("/proc/%d/stat" % pid).read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return False
+
+
+def test_stop_ends_this_users_servers_and_leaves_other_processes_alone(runner):
+    warm_up(runner)
+    (server,) = _server_pids(runner["dir"])
+    # Another process of this user listening on a socket in the directory is not a server.
+    dir_fd = module_runner.open_private_dir(runner["dir"], create=False)
+    other = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    other.bind(module_runner.via_fd(dir_fd, "ffffffffffffffff.sock"))
+    os.close(dir_fd)
+    bystander = subprocess.Popen([sys.executable, "-c", "import socket, sys, time\n"
+                                  "s = socket.socket(fileno=int(sys.argv[1])); s.listen(1); time.sleep(60)",
+                                  str(other.fileno())], pass_fds=[other.fileno()])
+    other.close()
+    try:
+        time.sleep(0.5)
+        result = subprocess.run([sys.executable, str(ROOT / "plugins/plugin_utils/module_runner.py"), "stop"],
+                                capture_output=True, text=True, env=runner["env"], timeout=60, check=False)
+        assert result.returncode == 0, result.stderr
+        assert "stopped the module runner server" in result.stdout
+        assert "is not a module runner server" in result.stdout
+        assert not _running(server), (result.stdout, Path("/proc/%d/status" % server).read_text()[:300])
+        assert bystander.poll() is None, "a process that is not a server was signalled"
+    finally:
+        bystander.kill()
+        bystander.wait()
