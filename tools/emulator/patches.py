@@ -352,6 +352,45 @@ def fix_tls_only_bucket_policies() -> None:
     FakeBucket.get_permission = get_permission
 
 
+def fix_nat_gateway_interfaces() -> None:
+    """Give a NAT gateway's network interface AWS's shape, and delete it with the gateway.
+
+    moto 5.2.5 creates the interface with the VPC's default security group and no
+    description, and keeps it forever after the gateway is deleted: its subnet then never
+    becomes free. On AWS the interface has no security group, is described
+    ``Interface for NAT Gateway nat-...`` with type ``nat_gateway``, and is removed when
+    the gateway is deleted (EC2 User Guide, "NAT gateways": deleting a NAT gateway
+    "disassociates its Elastic IP address, but does not release the address").
+    """
+    from moto.ec2.models.nat_gateways import NatGateway, NatGatewayBackend
+
+    original_init = NatGateway.__init__
+    if getattr(original_init, "_credlink_fixed", False):
+        return
+
+    def init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        self._eni.description = f"Interface for NAT Gateway {self.id}"
+        self._eni.interface_type = "nat_gateway"
+        self._eni._group_set = []
+
+    original_delete = NatGatewayBackend.delete_nat_gateway
+
+    def delete_nat_gateway(self, nat_gateway_id):
+        gateway = original_delete(self, nat_gateway_id)
+        eni = getattr(gateway, "_eni", None)
+        if eni is not None and eni.id in self.enis:
+            for address in self.addresses:
+                if address.eni is eni:
+                    address.eni, address.association_id = None, None
+            self.enis.pop(eni.id, None)
+        return gateway
+
+    init._credlink_fixed = True  # type: ignore[attr-defined]
+    NatGateway.__init__ = init
+    NatGatewayBackend.delete_nat_gateway = delete_nat_gateway
+
+
 def apply_all() -> None:
     fix_rds_touching_windows()
     fix_ec2_tag_resource_types()
@@ -363,3 +402,4 @@ def apply_all() -> None:
     fix_replication_group_deletion()
     add_cache_subnet_group_deletion()
     fix_tls_only_bucket_policies()
+    fix_nat_gateway_interfaces()

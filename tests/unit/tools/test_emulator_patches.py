@@ -163,3 +163,22 @@ def test_tls_only_policy_lets_the_emulators_requests_through_but_other_denials_h
         {**deny, "Sid": "Nobody", "Action": "s3:GetObject"}]}))
     with pytest.raises(s3.exceptions.ClientError, match="403"):
         s3.get_object(Bucket="tls-probe", Key="k")
+
+
+def test_a_nat_gateway_interface_looks_as_on_aws_and_goes_with_the_gateway(offline_aws):
+    patches.apply_all()
+    with mock_aws():
+        ec2 = boto3.client("ec2", region_name="us-east-1")
+        vpc = ec2.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.7.1.0/24")["Subnet"]["SubnetId"]
+        allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+        nat = ec2.create_nat_gateway(SubnetId=subnet, AllocationId=allocation)["NatGateway"]["NatGatewayId"]
+        [eni] = ec2.describe_network_interfaces(Filters=[{"Name": "subnet-id", "Values": [subnet]}])["NetworkInterfaces"]
+        assert (eni["Description"], eni["InterfaceType"], eni["Groups"]) == (
+            f"Interface for NAT Gateway {nat}", "nat_gateway", [])
+        ec2.delete_nat_gateway(NatGatewayId=nat)
+        assert ec2.describe_network_interfaces(Filters=[{"Name": "subnet-id", "Values": [subnet]}])["NetworkInterfaces"] == []
+        # The address is disassociated, not released: releasing it is the caller's choice.
+        [address] = ec2.describe_addresses(AllocationIds=[allocation])["Addresses"]
+        assert "AssociationId" not in address
+        ec2.release_address(AllocationId=allocation)
