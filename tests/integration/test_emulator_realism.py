@@ -297,7 +297,9 @@ def test_a_lingering_interface_may_be_deleted_by_hand(emu):
     arn = elb.create_load_balancer(Name="by-hand", Subnets=subnets, SecurityGroups=[group])["LoadBalancers"][0][
         "LoadBalancerArn"]
     elb.delete_load_balancer(LoadBalancerArn=arn)
-    for eni in interfaces(ec2, group):
+    lingering = interfaces(ec2, group)
+    assert [e["Status"] for e in lingering] == ["available", "available"]
+    for eni in lingering:
         ec2.delete_network_interface(NetworkInterfaceId=eni["NetworkInterfaceId"])
     ec2.delete_security_group(GroupId=group)
 

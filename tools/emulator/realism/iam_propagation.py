@@ -176,8 +176,12 @@ def _check_monitoring_role(context: Context) -> None:
         return original_create(self, db_kwargs)
 
     def modify_db_instance(self, db_instance_identifier, db_kwargs):
-        if db_kwargs.get("monitoring_role_arn") and int(db_kwargs.get("monitoring_interval") or 1) > 0:
-            check(db_kwargs.get("monitoring_role_arn"))
+        if db_kwargs.get("monitoring_role_arn"):
+            interval = db_kwargs.get("monitoring_interval")
+            if interval is None:
+                interval = self.describe_db_instances(db_instance_identifier)[0].monitoring_interval
+            if int(interval or 0) > 0:
+                check(db_kwargs.get("monitoring_role_arn"))
         return original_modify(self, db_instance_identifier, db_kwargs)
 
     RDSBackend.create_db_instance = create_db_instance
