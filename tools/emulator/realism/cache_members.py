@@ -151,8 +151,6 @@ def _patch_backend(context: Context) -> None:
     def delete_replication_group(self, replication_group_id, retain_primary_cluster):
         group = self.replication_groups.get(replication_group_id)
         ids = list(group.member_clusters) if group is not None else []
-        if group is not None and group.status != "available":
-            transitions.require_available(group, transitions.GROUP_BUSY.replace("modify", "delete"))
         result = original_delete(self, replication_group_id, retain_primary_cluster)
         for cluster_id in ids:
             if isinstance(self.cache_clusters.get(cluster_id), MemberCluster):
