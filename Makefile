@@ -15,7 +15,7 @@ INVENTORY ?= inventories/local
 # on this machine's emulator and switch it on. CREDLINK_MODULE_RUNNER=off make ... wins.
 demo test bench: export CREDLINK_MODULE_RUNNER ?= on
 
-.PHONY: help bootstrap demo emulator-start emulator-stop emulator-status emulator-reset \
+.PHONY: help bootstrap demo emulator-start emulator-stop emulator-status emulator-reset emulator-advance \
         test lint unit integration molecule molecule-localstack localstack-install docs docs-check build packaging changelog-lint sanity ee-context bench clean
 
 help: ## Show the targets
@@ -25,15 +25,17 @@ bootstrap: ## Create the venv (Python >= 3.12, pinned requirements); install red
 	@tools/bootstrap.sh
 
 # The demo's emulator makes slow resources take a tenth of their real time, so the waits
-# (and the progress view) are visible; 0 makes everything ready at once.
+# (and the progress view) are visible; 0 makes everything ready at once. Realism (the
+# emulator fails where AWS fails) is on, as in every emulator the project starts.
 DEMO_LATENCY_SCALE ?= 0.1
+DEMO_REALISM ?= on
 
-demo: bootstrap ## Build the local stack on the emulator (slow resources at DEMO_LATENCY_SCALE), print the checklist and where the report is
-	@$(EMULATOR) start --latency-scale $(DEMO_LATENCY_SCALE)
+demo: bootstrap ## Build the local stack on the emulator (slow resources at DEMO_LATENCY_SCALE, realism DEMO_REALISM), print the checklist and where the report is
+	@$(EMULATOR) start --latency-scale $(DEMO_LATENCY_SCALE) --realism $(DEMO_REALISM)
 	@$(EMULATOR_ENV) && ansible-playbook playbooks/site.yml -i $(INVENTORY)
 	@echo "Report (open in a browser): file://$(CURDIR)/reports/$(notdir $(INVENTORY))-report.html"
 
-emulator-start: ## Start the emulator, PostgreSQL and Redis (idempotent)
+emulator-start: ## Start the emulator (realism on), PostgreSQL and Redis (idempotent)
 	@$(EMULATOR) start
 
 emulator-stop: ## Stop the emulator, PostgreSQL and Redis
@@ -44,6 +46,9 @@ emulator-status: ## Show whether the emulator, PostgreSQL and Redis run
 
 emulator-reset: ## Forget every AWS resource the emulator holds
 	@$(EMULATOR) reset
+
+emulator-advance: ## Let months pass on the running emulator: minor upgrades, patches, storage growth
+	@$(EMULATOR) advance
 
 # Independent checks, run two at a time: the machine has idle time while they install,
 # start emulators and wait; their output is printed whole, one target after the other.
@@ -95,8 +100,9 @@ molecule-localstack: ## Scenario localstack and tests/localstack against a priva
 localstack-install: ## Create .venv-localstack (LocalStack community, host mode) from tools/localstack/requirements.txt
 	@$(BIN)/python -m tools.emulator.localstack install
 
-bench: bootstrap ## Benchmark a full production apply on private emulators (zero latency, no-op, latency-scaled); SCALE=0.1
-	$(BIN)/python benchmarks/bench.py --scale $(or $(SCALE),0.1) --json benchmarks/results.json
+bench: bootstrap ## Benchmark a full production apply on private emulators (zero latency, no-op, latency-scaled); SCALE=0.1 API_LATENCY_MS=0 REALISM=on
+	$(BIN)/python benchmarks/bench.py --scale $(or $(SCALE),0.1) --api-latency-ms $(or $(API_LATENCY_MS),0) \
+		--realism $(or $(REALISM),on) --json benchmarks/results.json
 
 clean: ## Stop services and remove the venv, emulator state, reports and builds
 	-@$(EMULATOR) stop 2>/dev/null

@@ -14,7 +14,11 @@ Measures, on this machine, in one run:
 and, for comparison, (b) again with every module in a new Python (CREDLINK_MODULE_RUNNER=off)
 right after it, so both no-ops are measured on the same machine state.
 
-    .venv/bin/python benchmarks/bench.py [--scale 0.1] [--json results.json]
+``--api-latency-ms N`` answers every AWS call N ms late on all emulators (AWS-like call
+latency: what a no-op costs when each call takes a round trip to a region); ``--realism off``
+runs them without the emulator's realism (on by default, as everywhere).
+
+    .venv/bin/python benchmarks/bench.py [--scale 0.1] [--api-latency-ms 0] [--realism on] [--json results.json]
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tools.emulator import aws, latency  # noqa: E402
+from tools.emulator import aws, latency, realism  # noqa: E402
 from tools.emulator.config import settings  # noqa: E402
 from tools.emulator.process import free_port  # noqa: E402
 
@@ -48,20 +52,25 @@ TARGETS = {"latency_vs_bound": 1.15, "latency_vs_sequential": 0.55, "projected_m
            "noop_seconds": 30, "zero_latency_seconds": 60}
 
 
+EMULATOR_SETTINGS: dict[str, str] = {}  # API latency and realism for every emulator of the run (main sets them)
+
+
 @contextmanager
 def emulator(scale: float):
     """A private emulator at ``scale``; yields the environment that points the playbooks at it."""
     with tempfile.TemporaryDirectory(prefix="credlink-bench-") as state_dir:
         cfg = replace(settings(), state_dir=Path(state_dir), aws_port=free_port())
-        saved = os.environ.get(latency.SCALE_ENV)
-        os.environ[latency.SCALE_ENV] = str(scale)
+        wanted = {latency.SCALE_ENV: str(scale), **EMULATOR_SETTINGS}
+        saved = {name: os.environ.get(name) for name in wanted}
+        os.environ.update(wanted)
         try:
             aws.start(cfg)
         finally:
-            if saved is None:
-                del os.environ[latency.SCALE_ENV]
-            else:
-                os.environ[latency.SCALE_ENV] = saved
+            for name, value in saved.items():
+                if value is None:
+                    del os.environ[name]
+                else:
+                    os.environ[name] = value
         try:
             yield {**{k: v for k, v in os.environ.items() if not k.startswith("AWS_")}, **cfg.aws_env(),
                    "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "CREDLINK_PROGRESS": "lines",
@@ -116,8 +125,18 @@ def model(shape: dict) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=0.1, help="latency scale of run (c) (default 0.1)")
+    def api_latency(value: str) -> float:
+        try:
+            return latency.parse_api_latency(value, "--api-latency-ms")
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    parser.add_argument("--api-latency-ms", type=api_latency, default=0.0,
+                        help="answer every AWS call this many milliseconds late (default 0)")
+    parser.add_argument("--realism", choices=("on", "off"), default="on", help="the emulators' realism (default on)")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args(argv)
+    EMULATOR_SETTINGS.update({latency.API_LATENCY_ENV: str(args.api_latency_ms), realism.REALISM_ENV: args.realism})
 
     with emulator(0) as env:
         first = apply(env, "(a) first run, zero latency")
@@ -134,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     results = {
         "date": date.today().isoformat(),
         "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
-        "scale": args.scale, "stack": shape, "zero_latency": first, "noop": noop, "noop_runner_off": noop_cold,
+        "scale": args.scale, "api_latency_ms": args.api_latency_ms, "realism": args.realism, "stack": shape, "zero_latency": first, "noop": noop, "noop_runner_off": noop_cold,
         "latency": scaled,
         "critical_path_real_minutes": round(real["critical_path"] / 60, 2),
         "sequential_sum_real_minutes": round(real["sequential_sum"] / 60, 2),

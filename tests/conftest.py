@@ -22,7 +22,8 @@ from ansible.utils.collection_loader._collection_finder import _AnsibleCollectio
 
 _AnsibleCollectionFinder(paths=[str(ROOT / "collections")])._install()
 
-from tools.emulator import aws, latency  # noqa: E402
+from tools.emulator import aws, latency, realism  # noqa: E402
+from tools.emulator.realism import versions  # noqa: E402
 from tools.emulator.config import settings  # noqa: E402
 from tools.emulator.process import free_port, wait_until  # noqa: E402
 
@@ -63,6 +64,17 @@ class Emulator:
         with urllib.request.urlopen(request, timeout=10) as resp:
             return json.loads(resp.read())
 
+    def advance(self) -> dict:
+        """Let months pass on the emulator (``POST /_credlink/advance``): what changed."""
+        request = urllib.request.Request(f"{self.endpoint_url}/_credlink/advance", data=b"", method="POST")
+        with urllib.request.urlopen(request, timeout=30) as resp:
+            return json.loads(resp.read())
+
+    def realism(self) -> dict:
+        """The emulator's realism settings (``GET /_credlink/realism``)."""
+        with urllib.request.urlopen(f"{self.endpoint_url}/_credlink/realism", timeout=10) as resp:
+            return json.loads(resp.read())
+
     def client(self, service: str):
         import boto3
 
@@ -70,13 +82,21 @@ class Emulator:
                             aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
+# Realism is on in every test emulator, as in the product; its delays are short so tests that
+# wait for them stay quick. A test that needs moto's plain behaviour asks for "--realism", "off".
+TEST_CONSISTENCY_SECONDS = "2"
+
+
 @contextmanager
-def serve_emulator(log_dir: Path, *options: str):
+def serve_emulator(log_dir: Path, *options: str, extra_env: dict[str, str] | None = None):
     """The project's own emulator on a free port (``options`` as for ``serve``), stopped after."""
     port = free_port()
-    # Latency and faults only as the test asks, whatever the developer's shell exports.
+    # Latency, faults and realism only as the test asks, whatever the developer's shell exports.
     env = {k: v for k, v in os.environ.items()
-           if k not in (latency.SCALE_ENV, aws.FAULTS_ENV)}
+           if k not in (latency.SCALE_ENV, aws.FAULTS_ENV, latency.API_LATENCY_ENV, realism.REALISM_ENV,
+                        realism.CONSISTENCY_ENV, versions.VERSIONS_ENV)}
+    env[realism.CONSISTENCY_ENV] = TEST_CONSISTENCY_SECONDS
+    env.update(extra_env or {})
     with open(log_dir / "aws.log", "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "tools.emulator", "serve", "--host", "127.0.0.1", "--port", str(port), *options],
@@ -95,6 +115,13 @@ def serve_emulator(log_dir: Path, *options: str):
 def emulator(tmp_path_factory):
     """The project's own emulator, started once per test session."""
     with serve_emulator(tmp_path_factory.mktemp("emulator")) as emu:
+        yield emu
+
+
+@pytest.fixture(scope="session")
+def emulator_without_realism(tmp_path_factory):
+    """The project's emulator with realism off (moto's kinder answers), started once per session."""
+    with serve_emulator(tmp_path_factory.mktemp("plain-emulator"), "--realism", "off") as emu:
         yield emu
 
 

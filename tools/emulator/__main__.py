@@ -1,4 +1,4 @@
-"""Command line: ``python -m tools.emulator {start,stop,status,reset,env,serve}``."""
+"""Command line: ``python -m tools.emulator {start,stop,status,reset,advance,env,run,serve}``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from collections.abc import Callable
 
-from . import aws, latency, local_services
+from . import aws, latency, local_services, realism
 from .config import Settings, settings
 from .process import free_port
 
@@ -49,10 +49,35 @@ def _latency_scale(value: str) -> float:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _checked(parse: Callable[[str, str], object], flag: str) -> Callable[[str], str]:
+    """An argparse type that refuses what ``parse`` refuses, and keeps the text for the environment."""
+    def check(value: str) -> str:
+        try:
+            parse(value, flag)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        return value
+    return check
+
+
 def _latency_option(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--latency-scale", type=_latency_scale, default=None, metavar="SCALE",
                      help="slow resources take their real-world time times SCALE to become ready "
                           f"(e.g. 0.0167: a minute becomes a second; default ${latency.SCALE_ENV} or 0, at once)")
+    cmd.add_argument("--realism", choices=("on", "off"), default=None,
+                     help=f"fail where real AWS fails (default ${realism.REALISM_ENV} or on)")
+    cmd.add_argument("--consistency-seconds",
+                     type=_checked(lambda v, f: realism.parse_consistency(v, f, realism=False), "--consistency-seconds"),
+                     default=None, metavar="N[,KEY=M]",
+                     help=f"realism delays: N seconds, or per behaviour ({', '.join(realism.DELAY_KEYS)}) "
+                          f"(default ${realism.CONSISTENCY_ENV} or {realism.DEFAULT_CONSISTENCY_SECONDS:g})")
+    cmd.add_argument("--api-latency-ms", type=_checked(latency.parse_api_latency, "--api-latency-ms"),
+                     default=None, metavar="MS",
+                     help=f"answer every AWS call MS milliseconds late (default ${latency.API_LATENCY_ENV} or 0)")
+
+
+OPTION_ENV = {"latency_scale": latency.SCALE_ENV, "realism": realism.REALISM_ENV,
+              "consistency_seconds": realism.CONSISTENCY_ENV, "api_latency_ms": latency.API_LATENCY_ENV}
 
 
 def run_isolated(argv: list[str]) -> int:
@@ -79,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         if name == "start":
             _latency_option(cmd)
     sub.add_parser("reset", help="forget every AWS resource the emulator holds")
+    sub.add_parser("advance", help="let months pass: minor version upgrades, patches, storage growth (realism)")
     run = sub.add_parser("run", help="run a command against a private AWS emulator on a free port, then stop it")
     _latency_option(run)
     run.add_argument("argv", nargs=argparse.REMAINDER, help="the command (after --)")
@@ -88,11 +114,20 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=None)
     _latency_option(serve)
     args = parser.parse_args(argv)
-    if getattr(args, "latency_scale", None) is not None:
-        os.environ[latency.SCALE_ENV] = str(args.latency_scale)
+    for option, variable in OPTION_ENV.items():
+        if getattr(args, option, None) is not None:
+            os.environ[variable] = str(getattr(args, option))
+    if getattr(args, "consistency_seconds", None) is not None:
+        try:  # 0 is refused only while realism is on, which the other flag or the environment decides
+            realism.parse_consistency(args.consistency_seconds, "--consistency-seconds",
+                                      realism=realism.parse_realism(os.environ.get(realism.REALISM_ENV)))
+        except ValueError as exc:
+            parser.error(str(exc))
     cfg = settings()
 
     try:
+        if args.command in ("start", "run", "serve"):
+            aws.Options.from_env()  # a bad setting (from the shell or a flag) stops here, without a traceback
         if args.command == "serve":
             aws.serve(args.host or cfg.host, args.port if args.port is not None else cfg.aws_port)
             return 0
@@ -104,6 +139,12 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "reset":
             print(aws.reset(cfg))
+            return 0
+        if args.command == "advance":
+            changes = aws.advance(cfg)
+            lines = [f"{service}: {c['resource']} {c['setting']} {c['from']} -> {c['to']}"
+                     for service, listed in changes.items() for c in listed]
+            print("\n".join(lines) if lines else "advance: nothing to change")
             return 0
         if args.command == "start":
             for name in args.services:

@@ -11,6 +11,14 @@ retries are reported.
 Turned on with ``CREDLINK_EMULATOR_FAULTS=every=4`` (optionally ``,kinds=throttle+internal``)
 when the emulator starts, or at run time through ``/_credlink/faults`` (GET shows the
 plan and counters, POST with the same text replaces the plan and zeroes the counters).
+
+The kind ``processed`` (only when named in ``kinds``, never in the default rotation) lets
+the call take effect and then answers it with a 500 ``InternalError``: the resource exists,
+the client saw a failure and retries. EC2 documents exactly that: "Operations might also
+time out or encounter other server issues before they complete, even though the request has
+already returned a result ... you might create more resources than you intended" (Amazon EC2
+API, "Ensuring idempotency", https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html).
+It is how an unguarded CreateNatGateway ends with two gateways.
 """
 
 from __future__ import annotations
@@ -22,7 +30,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 CONTROL_PATH = "/_credlink/faults"
-KINDS = ("throttle", "unavailable", "internal")
+KINDS = ("throttle", "unavailable", "internal")  # the default rotation
+PROCESSED = "processed"  # the call takes effect, then the client gets a 500
+ALL_KINDS = (*KINDS, PROCESSED)
 # Service name from the SigV4 credential scope: Credential=<key>/<date>/<region>/<service>/aws4_request
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 
@@ -41,7 +51,7 @@ class FaultPlan:
         for part in text.split(","):
             key, sep, value = part.partition("=")
             if not sep or key.strip() not in ("every", "kinds"):
-                raise ValueError(f"fault plan {text!r}: expected every=N[,kinds=throttle+unavailable+internal]")
+                raise ValueError(f"fault plan {text!r}: expected every=N[,kinds={'+'.join(ALL_KINDS)}]")
             values[key.strip()] = value.strip()
         try:
             every = int(values.get("every", "0"))
@@ -50,9 +60,9 @@ class FaultPlan:
         if every < 0:
             raise ValueError(f"fault plan {text!r}: every must be 0 (off) or more")
         kinds = tuple(k for k in values.get("kinds", "+".join(KINDS)).split("+") if k)
-        unknown = sorted(set(kinds) - set(KINDS))
+        unknown = sorted(set(kinds) - set(ALL_KINDS))
         if unknown or not kinds:
-            raise ValueError(f"fault plan {text!r}: kinds must be among {', '.join(KINDS)}")
+            raise ValueError(f"fault plan {text!r}: kinds must be among {', '.join(ALL_KINDS)}")
         return cls(every=every, kinds=kinds)
 
     def describe(self) -> dict[str, Any]:
@@ -149,10 +159,25 @@ class FaultInjector:
         kind = self._next_fault()
         if kind is None:
             return self.app(environ, start_response)
+        if kind == PROCESSED:
+            return self._processed_then_failed(environ, start_response)
         # Drain the request body so the connection stays usable for the retry.
         length = int(environ.get("CONTENT_LENGTH") or 0)
         if length:
             environ["wsgi.input"].read(length)
         status, headers, body = error_response(kind, environ)
+        start_response(status, headers + [("Content-Length", str(len(body)))])
+        return [body]
+
+    def _processed_then_failed(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        """Let the call take effect, throw its answer away, and report an internal error."""
+        result = self.app(environ, lambda status, headers, exc_info=None: (lambda data: None))
+        try:
+            for _ in result:
+                pass
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        status, headers, body = error_response("internal", environ)
         start_response(status, headers + [("Content-Length", str(len(body)))])
         return [body]

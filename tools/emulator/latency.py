@@ -18,7 +18,13 @@ ECS service deployment      ``IN_PROGRESS``,      ``COMPLETED``, desired
 
 The durations are the midpoints of the ranges in ``playbooks/vars/wait_durations.yml``
 (one table for the emulator, the progress view and the benchmark). Only creation (and an
-ECS deployment) takes time: modifications and deletions stay immediate.
+ECS deployment) takes time: modifications and deletions stay immediate. With realism on
+(``realism``), no creation is shorter than the realism delay, whatever the scale.
+
+API latency (``--api-latency-ms N``, ``CREDLINK_EMULATOR_API_LATENCY_MS``, default 0) answers
+every signed AWS call N milliseconds late, so a benchmark can show what a run costs at
+AWS-like call latency. AWS publishes no per-call figure: 50-150 ms from the same region is a
+modelling assumption (UNCONFIRMED), not a measurement.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from .config import PROJECT_ROOT
 
 DURATIONS_FILE = PROJECT_ROOT / "playbooks" / "vars" / "wait_durations.yml"
 SCALE_ENV = "CREDLINK_EMULATOR_LATENCY_SCALE"
+API_LATENCY_ENV = "CREDLINK_EMULATOR_API_LATENCY_MS"
 
 
 def load_seconds(path: Path = DURATIONS_FILE) -> dict[str, float]:
@@ -56,18 +63,52 @@ def parse_scale(value: str | None, source: str = SCALE_ENV) -> float:
     return scale
 
 
-class Schedule:
-    """When each resource in transition becomes ready, and what to do then."""
+def parse_api_latency(value: str | None, source: str = API_LATENCY_ENV) -> float:
+    """Milliseconds added to every AWS call; 0 (or unset) adds nothing."""
+    if value in (None, ""):
+        return 0.0
+    try:
+        milliseconds = float(value)
+    except ValueError:
+        raise ValueError(f"{source} {value!r}: expected a number of milliseconds such as 60") from None
+    if milliseconds < 0 or milliseconds != milliseconds or milliseconds == float("inf"):
+        raise ValueError(f"{source} {value!r}: the latency must be 0 or more milliseconds")
+    return milliseconds
 
-    def __init__(self, scale: float, seconds: dict[str, float], now: Callable[[], float] = time.monotonic):
+
+class ApiLatency:
+    """WSGI middleware: every signed AWS call is answered ``milliseconds`` late."""
+
+    def __init__(self, app: Callable, milliseconds: float, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.app = app
+        self.milliseconds = milliseconds
+        self.sleep = sleep
+
+    def __call__(self, environ: dict, start_response: Callable):
+        from .faults import service_of
+
+        if self.milliseconds and service_of(environ) and not environ.get("PATH_INFO", "").startswith("/_credlink"):
+            self.sleep(self.milliseconds / 1000)
+        return self.app(environ, start_response)
+
+
+class Schedule:
+    """When each resource in transition becomes ready, and what to do then.
+
+    ``floor`` is the shortest time any resource takes (the realism delay; 0 without realism).
+    """
+
+    def __init__(self, scale: float, seconds: dict[str, float], now: Callable[[], float] = time.monotonic,
+                 floor: float = 0.0):
         self.scale = scale
         self.seconds = seconds
         self.now = now
+        self.floor = floor
         self._due: dict[int, tuple[float, Callable[[], None]]] = {}
         self._lock = threading.Lock()
 
     def delay(self, kind: str) -> float:
-        return self.seconds[kind] * self.scale
+        return max(self.seconds[kind] * self.scale, self.floor)
 
     def hold(self, resource: object, kind: str, become_ready: Callable[[], None]) -> None:
         """Keep ``resource`` in transition for its kind's duration, then call ``become_ready``."""

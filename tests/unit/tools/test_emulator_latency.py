@@ -73,8 +73,10 @@ def slow_emulator(tmp_path_factory):
     env = {**os.environ, **DUMMY_AWS, "PYTHONPATH": str(ROOT)}
     env.pop(latency.SCALE_ENV, None)
     log = (tmp_path_factory.mktemp("latency") / "emulator.log").open("w")
+    # Latency alone: with realism on, nothing would take less than the realism delay.
     server = subprocess.Popen([sys.executable, "-m", "tools.emulator", "serve", "--port", str(port),
-                               "--latency-scale", str(SCALE)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+                               "--latency-scale", str(SCALE), "--realism", "off"],
+                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until(lambda: _answers(url), 60, "the latency emulator")
