@@ -65,8 +65,10 @@ options:
     required: true
   owner_tags:
     description:
-      - The tags that make a resource this stack's, e.g. C(credlink_tags)
-        (C(Project), C(Environment), C(ManagedBy)). Must not be empty.
+      - The tags that make a resource this stack's - C(Project), C(Environment) and C(ManagedBy).
+        Must not be empty.
+      - Give only these, not the whole of C(credlink_tags) - that also holds
+        C(credlink_extra_tags), and changing an extra tag must not make the stack a stranger to itself.
     type: dict
     required: true
   fail_on_foreign:
@@ -98,7 +100,10 @@ EXAMPLES = r"""
 - name: Stop before touching anything named like ours that is not ours
   credlink.infra.stack_ownership_info:
     names: "{{ credlink_names }}"
-    owner_tags: "{{ credlink_tags }}"
+    owner_tags:
+      Project: credlink
+      Environment: "{{ credlink_env }}"
+      ManagedBy: ansible
     fail_on_foreign: true
   register: ownership
 
@@ -184,7 +189,7 @@ summary:
   description: Counts of RV(resources) by state, and the AWS requests this check made.
   returned: always
   type: dict
-  sample: {"resources": 31, "owned": 31, "foreign": 0, "unknown": 0, "api_calls": 44}
+  sample: {"resources": 44, "owned": 44, "foreign": 0, "unknown": 0, "api_calls": 48}
 """
 
 import re
@@ -389,7 +394,7 @@ def described(aws: Aws, kind: str, name: str) -> list[Found]:
             continue
         rid = item[spec.ident]
         # An untagged item has no tags field at all (GetRole, DescribeSecret, DescribeClusters).
-        tags = item.get(spec.tags) or [] if spec.tags else TAGS_OF[spec.service](aws, rid)
+        tags = (item.get(spec.tags) or []) if spec.tags else TAGS_OF[spec.service](aws, rid)
         results.append(found(kind, name, rid, tags, spec.detail(item), () if tags is not None else (
             "unknown", f"{LABELS[kind]} {name} ({rid}) is not available, and ElastiCache lists its tags only "
             "while it is; run again once it is available")))
@@ -442,8 +447,8 @@ def nat_named(aws: Aws, kind: str, prefix: str) -> list[Found]:
 
 
 def iam_policy(aws: Aws, kind: str, name: str) -> list[Found]:
-    # IAM names are unique in an account whatever their case or path (IAM User Guide, "IAM
-    # object names": "not distinguished by case").
+    # "IAM user, group, role, and policy names must be unique within the account. Names are not
+    # distinguished by case" (IAM API reference, CreatePolicy PolicyName), whatever their path.
     policies = aws.read("iam", "list_policies", Scope="Local")["Policies"]
     return [found(kind, p["PolicyName"], p["Arn"], aws.read("iam", "list_policy_tags", PolicyArn=p["Arn"])["Tags"])
             for p in policies if p["PolicyName"].lower() == name.lower()]
