@@ -598,7 +598,7 @@ def validate(module: AnsibleAWSModule) -> tuple[dict[str, str], dict[str, str]]:
     owner_tags = {str(k): str(v) for k, v in module.params["owner_tags"].items()}
     if not owner_tags:
         module.fail_json(msg="owner_tags is empty: every resource would count as this stack's; "
-                             "give the stack's tags (credlink_tags)")
+                             "give the stack's Project, Environment and ManagedBy tags")
     known = {key for key, _kind, _finder in CHECKS}
     names = {k: v for k, v in module.params["names"].items() if k in known}
     bad = sorted(k for k, v in names.items() if not isinstance(v, str) or not v.strip())
