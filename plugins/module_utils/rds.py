@@ -59,10 +59,11 @@ def engine_versions(client, engine: str, major: str) -> list[str]:
     return sorted(found, key=version_key)
 
 
-def orderable_options(client, engine: str, instance_class: str) -> list[dict]:
-    """The VPC options RDS offers for ``instance_class`` with ``engine``, every version."""
+def orderable_options(client, engine: str, instance_class: str, version: str = "") -> list[dict]:
+    """The VPC options RDS offers for ``instance_class`` with ``engine``: every version, or only ``version``."""
+    narrow = {"EngineVersion": version} if version else {}
     return _all_pages(client, "describe_orderable_db_instance_options", "OrderableDBInstanceOptions",
-                      Engine=engine, DBInstanceClass=instance_class, Vpc=True)
+                      Engine=engine, DBInstanceClass=instance_class, Vpc=True, **narrow)
 
 
 def versions_for_class(versions: Iterable[str], options: Iterable[dict]) -> list[str]:
