@@ -571,7 +571,11 @@ class Readiness:
 
     @staticmethod
     def why(error: Exception) -> str:
-        return "the endpoint does not implement it" if endpoint_lacks_action(error) else (error_code(error) or type(error).__name__)
+        if endpoint_lacks_action(error):
+            return "the endpoint does not implement it"
+        code = error_code(error)
+        # A bare status code: the answer had no AWS error in it (an emulator's error page).
+        return f"HTTP {code}" if code.isdigit() else (code or type(error).__name__)
 
     def quota_row(self, quota: Quota, in_use: int, new: int, needed: str, free: str, per_zone: str = "") -> dict:
         value, source, certain = self.quota_value(quota)
