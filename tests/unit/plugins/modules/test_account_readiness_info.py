@@ -443,14 +443,13 @@ def test_the_environments_own_vpc_needs_no_room_again(aws):
     for index in range(3):
         make_vpc(ec2, cidr=f"10.{20 + index}.0.0/16")
     own = make_vpc(ec2, tags={**OURS, "Name": "credlink-dev-vpc"})
-    make_vpc(ec2, tags={**OURS, "Environment": "dev-alice"}, cidr="10.30.0.0/16")  # not ours
-    row = rows(aws.run())["quota: VPCs"]
-    # 6 in use of 5 (the quota was raised meanwhile, or lowered): nothing more is needed.
+    make_vpc(ec2, tags={**OURS, "Environment": "dev-alice"}, cidr="10.30.0.0/16")  # another environment's
+    aws.fakes["service-quotas"].applied["L-F678F1CE"] = 6.0
+    row = rows(aws.run())["quota: VPCs"]  # 6 in use of 6, none more: full, but it fits
     assert row["needed"] == f"none more (this environment's VPC {own} exists)"
-    assert row["status"] == "blocking"  # 6 > 5 even without a new one
-    aws.fakes["service-quotas"].applied["L-F678F1CE"] = 7.0
-    row = rows(aws.run())["quota: VPCs"]
-    assert row["status"] == "warning" and row["observed"] == "6 in use of 7 (applied quota)"
+    assert row["status"] == "warning" and row["observed"] == "6 in use of 6 (applied quota)"
+    aws.fakes["service-quotas"].applied["L-F678F1CE"] = 8.0
+    assert status(aws.run(), "quota: VPCs") == "ok"
 
 
 def test_one_free_vpc_after_the_build_is_a_warning(aws):
