@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 ---
 module: account_readiness_info
 short_description: Tell whether an AWS account and region can hold a CredLink environment, before anything is built
-version_added: 0.3.0
+version_added: 0.1.0
 description:
   - Answers "can this account hold this environment?" with read-only calls only, and returns
     one row per check with its status (C(ok), C(warning) or C(blocking)), what was observed,
