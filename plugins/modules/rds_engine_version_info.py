@@ -176,5 +176,6 @@ def main():
         multi_az_capable=multi_az_capable(chosen),
     )
 
+
 if __name__ == "__main__":
     main()
