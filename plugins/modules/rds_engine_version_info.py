@@ -118,39 +118,17 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.elasticache import endpoint_lacks_action
-
-
-def version_key(version: str) -> tuple[int, ...]:
-    """15.10 sorts after 15.9: compare the numeric parts, not the text."""
-    return tuple(int(part) for part in version.split(".") if part.isdigit())
-
-
-def major_of(version: str) -> str:
-    return version.split(".")[0]
-
-
-def engine_versions(client, engine: str, major: str) -> list[str]:
-    """Minor versions of ``major`` that RDS offers for new instances (Status available)."""
-    paginator = client.get_paginator("describe_db_engine_versions")
-    found = set()
-    for page in paginator.paginate(Engine=engine, EngineVersion=major).build_full_result()["DBEngineVersions"]:
-        if page.get("Status", "available") == "available" and major_of(page["EngineVersion"]) == major:
-            found.add(page["EngineVersion"])
-    return sorted(found, key=version_key)
-
-
-def orderable_options(client, engine: str, instance_class: str) -> list[dict]:
-    paginator = client.get_paginator("describe_orderable_db_instance_options")
-    result = paginator.paginate(Engine=engine, DBInstanceClass=instance_class, Vpc=True).build_full_result()
-    return result.get("OrderableDBInstanceOptions", [])
-
-
-def choose(version: str, versions: list[str], current: str) -> tuple[str, str]:
-    """The version to create with, and the version to send to a running instance (or '')."""
-    pinned = "." in version
-    create = version if pinned or not versions else versions[-1]
-    modify = version if pinned and current and version_key(version) > version_key(current) else ""
-    return create, modify
+from ansible_collections.credlink.infra.plugins.module_utils.rds import choose
+from ansible_collections.credlink.infra.plugins.module_utils.rds import class_not_orderable
+from ansible_collections.credlink.infra.plugins.module_utils.rds import engine_versions
+from ansible_collections.credlink.infra.plugins.module_utils.rds import is_pinned
+from ansible_collections.credlink.infra.plugins.module_utils.rds import major_of
+from ansible_collections.credlink.infra.plugins.module_utils.rds import multi_az_capable
+from ansible_collections.credlink.infra.plugins.module_utils.rds import offered_zones
+from ansible_collections.credlink.infra.plugins.module_utils.rds import offers
+from ansible_collections.credlink.infra.plugins.module_utils.rds import orderable_options
+from ansible_collections.credlink.infra.plugins.module_utils.rds import version_not_orderable
+from ansible_collections.credlink.infra.plugins.module_utils.rds import versions_for_class
 
 
 def main():
@@ -180,17 +158,13 @@ def main():
             module.fail_json_aws(e, msg=f"Couldn't list the orderable versions of {engine} {major_of(version)}")
         listed = False
     if p["instance_class"] and listed and versions:
-        for_class = {o["EngineVersion"] for o in options}
-        versions = [v for v in versions if v in for_class]
+        versions = versions_for_class(versions, options)
         if not versions:
-            module.fail_json(msg=f"{p['instance_class']} is not orderable for {engine} {major_of(version)} in this "
-                                 "region: choose another instance class")
+            module.fail_json(msg=class_not_orderable(p["instance_class"], engine, major_of(version)))
     create, modify = choose(version, versions, current)
-    if listed and "." in version and version not in versions and (modify or not current):
-        module.fail_json(msg=f"{engine} {version} cannot be created any more (AWS answers: Cannot find version "
-                             f"{version} for {engine}); orderable now: {', '.join(versions) or 'none'}. Pin one of "
-                             f"those, or the major version ({major_of(version)}) to take the newest.")
-    chosen = [o for o in options if o["EngineVersion"] == create and o.get("StorageType", p["storage_type"]) == p["storage_type"]]
+    if listed and is_pinned(version) and version not in versions and (modify or not current):
+        module.fail_json(msg=version_not_orderable(engine, version, versions))
+    chosen = offers(options, create, p["storage_type"])
     module.exit_json(
         changed=False,
         versions=versions,
@@ -198,8 +172,8 @@ def main():
         create_version=create,
         modify_version=modify,
         listed=listed,
-        zones=sorted({z["Name"] for o in chosen for z in o.get("AvailabilityZones", [])}),
-        multi_az_capable=any(o.get("MultiAZCapable") for o in chosen),
+        zones=offered_zones(chosen),
+        multi_az_capable=multi_az_capable(chosen),
     )
 
 
