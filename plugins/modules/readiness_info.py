@@ -110,13 +110,15 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
+from ansible_collections.credlink.infra.plugins.module_utils.elasticache import GROUP_FAILED_STATES
 
 # States a resource does not leave by waiting (a deletion started elsewhere counts).
 FAILED_STATES = {
     "nat_gateway": {"failed", "deleting", "deleted"},
     "rds_instance": {"failed", "incompatible-parameters", "incompatible-network", "incompatible-restore",
                      "storage-full", "inaccessible-encryption-credentials", "deleting"},
-    "replication_group": {"create-failed", "deleting"},
+    # The states elasticache_replication_group stops on (module_utils/elasticache.py, sources there).
+    "replication_group": set(GROUP_FAILED_STATES),
     "load_balancer": {"failed"},
 }
 SERVICES = {"nat_gateway": "ec2", "rds_instance": "rds", "replication_group": "elasticache", "load_balancer": "elbv2"}
