@@ -231,6 +231,13 @@ pending:
   type: list
   elements: str
   sample: ["replication group is creating: settings and tags are compared once it is available"]
+compared:
+  description:
+    - Whether the group was compared with what was asked (and changed where needed).
+      V(false) when it was busy and not awaited (O(wait=false) or check mode); run the
+      module again once it is available.
+  returned: always
+  type: bool
 """
 
 try:
@@ -574,7 +581,7 @@ def report_busy(client, module, group, members):
 
 
 def ensure_present(client, module, group):
-    """(changed, before, after, pending, tags after)."""
+    """(changed, before, after, pending, tags after, compared)."""
     p = module.params
     group_id = p["replication_group_id"]
     desired = desired_settings(p)
@@ -583,13 +590,13 @@ def ensure_present(client, module, group):
             module.fail_json(msg="cache_node_type is required to create a replication group")
         if not module.check_mode:
             create_group(client, module)
-        return True, {}, desired, [], p["tags"]
+        return True, {}, desired, [], p["tags"], True
 
     members = member_states(client, module, group)
     fail_for_state(module, group_id, group, members)
     if not group_is_ready(group, members):
         if not p["wait"] or module.check_mode:
-            return False, {}, {}, report_busy(client, module, group, members), None
+            return False, {}, {}, report_busy(client, module, group, members), None, False
         group = wait_until_ready(client, module, group_id, p["wait_timeout"], p["wait_delay"])
 
     observed, pending = observed_settings(client, module, group)
@@ -609,7 +616,7 @@ def ensure_present(client, module, group):
     after = {**planned, "tags": tags_after}
     if steps and not module.check_mode:
         run_steps(client, module, steps)
-    return bool(steps), before, after, deferred, tags_after
+    return bool(steps), before, after, deferred, tags_after, True
 
 
 def ensure_absent(client, module, group):
@@ -680,17 +687,17 @@ def main():
 
     if p["state"] == "absent":
         changed = ensure_absent(client, module, group)
-        module.exit_json(changed=changed, replication_group={}, pending=[],
+        module.exit_json(changed=changed, replication_group={}, pending=[], compared=True,
                          diff=diff_for({"replication_group_id": group_id} if changed else {}, {}))
 
-    changed, before, after, pending, tags = ensure_present(client, module, group)
+    changed, before, after, pending, tags, compared = ensure_present(client, module, group)
     if changed and p["wait"] and not module.check_mode:
         group = wait_until_ready(client, module, group_id, p["wait_timeout"], p["wait_delay"])
     elif not module.check_mode:
         group = describe_group(client, module, group_id)
     result, endpoint = format_result(client, module, group, tags)
     module.exit_json(changed=changed, replication_group=result, primary_endpoint=endpoint, pending=pending,
-                     diff=diff_for(before, after))
+                     compared=compared, diff=diff_for(before, after))
 
 
 if __name__ == "__main__":

@@ -9,9 +9,9 @@ module: redis_auth_secret
 short_description: Keep a Redis AUTH token and its rediss URL in a Secrets Manager secret, never exposing them
 version_added: 0.2.0
 description:
-  - Ensures a Secrets Manager secret holds the JSON document C({token}) and, once the
-    primary endpoint is known, C({token, url}) with
-    C(url) = C(rediss://:<token>@<host>:<port>).
+  - "Ensures a Secrets Manager secret holds the JSON document C({token}) and, once the
+    primary endpoint is known, C({token, url}), the URL being
+    C(rediss://:<token>@<host>:<port>)."
   - The token is generated inside the module when the secret is created and kept by every
     later run. It obeys ElastiCache's AUTH token rules (16 to 128 printable characters, of
     which the only non-alphanumeric ones allowed are C(!&#$^<>-)); it is drawn from
@@ -19,7 +19,7 @@ description:
   - Neither the token nor the URL ever appears in the result, the diff or a warning.
   - A host given once stays in the URL when later runs give none.
   - A secret scheduled for deletion (an interrupted teardown) is restored with its token,
-    not replaced: a replication group created with that token still uses it.
+    not replaced, since a replication group created with that token still uses it.
   - Rotating the token is not done here.
 author:
   - CredLink platform team (@credlink)
