@@ -334,7 +334,7 @@ class FakeElastiCache:
             for _ in range(self.settle + 2):
                 self._settle(group_id)
             group["Status"] = status
-            if status in ("modifying", "snapshotting"):
+            if status in ("modifying", "snapshotting", "deleting"):
                 self.busy[group_id] = self.settle
         self.calls.clear()
         return group
