@@ -102,6 +102,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS, RETRY, diff_for
 from ansible_collections.credlink.infra.plugins.module_utils.elasticache import desired_tags, ensure_tags, get_tags
 
+
 def describe_subnet_group(client, module, name):
     try:
         groups = client.describe_cache_subnet_groups(aws_retry=True, CacheSubnetGroupName=name)["CacheSubnetGroups"]

@@ -119,8 +119,8 @@ secret:
     version_id:
       description: Version in stage AWSCURRENT.
       type: str
-    keys:
-      description: Keys of the stored JSON document.
+    key_names:
+      description: Keys of the stored JSON document, never their values.
       type: list
       elements: str
       sample: [token, url]
@@ -279,6 +279,8 @@ def main():
     changed, before, after = ensure_present(client, module, meta)
     result = secret_summary(client, module, params["name"]) if not module.check_mode or meta else {}
     result.pop("host", None)
+    if "keys" in result:
+        result["key_names"] = result.pop("keys")
     module.exit_json(changed=changed, secret=result, diff=diff_for(masked(before), masked(after)))
 
 

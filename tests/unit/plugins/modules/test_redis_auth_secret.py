@@ -41,7 +41,7 @@ def test_creates_a_token_elasticache_accepts(sm, capsys):
     token = document["token"]
     assert len(token) == 64 and auth_token_problem(token) is None
     assert set(token) <= set(string.ascii_letters + string.digits + "-")
-    assert result["secret"]["keys"] == ["token"] and result["secret"]["tags"] == {**OWNER, "Name": NAME}
+    assert result["secret"]["key_names"] == ["token"] and result["secret"]["tags"] == {**OWNER, "Name": NAME}
 
 
 def test_url_is_written_once_the_endpoint_is_known_and_the_token_kept(sm, capsys):
