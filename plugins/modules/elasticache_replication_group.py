@@ -187,7 +187,7 @@ EXAMPLES = r"""
     transit_encryption: true
     tags:
       Project: credlink
-  when: redis.pending | length > 0
+  when: not redis.compared
 """
 
 RETURN = r"""
@@ -383,7 +383,8 @@ def differences(observed, desired, pending):
         waiting = pending.get(key)
         if waiting is not None and (waiting == want or (key == "engine_version"
                                                         and engine_version_change(waiting, want)[0] is None)):
-            deferred.append(f"{key}: {observed[key]} -> {want} at the next maintenance window")
+            when = "at the next maintenance window" if key in DEFERRABLE else "being applied by AWS"
+            deferred.append(f"{key}: {observed[key]} -> {want} {when}")
             continue
         changes[key] = want
     return changes, warnings, deferred
