@@ -101,7 +101,10 @@ def create_secret(client, module, name: str, document: dict, description: str | 
         try:
             client.create_secret(aws_retry=True, **request)
             return
-        except is_boto3_error_code("InvalidRequestException") as e:
+        except is_boto3_error_code("ResourceExistsException"):
+            # Described as absent just before: a retried call that AWS had processed already.
+            return
+        except is_boto3_error_code("InvalidRequestException") as e:  # pylint: disable=duplicate-except
             if SCHEDULED_FOR_DELETION not in str(e) or clock() >= deadline:
                 module.fail_json_aws(e, msg=f"Couldn't create secret {name}")
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except

@@ -496,7 +496,11 @@ def create_group(client, module):
         request["Tags"] = ansible_dict_to_boto3_tag_list(p["tags"])
     try:
         client.create_replication_group(aws_retry=True, **request)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+    except is_boto3_error_code("ReplicationGroupAlreadyExists"):
+        # The group was described as absent just before: this is the answer to a retry of a
+        # call that AWS processed although the client saw an error (a 5xx retried by AWSRetry).
+        pass
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
         module.fail_json_aws(e, msg=f"Couldn't create replication group {p['replication_group_id']}")
 
 

@@ -144,7 +144,10 @@ def create_subnet_group(client, module, desired):
         request["Tags"] = ansible_dict_to_boto3_tag_list(desired["tags"])
     try:
         client.create_cache_subnet_group(aws_retry=True, **request)
-    except AWS_ERRORS as e:
+    except is_boto3_error_code("CacheSubnetGroupAlreadyExists"):
+        # Described as absent just before: a retried call that AWS had processed already.
+        pass
+    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
         module.fail_json_aws(e, msg=f"Couldn't create cache subnet group {name}")
 
 

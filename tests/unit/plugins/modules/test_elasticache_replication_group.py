@@ -598,3 +598,17 @@ def test_converged_group_with_tls_and_auth_reports_no_change(fake, capsys):
     result, code = run_module(module, fake_args(transit_encryption=True, auth_token_secret="credlink-test-redis-auth"),
                               capsys)
     assert code == 0 and result["changed"] is False, result
+
+
+def test_a_creation_processed_before_an_error_is_not_a_failure(fake, capsys, monkeypatch):
+    """AWS processed CreateReplicationGroup, the client saw a 5xx, the retry is told it exists."""
+    create = fake.create_replication_group
+
+    def processed_then_exists(**kw):
+        create(**kw)
+        raise aws_error("ReplicationGroupAlreadyExists", f"Replication group {GROUP} already exists.",
+                        "CreateReplicationGroup")
+
+    monkeypatch.setattr(fake, "create_replication_group", processed_then_exists)
+    result, code = run_module(module, fake_args(wait=False), capsys)
+    assert code == 0 and result["changed"] is True, result.get("msg")

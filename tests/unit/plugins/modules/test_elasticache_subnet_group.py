@@ -168,3 +168,16 @@ def test_group_in_use_is_not_deleted_and_says_why(stubbed, capsys):
     result, code = run_module(module, {"name": NAME, "state": "absent"}, capsys)
     assert code == 1 and "still uses it" in result["msg"]
     assert json.dumps(result).count("Traceback") == 0
+
+
+def test_a_creation_processed_before_an_error_is_not_a_failure(stubbed, capsys):
+    """AWS processed CreateCacheSubnetGroup, the client saw a 5xx, the retry is told it exists."""
+    stubbed.add_client_error("describe_cache_subnet_groups", "CacheSubnetGroupNotFoundFault")
+    stubbed.add_client_error("create_cache_subnet_group", "CacheSubnetGroupAlreadyExists",
+                             f"Cache subnet group {NAME} already exists.")
+    stubbed.add_response("describe_cache_subnet_groups", described(["subnet-a"]), {"CacheSubnetGroupName": NAME})
+    stubbed.add_response("list_tags_for_resource", {"TagList": [{"Key": k, "Value": v} for k, v in TAGS.items()]},
+                         {"ResourceName": ARN})
+    result, code = run_module(module, {"name": NAME, "description": "Private subnets for Redis",
+                                       "subnets": ["subnet-a"], "tags": TAGS}, capsys)
+    assert code == 0 and result["changed"] is True and result["cache_subnet_group"]["tags"] == TAGS

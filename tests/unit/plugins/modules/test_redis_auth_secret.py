@@ -152,3 +152,26 @@ def test_generated_secrets_share_one_generator_with_the_database_password():
     assert len(password) == 32 and any(c in "-_.~" for c in password)
     token = credentials.generate_secret(20, "ab", ("a", "b"))
     assert set(token) == {"a", "b"}
+
+
+def test_a_creation_processed_before_an_error_is_not_a_failure(sm, capsys, monkeypatch):
+    """AWS processed CreateSecret, the client saw a 5xx, the retry is told the secret exists."""
+    from botocore.exceptions import ClientError
+
+    from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+    class ProcessedThenExists:
+        def __getattr__(self, name):
+            method = getattr(sm, name)
+
+            def call(*a, aws_retry=False, **kw):
+                answer = method(*a, **kw)
+                if name == "create_secret":
+                    raise ClientError({"Error": {"Code": "ResourceExistsException", "Message": (
+                        f"The operation failed because the secret {NAME} already exists.")}}, "CreateSecret")
+                return answer
+            return call
+
+    monkeypatch.setattr(AnsibleAWSModule, "client", lambda self, service, retry_decorator=None, **kw: ProcessedThenExists())
+    result, code = run_module(redis_auth_secret, args(), capsys)
+    assert code == 0 and result["changed"] is True and auth_token_problem(stored(sm)["token"]) is None
