@@ -51,7 +51,10 @@ GROUP_STATE_ERROR = "InvalidReplicationGroupState"
 # Redis AUTH tokens: 16-128 printable ASCII characters; the only non-alphanumeric characters
 # allowed are ! & # $ ^ < > - (ElastiCache user guide, "Authenticating with the Valkey and
 # Redis OSS AUTH command"; API reference, CreateReplicationGroup AuthToken: "The only
-# permitted printable special characters are !, &, #, $, ^, <, >, and -").
+# permitted printable special characters are !, &, #, $, ^, <, >, and -"). The older
+# ModifyReplicationGroup wording only forbids / " @ %; the stricter create-time list binds
+# (research notes B, 5b). AWS refuses others with InvalidParameterValue "Invalid AuthToken
+# provided."; moto accepts any token, so the module checks before sending.
 AUTH_TOKEN_SPECIALS = "!&#$^<>-"
 AUTH_TOKEN_ALPHABET = frozenset(string.ascii_letters + string.digits + AUTH_TOKEN_SPECIALS)
 AUTH_TOKEN_MIN, AUTH_TOKEN_MAX = 16, 128

@@ -400,10 +400,10 @@ def transit_request(module, group_id, observed, changes):
     encryption"); ModifyReplicationGroup TransitEncryptionEnabled: "If you are enabling
     in-transit encryption for an existing cluster, you must also set TransitEncryptionMode
     to preferred." Modifying it is "supported on replication groups running Redis version 7
-    and later" (quoted in umotif-public/terraform-aws-elasticache-redis #38), and the mode
-    needs 7.0.5 or later ("Transit encryption mode is not supported for engine version
-    6.2.6. Please use engine version 7.0.5 or higher.", cloudposse/terraform-aws-elasticache-redis
-    PR #231).
+    and later" (user guide, "In-transit encryption conditions"; research notes B, 5e), and
+    AWS answers a lower engine with "Transit encryption mode is not supported for engine
+    version 6.2.6. Please use engine version 7.0.5 or higher." (InvalidParameterCombination,
+    quoted in cloudposse/terraform-aws-elasticache-redis PR #231), hence 7.0.5 here.
     """
     wanted_on = changes.pop("transit_encryption", None)
     wanted_mode = changes.pop("transit_encryption_mode", None)
@@ -431,6 +431,13 @@ def transit_request(module, group_id, observed, changes):
 
 
 def check_auth(module, group_id, changes):
+    """An AUTH token is set at creation only.
+
+    ElastiCache can add one to a TLS group in place (ModifyReplicationGroup AuthToken with
+    AuthTokenUpdateStrategy ROTATE, which keeps unauthenticated connections working until a
+    SET; research notes B, 5c) and removes one only when moving to RBAC (DELETE). Token
+    changes are rotation, which this collection leaves to the operator.
+    """
     wanted = changes.pop("auth_token", None)
     if wanted is True:
         module.fail_json(msg=(

@@ -158,6 +158,9 @@ MASK = "********"
 
 
 def redis_url(token: str, host: str, port: int) -> str:
+    """``rediss://[[<username>][:<password>]@]<host>[:<port>]`` (redis.io "Connection URLs";
+    rediss is TLS). The token is percent-encoded, as a '#' would end the URL there; clients
+    such as redis-py unquote it (research notes B, 5d)."""
     return f"rediss://:{quote(token, safe='')}@{host}:{port}"
 
 
