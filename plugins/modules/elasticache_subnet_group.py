@@ -103,6 +103,11 @@ from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_E
 from ansible_collections.credlink.infra.plugins.module_utils.elasticache import desired_tags, ensure_tags, get_tags
 
 
+# Cache subnet groups are taggable at creation (CreateCacheSubnetGroup Tags) and afterwards
+# through AddTagsToResource on their ARN, arn:<partition>:elasticache:<region>:<account>:subnetgroup:<name>
+# (user guide "Tagging your ElastiCache resources"; research notes B, tagging table).
+
+
 def describe_subnet_group(client, module, name):
     try:
         groups = client.describe_cache_subnet_groups(aws_retry=True, CacheSubnetGroupName=name)["CacheSubnetGroups"]
