@@ -1,11 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: CredLink platform team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Reading the database credentials secret, shared by the secret modules."""
+"""Secrets Manager helpers shared by the secret modules (database credentials, Redis AUTH)."""
 
 from __future__ import annotations
 
 import json
+import secrets
+import time
+from typing import Callable, Iterable
 
 try:
     import botocore
@@ -13,7 +16,11 @@ except ImportError:
     pass  # handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 
 
 def describe_secret(client, module, name):
@@ -78,3 +85,121 @@ def secret_summary(client, module, name: str, kms=None) -> dict:
     if kms is not None:
         summary["kms_key_arn"] = kms_key_arn(kms, module, meta.get("KmsKeyId"))
     return summary
+
+
+# --- Generated secrets -------------------------------------------------------------------
+# Shared by db_credentials_secret (database password) and redis_auth_secret (Redis AUTH
+# token): a value generated once inside the module, kept by every later run, never returned.
+
+def generate_secret(length: int, alphabet: str, required: Iterable[str] = ()) -> str:
+    """A random string of ``length`` characters from ``alphabet`` (``secrets`` module, a CSPRNG)
+    holding at least one character of each string in ``required``."""
+    while True:
+        value = "".join(secrets.choice(alphabet) for _ in range(length))
+        if all(any(c in cls for c in value) for cls in required):
+            return value
+
+
+# CreateSecret right after DeleteSecret with ForceDeleteWithoutRecovery fails while AWS
+# finishes the deletion: InvalidRequestException "You can't create this secret because a
+# secret with this name is already scheduled for deletion." The API reference says to
+# "use appropriate back off and retry logic" (DeleteSecret); terraform-provider-aws retries
+# it for two minutes (PR #5583, issue #10259). Retried here for that long, for that message only.
+SCHEDULED_FOR_DELETION = "already scheduled for deletion"
+RECREATE_TIMEOUT = 120
+RECREATE_DELAY = 5
+sleep: Callable[[float], None] = time.sleep
+clock: Callable[[], float] = time.monotonic
+
+
+def create_secret(client, module, name: str, document: dict, description: str | None = None,
+                  kms_key_id: str | None = None, tags: dict | None = None) -> None:
+    request = {"Name": name, "SecretString": json.dumps(document)}
+    if description:
+        request["Description"] = description
+    if kms_key_id:
+        request["KmsKeyId"] = kms_key_id
+    if tags:
+        request["Tags"] = ansible_dict_to_boto3_tag_list(tags)
+    deadline = clock() + RECREATE_TIMEOUT
+    while True:
+        try:
+            client.create_secret(aws_retry=True, **request)
+            return
+        except is_boto3_error_code("ResourceExistsException"):
+            # Described as absent just before: a retried call that AWS had processed already.
+            return
+        except is_boto3_error_code("InvalidRequestException") as e:  # pylint: disable=duplicate-except
+            if SCHEDULED_FOR_DELETION not in str(e) or clock() >= deadline:
+                module.fail_json_aws(e, msg=f"Couldn't create secret {name}")
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+            module.fail_json_aws(e, msg=f"Couldn't create secret {name}")
+        sleep(RECREATE_DELAY)
+
+
+def put_document(client, module, name: str, document: dict) -> None:
+    try:
+        client.put_secret_value(aws_retry=True, SecretId=name, SecretString=json.dumps(document))
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg=f"Couldn't update secret {name}")
+
+
+def restore_secret(client, module, name: str) -> None:
+    try:
+        client.restore_secret(aws_retry=True, SecretId=name)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg=f"Couldn't restore secret {name}")
+
+
+def delete_secret(client, module, name: str, recovery_days: int) -> None:
+    """Schedule the deletion (7-30 days), or delete at once with 0."""
+    try:
+        if recovery_days:
+            client.delete_secret(aws_retry=True, SecretId=name, RecoveryWindowInDays=recovery_days)
+        else:
+            client.delete_secret(aws_retry=True, SecretId=name, ForceDeleteWithoutRecovery=True)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg=f"Couldn't delete secret {name}")
+
+
+def same_kms_key(module, current: str | None, wanted: str) -> bool:
+    """DescribeSecret reports KmsKeyId in the form it was given (key id, key ARN or alias
+    ARN) and omits it for the aws/secretsmanager key (API reference, DescribeSecret), so
+    two spellings of one key are compared by the key ARN they resolve to."""
+    if not current:
+        return False
+    if current == wanted:
+        return True
+    kms = module.client("kms", retry_decorator=RETRY)
+    return kms_key_arn(kms, module, current) == kms_key_arn(kms, module, wanted)
+
+
+def update_secret_settings(client, module, name: str, meta: dict, description: str | None,
+                           kms_key_id: str | None, tags: dict | None, purge_tags: bool) -> bool:
+    """Description, KMS key and tags of an existing secret; None leaves a setting alone."""
+    update = {}
+    if description is not None and meta.get("Description", "") != description:
+        update["Description"] = description
+    if kms_key_id and not same_kms_key(module, meta.get("KmsKeyId"), kms_key_id):
+        update["KmsKeyId"] = kms_key_id
+    current_tags = boto3_tag_list_to_ansible_dict(meta.get("Tags", []))
+    to_set, to_unset = ({}, []) if tags is None else compare_aws_tags(current_tags, tags, purge_tags)
+    changed = bool(update or to_set or to_unset)
+    if module.check_mode or not changed:
+        return changed
+    try:
+        if update:
+            client.update_secret(aws_retry=True, SecretId=name, **update)
+        if to_unset:
+            client.untag_resource(aws_retry=True, SecretId=name, TagKeys=to_unset)
+        if to_set:
+            client.tag_resource(aws_retry=True, SecretId=name, Tags=ansible_dict_to_boto3_tag_list(to_set))
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg=f"Couldn't update the settings of secret {name}")
+    return changed
+
+
+def missing_owner_tags(meta: dict, owner_tags: dict | None) -> dict:
+    """The ownership tags (Project, Environment, ManagedBy ...) the secret lacks or holds with another value."""
+    current = boto3_tag_list_to_ansible_dict(meta.get("Tags", []))
+    return {key: value for key, value in (owner_tags or {}).items() if current.get(key) != value}

@@ -138,7 +138,6 @@ secret:
 """
 
 import json
-import secrets
 import string
 import time
 from urllib.parse import quote
@@ -157,6 +156,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.credentials import read_document
 from ansible_collections.credlink.infra.plugins.module_utils.credentials import describe_secret
 from ansible_collections.credlink.infra.plugins.module_utils.credentials import kms_key_arn
+from ansible_collections.credlink.infra.plugins.module_utils.credentials import generate_secret
 from ansible_collections.credlink.infra.plugins.module_utils.credentials import secret_summary
 
 # URL-unreserved characters only: the password goes into `url` unchanged, and RDS
@@ -170,10 +170,7 @@ SENSITIVE_KEYS = ("password", "url")
 def generate_password(length):
     # At least one of each class, as RDS and most password policies expect.
     classes = (string.ascii_lowercase, string.ascii_uppercase, string.digits, PASSWORD_SYMBOLS)
-    while True:
-        password = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
-        if all(any(c in cls for c in password) for cls in classes):
-            return password
+    return generate_secret(length, PASSWORD_ALPHABET, classes)
 
 
 def desired_document(params, current):

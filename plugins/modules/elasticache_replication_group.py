@@ -12,12 +12,26 @@ description:
   - Creates, modifies or deletes a Redis replication group with one shard, made of a
     primary and O(num_cache_clusters) minus one replicas.
   - Compares every setting AWS reports and changes only what differs, with a diff of
-    those settings. Settings AWS reports per member cluster (engine version, maintenance
-    window, security groups, notification topic, parameter group) are compared when the
-    endpoint returns the member clusters; an endpoint that does not (some emulators)
-    leaves them uncompared.
-  - Encryption at rest, in-transit encryption, engine, port and subnet group cannot be
-    changed on an existing group; asking for a different value is an error.
+    those settings. A setting AWS does not report yet (the port while the group is
+    C(creating), which has no node groups then) is not compared. Settings AWS reports per
+    member cluster (engine version, maintenance window, security groups, notification
+    topic, parameter group) are compared when the endpoint returns the member clusters; an
+    endpoint that does not (some emulators) leaves them uncompared.
+  - The engine version is compared as AWS reports it, with its patch level; V(7.0.7)
+    satisfies V(7.0). Only a newer version is ever sent; a running version newer than the
+    one asked for is kept and reported as a warning (ElastiCache does not downgrade).
+  - ElastiCache refuses tag calls (even reading tags) and modifications while a group is
+    not C(available). A group found C(creating), C(modifying) or C(snapshotting) is awaited
+    first when O(wait=true); with O(wait=false) (or in check mode) nothing is read or
+    changed and RV(pending) says what is left to do once it is available. Tags are given
+    at creation.
+  - Changes that take several calls (tags, replica count, settings, in-transit
+    encryption) are made one after the other, waiting in between until the group and
+    its member clusters are C(available) again.
+  - Encryption at rest, port and subnet group cannot be changed on an existing group;
+    asking for a different value is an error. In-transit encryption is turned on in place
+    in AWS's two steps (O(transit_encryption_mode=preferred), then V(required)). An AUTH
+    token is set at creation only.
 author:
   - CredLink platform team (@credlink)
 options:
@@ -35,7 +49,9 @@ options:
     description: Description of the group.
     type: str
   engine_version:
-    description: Redis version, for example V(7.0).
+    description:
+      - Redis version, for example V(7.0). A running patch release of it (V(7.0.7))
+        satisfies it; a newer running version is kept.
     type: str
   cache_node_type:
     description: Node type, for example V(cache.t3.micro).
@@ -57,9 +73,28 @@ options:
     type: bool
     default: true
   transit_encryption:
-    description: Require TLS between clients and nodes. Set at creation only.
+    description:
+      - Encrypt traffic between clients and nodes (TLS).
+      - On an existing group without it, AWS turns it on in two steps (Redis 7.0.5 or
+        later) - first O(transit_encryption_mode=preferred), which accepts TLS and plain
+        clients, then, once every client uses TLS, V(required). Asking for V(required)
+        directly on such a group is refused with these instructions.
+      - Turning it off in place is refused.
     type: bool
     default: false
+  transit_encryption_mode:
+    description: With O(transit_encryption), whether plain connections are still accepted (V(preferred)) or not (V(required)).
+    type: str
+    choices: [preferred, required]
+    default: required
+  auth_token_secret:
+    description:
+      - Name or ARN of a Secrets Manager secret holding a JSON document whose key C(token)
+        is the Redis AUTH token (see M(credlink.infra.redis_auth_secret)). Read only when
+        the group is created, and passed as its AUTH token; never returned or logged.
+      - Needs O(transit_encryption). An existing group without an AUTH token is not given
+        one (refused with instructions); nor is one removed. Rotation is not done here.
+    type: str
   port:
     description: Port of the nodes.
     type: int
@@ -87,15 +122,21 @@ options:
     description: SNS topic that receives the group's events.
     type: str
   apply_immediately:
-    description: Apply modifications now rather than in the maintenance window.
+    description:
+      - Apply node type and engine version changes now rather than in the maintenance
+        window. Changes waiting for the window are reported in RV(pending) and not sent again.
+      - Replica count changes are always immediate (AWS supports nothing else).
     type: bool
-    default: true
+    default: false
   wait:
-    description: Wait with the boto3 waiter until the group is available (or deleted).
+    description:
+      - Wait until the group (and its member clusters) is available after the last change,
+        or deleted.
+      - Also wait for a group found in a transitional state before comparing it.
     type: bool
     default: true
   wait_timeout:
-    description: Seconds to wait.
+    description: Seconds to wait, for each wait.
     type: int
     default: 1200
   wait_delay:
@@ -104,6 +145,8 @@ options:
     default: 15
 notes:
   - Supports C(check_mode) and C(diff_mode).
+  - Deleting a group that is C(creating), C(modifying) or C(snapshotting) first waits for it
+    (AWS refuses to delete it then), whatever O(wait) says.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -112,7 +155,7 @@ extends_documentation_fragment:
 """
 
 EXAMPLES = r"""
-- name: Production Redis, primary and replica across two zones (awaited later)
+- name: Production Redis, primary and replica across two zones, TLS and AUTH (awaited later)
   credlink.infra.elasticache_replication_group:
     replication_group_id: credlink-production-redis
     description: CredLink production cache
@@ -121,13 +164,30 @@ EXAMPLES = r"""
     num_cache_clusters: 2
     automatic_failover: true
     multi_az: true
+    transit_encryption: true
+    auth_token_secret: credlink-production-redis-auth
     cache_subnet_group: credlink-production-redis
     security_group_ids: ["{{ redis_sg_id }}"]
     cache_parameter_group: credlink-production-redis7
     snapshot_retention_limit: 5
     snapshot_window: "03:00-05:00"
     maintenance_window: "mon:05:00-mon:07:00"
+    tags:
+      Project: credlink
     wait: false
+  register: redis
+
+- name: Finish what could not be done while the group was being created
+  credlink.infra.elasticache_replication_group:
+    replication_group_id: credlink-production-redis
+    cache_node_type: cache.t3.micro
+    num_cache_clusters: 2
+    automatic_failover: true
+    multi_az: true
+    transit_encryption: true
+    tags:
+      Project: credlink
+  when: not redis.compared
 """
 
 RETURN = r"""
@@ -149,14 +209,35 @@ replication_group:
     automatic_failover:
       description: V(enabled) or V(disabled).
       type: str
+    transit_encryption_enabled:
+      description: Whether in-transit encryption is on.
+      type: bool
+    auth_token_enabled:
+      description: Whether the group requires an AUTH token.
+      type: bool
     tags:
-      description: Tags.
+      description: Tags; absent while the group is not available (AWS does not list them then).
       type: dict
 primary_endpoint:
   description: Address and port of the primary, once known.
   returned: when the group exists
   type: dict
   sample: {"address": "master.credlink-production-redis.abc123.use1.cache.amazonaws.com", "port": 6379}
+pending:
+  description:
+    - What this run could not do or check yet - the group was busy, or a change waits for
+      the maintenance window. Empty when the group matches what was asked.
+  returned: always
+  type: list
+  elements: str
+  sample: ["replication group is creating: settings and tags are compared once it is available"]
+compared:
+  description:
+    - Whether the group was compared with what was asked (and changed where needed).
+      V(false) when it was busy and not awaited (O(wait=false) or check mode); run the
+      module again once it is available.
+  returned: always
+  type: bool
 """
 
 try:
@@ -171,60 +252,101 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY, diff_for
-from ansible_collections.credlink.infra.plugins.module_utils.elasticache import desired_tags, ensure_tags, get_tags
+from ansible_collections.credlink.infra.plugins.module_utils.credentials import read_document
+from ansible_collections.credlink.infra.plugins.module_utils.elasticache import (
+    GROUP_PENDING_STATES,
+    auth_token_problem,
+    describe_group,
+    describe_member,
+    describe_state,
+    desired_tags,
+    engine_version_change,
+    ensure_tags,
+    fail_for_state,
+    group_is_ready,
+    group_tags_if_readable,
+    member_states,
+    version_parts,
+    wait_until_deleted,
+    wait_until_ready,
+    wait_until_settled,
+)
 
-IMMUTABLE = ("at_rest_encryption", "transit_encryption", "port", "cache_subnet_group")
-MEMBER_SETTINGS = ("engine_version", "maintenance_window", "security_group_ids",
-                   "notification_topic_arn", "cache_parameter_group")
+IMMUTABLE = ("at_rest_encryption", "port", "cache_subnet_group")
+MODIFY_KEYS = {
+    "description": "ReplicationGroupDescription",
+    "cache_node_type": "CacheNodeType",
+    "automatic_failover": "AutomaticFailoverEnabled",
+    "multi_az": "MultiAZEnabled",
+    "snapshot_retention_limit": "SnapshotRetentionLimit",
+    "snapshot_window": "SnapshotWindow",
+    "engine_version": "EngineVersion",
+    "maintenance_window": "PreferredMaintenanceWindow",
+    "security_group_ids": "SecurityGroupIds",
+    "notification_topic_arn": "NotificationTopicArn",
+    "cache_parameter_group": "CacheParameterGroupName",
+}
+# Applied in the maintenance window unless apply_immediately (ModifyReplicationGroup
+# ApplyImmediately; AWS then lists them in the member clusters' PendingModifiedValues).
+DEFERRABLE = ("cache_node_type", "engine_version")
 
 
-def describe_group(client, module, group_id):
-    try:
-        groups = client.describe_replication_groups(aws_retry=True, ReplicationGroupId=group_id)["ReplicationGroups"]
-    except is_boto3_error_code("ReplicationGroupNotFoundFault"):
-        return None
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Couldn't describe replication group {group_id}")
-    return groups[0] if groups else None
-
-
-def describe_member(client, module, cluster_id):
-    try:
-        clusters = client.describe_cache_clusters(aws_retry=True, CacheClusterId=cluster_id)["CacheClusters"]
-    except is_boto3_error_code("CacheClusterNotFound"):
-        return None
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Couldn't describe cache cluster {cluster_id}")
-    return clusters[0] if clusters else None
+def present_keys(source: dict, mapping: dict) -> dict:
+    """Only what the response holds: a key AWS does not report is not observed."""
+    return {key: source[field] for key, field in mapping.items() if source.get(field) is not None}
 
 
 def observed_settings(client, module, group):
-    """The group's settings in this module's terms; member settings only when readable."""
-    first_member = group.get("MemberClusters", [None])[0]
-    node_group = (group.get("NodeGroups") or [{}])[0]
-    settings = {
-        "description": group.get("Description"),
-        "cache_node_type": group.get("CacheNodeType"),
-        "num_cache_clusters": len(group.get("MemberClusters", [])),
-        "automatic_failover": group.get("AutomaticFailover") in ("enabled", "enabling"),
-        "multi_az": group.get("MultiAZ") == "enabled",
-        "at_rest_encryption": group.get("AtRestEncryptionEnabled", False),
-        "transit_encryption": group.get("TransitEncryptionEnabled", False),
-        "port": (node_group.get("PrimaryEndpoint") or {}).get("Port"),
-        "snapshot_retention_limit": group.get("SnapshotRetentionLimit"),
-        "snapshot_window": group.get("SnapshotWindow"),
-    }
-    member = describe_member(client, module, first_member) if first_member else None
+    """The group's settings in this module's terms, each only once AWS reports it.
+
+    While a group is creating it has no NodeGroups, so no primary endpoint and no port
+    (hashicorp/terraform PR #2945; research notes A, section 5): the port is then absent
+    here rather than None, and is not compared.
+    """
+    settings = present_keys(group, {
+        "description": "Description", "cache_node_type": "CacheNodeType",
+        "at_rest_encryption": "AtRestEncryptionEnabled", "transit_encryption": "TransitEncryptionEnabled",
+        "auth_token": "AuthTokenEnabled", "snapshot_retention_limit": "SnapshotRetentionLimit",
+        "snapshot_window": "SnapshotWindow",
+    })
+    if group.get("MemberClusters"):
+        settings["num_cache_clusters"] = len(group["MemberClusters"])
+    if group.get("AutomaticFailover"):
+        settings["automatic_failover"] = group["AutomaticFailover"] in ("enabled", "enabling")
+    if group.get("MultiAZ"):
+        settings["multi_az"] = group["MultiAZ"] == "enabled"
+    if settings.get("transit_encryption"):
+        # Groups created before TransitEncryptionMode existed report none; they require TLS.
+        settings["transit_encryption_mode"] = group.get("TransitEncryptionMode") or "required"
+    endpoint = ((group.get("NodeGroups") or [{}])[0].get("PrimaryEndpoint")) or {}
+    if endpoint.get("Port") is not None:
+        settings["port"] = endpoint["Port"]
+    member_ids = group.get("MemberClusters") or []
+    member = describe_member(client, module, member_ids[0]) if member_ids else None
     if member:
-        settings.update({
-            "engine_version": member.get("EngineVersion"),
-            "maintenance_window": member.get("PreferredMaintenanceWindow"),
-            "security_group_ids": sorted(g["SecurityGroupId"] for g in member.get("SecurityGroups", [])),
-            "notification_topic_arn": (member.get("NotificationConfiguration") or {}).get("TopicArn"),
-            "cache_parameter_group": (member.get("CacheParameterGroup") or {}).get("CacheParameterGroupName"),
-            "cache_subnet_group": member.get("CacheSubnetGroupName"),
-        })
-    return settings
+        settings.update(present_keys(member, {
+            "engine_version": "EngineVersion", "maintenance_window": "PreferredMaintenanceWindow",
+            "cache_subnet_group": "CacheSubnetGroupName",
+        }))
+        if member.get("SecurityGroups") is not None:
+            settings["security_group_ids"] = sorted(g["SecurityGroupId"] for g in member["SecurityGroups"])
+        if (member.get("NotificationConfiguration") or {}).get("TopicArn"):
+            settings["notification_topic_arn"] = member["NotificationConfiguration"]["TopicArn"]
+        if (member.get("CacheParameterGroup") or {}).get("CacheParameterGroupName"):
+            settings["cache_parameter_group"] = member["CacheParameterGroup"]["CacheParameterGroupName"]
+    return settings, pending_values(group, member)
+
+
+def pending_values(group, member):
+    """Modifications AWS has accepted but not applied yet, in this module's terms."""
+    pending = present_keys(group.get("PendingModifiedValues") or {}, {
+        "transit_encryption": "TransitEncryptionEnabled", "transit_encryption_mode": "TransitEncryptionMode",
+    })
+    pending.update(present_keys((member or {}).get("PendingModifiedValues") or {}, {
+        "engine_version": "EngineVersion", "cache_node_type": "CacheNodeType",
+        "transit_encryption": "TransitEncryptionEnabled", "transit_encryption_mode": "TransitEncryptionMode",
+    }))
+    return pending
 
 
 def desired_settings(params):
@@ -234,12 +356,116 @@ def desired_settings(params):
         "engine_version", "maintenance_window", "notification_topic_arn", "cache_parameter_group",
         "cache_subnet_group")}
     desired["security_group_ids"] = sorted(params["security_group_ids"]) if params["security_group_ids"] is not None else None
+    if params["transit_encryption"]:
+        desired["transit_encryption_mode"] = params["transit_encryption_mode"]
+    desired["auth_token"] = params["auth_token_secret"] is not None
     return {key: value for key, value in desired.items() if value is not None}
 
 
-def differences(observed, desired):
-    """Desired settings that differ from what the endpoint reports (unreported ones are skipped)."""
-    return {key: value for key, value in desired.items() if key in observed and observed[key] != value}
+def differences(observed, desired, pending):
+    """(changes to send, warnings, changes waiting for the maintenance window).
+
+    A setting AWS does not report yet is skipped; an engine version is compared as AWS
+    reports it (engine_version_change); a change AWS already holds pending is not sent again.
+    """
+    changes, warnings, deferred = {}, [], []
+    for key, want in desired.items():
+        if key not in observed:
+            continue
+        if key == "engine_version":
+            want, warning = engine_version_change(observed[key], want)
+            if warning:
+                warnings.append(warning)
+            if want is None:
+                continue
+        elif observed[key] == want:
+            continue
+        waiting = pending.get(key)
+        if waiting is not None and (waiting == want or (key == "engine_version"
+                                                        and engine_version_change(waiting, want)[0] is None)):
+            when = "at the next maintenance window" if key in DEFERRABLE else "being applied by AWS"
+            deferred.append(f"{key}: {observed[key]} -> {want} {when}")
+            continue
+        changes[key] = want
+    return changes, warnings, deferred
+
+
+def transit_request(module, group_id, observed, changes):
+    """The ModifyReplicationGroup arguments for an in-transit encryption change, or {}.
+
+    AWS: "Enabling encryption in transit, is a two-step process, you must first set the
+    transit encryption mode to preferred ... After you migrate all your ... clients to use
+    encrypted connections, you can then modify your cluster configuration to set the
+    transit encryption mode to required" (ElastiCache user guide, "Enabling in-transit
+    encryption"); ModifyReplicationGroup TransitEncryptionEnabled: "If you are enabling
+    in-transit encryption for an existing cluster, you must also set TransitEncryptionMode
+    to preferred." Modifying it is "supported on replication groups running Redis version 7
+    and later" (user guide, "In-transit encryption conditions"; research notes B, 5e), and
+    AWS answers a lower engine with "Transit encryption mode is not supported for engine
+    version 6.2.6. Please use engine version 7.0.5 or higher." (InvalidParameterCombination,
+    quoted in cloudposse/terraform-aws-elasticache-redis PR #231), hence 7.0.5 here.
+    """
+    wanted_on = changes.pop("transit_encryption", None)
+    wanted_mode = changes.pop("transit_encryption_mode", None)
+    if wanted_on is None and wanted_mode is None:
+        return {}
+    if wanted_on is False:
+        module.fail_json(msg=(
+            f"Replication group {group_id} uses in-transit encryption; turning it off is not done in place. "
+            f"Keep transit_encryption on, or delete the group deliberately (teardown of the cache layer) and "
+            f"run again to recreate it without"))
+    if wanted_on:
+        engine = observed.get("engine_version")
+        if engine and version_parts(engine) < (7, 0, 5):
+            module.fail_json(msg=(
+                f"Replication group {group_id} runs Redis {engine}: ElastiCache turns in-transit encryption on "
+                f"in place only from Redis 7.0.5; upgrade the engine first, or recreate the group"))
+        if module.params["transit_encryption_mode"] != "preferred":
+            module.fail_json(msg=(
+                f"Replication group {group_id} has no in-transit encryption. ElastiCache turns it on in place in "
+                f"two steps: run with transit_encryption_mode=preferred (cache_transit_encryption_mode: preferred), "
+                f"which accepts TLS and plain clients; move every client to TLS (rediss://; site.yml does it for "
+                f"the service); then run with required. The group is never replaced for this"))
+        return {"TransitEncryptionEnabled": True, "TransitEncryptionMode": "preferred"}
+    return {"TransitEncryptionMode": wanted_mode}
+
+
+def check_auth(module, group_id, changes):
+    """An AUTH token is set at creation only.
+
+    ElastiCache can add one to a TLS group in place (ModifyReplicationGroup AuthToken with
+    AuthTokenUpdateStrategy ROTATE, which keeps unauthenticated connections working until a
+    SET; research notes B, 5c) and removes one only when moving to RBAC (DELETE). Token
+    changes are rotation, which this collection leaves to the operator.
+    """
+    wanted = changes.pop("auth_token", None)
+    if wanted is True:
+        module.fail_json(msg=(
+            f"Replication group {group_id} has no AUTH token, and this module sets one only at creation "
+            f"(token rotation is not automated). Either add the token from the secret by hand "
+            f"(ModifyReplicationGroup AuthToken with AuthTokenUpdateStrategy ROTATE, then SET, as the ElastiCache "
+            f"guide 'Modifying the AUTH token on an existing cluster' describes) and run again, or delete the "
+            f"group deliberately (teardown of the cache layer) and run again to recreate it with the token"))
+    if wanted is False:
+        module.fail_json(msg=(
+            f"Replication group {group_id} requires an AUTH token; ElastiCache removes one only when moving to "
+            f"RBAC (AuthTokenUpdateStrategy DELETE). Keep the AUTH token on"))
+
+
+def read_auth_token(module, secret_id):
+    """The token from the secret's JSON key `token`, registered as a value never to be logged."""
+    client = module.client("secretsmanager", retry_decorator=RETRY)
+    document, _ = read_document(client, module, secret_id)
+    if document is None:
+        module.fail_json(msg=(f"Secret {secret_id} with the Redis AUTH token does not exist: build the secrets "
+                              f"layer first (site.yml --tags secrets)"))
+    token = document.get("token")
+    if isinstance(token, str) and token:
+        module.no_log_values.add(token)
+    problem = auth_token_problem(token)
+    if problem:
+        module.fail_json(msg=f"The token in secret {secret_id} is not a valid ElastiCache AUTH token: {problem}")
+    return token
 
 
 def create_group(client, module):
@@ -268,58 +494,66 @@ def create_group(client, module):
         "NotificationTopicArn": p["notification_topic_arn"],
     }
     request.update({key: value for key, value in optional.items() if value is not None})
+    if p["transit_encryption"] and p["transit_encryption_mode"] == "preferred":
+        request["TransitEncryptionMode"] = "preferred"
+    if p["auth_token_secret"]:
+        request["AuthToken"] = read_auth_token(module, p["auth_token_secret"])
+    # Tags go with the creation: the group refuses tag calls until it is available.
     if p["tags"]:
         request["Tags"] = ansible_dict_to_boto3_tag_list(p["tags"])
     try:
         client.create_replication_group(aws_retry=True, **request)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+    except is_boto3_error_code("ReplicationGroupAlreadyExists"):
+        # The group was described as absent just before: this is the answer to a retry of a
+        # call that AWS processed although the client saw an error (a 5xx retried by AWSRetry).
+        pass
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
         module.fail_json_aws(e, msg=f"Couldn't create replication group {p['replication_group_id']}")
 
 
-MODIFY_KEYS = {
-    "description": "ReplicationGroupDescription",
-    "cache_node_type": "CacheNodeType",
-    "automatic_failover": "AutomaticFailoverEnabled",
-    "multi_az": "MultiAZEnabled",
-    "snapshot_retention_limit": "SnapshotRetentionLimit",
-    "snapshot_window": "SnapshotWindow",
-    "engine_version": "EngineVersion",
-    "maintenance_window": "PreferredMaintenanceWindow",
-    "security_group_ids": "SecurityGroupIds",
-    "notification_topic_arn": "NotificationTopicArn",
-    "cache_parameter_group": "CacheParameterGroupName",
-}
+def plan_steps(module, group, observed, changes, tags_before, tags_after):
+    """The calls to make, in order; each one must find the group available.
 
-
-def modify_group(client, module, changes, observed):
-    group_id = module.params["replication_group_id"]
-    try:
-        wanted = changes.get("num_cache_clusters")
-        if wanted is not None and wanted > observed["num_cache_clusters"]:
-            client.increase_replica_count(aws_retry=True, ReplicationGroupId=group_id,
-                                          NewReplicaCount=wanted - 1, ApplyImmediately=True)
-        request = {MODIFY_KEYS[key]: value for key, value in changes.items() if key in MODIFY_KEYS}
-        if request:
-            client.modify_replication_group(aws_retry=True, ReplicationGroupId=group_id,
-                                            ApplyImmediately=module.params["apply_immediately"], **request)
-        if wanted is not None and wanted < observed["num_cache_clusters"]:
-            client.decrease_replica_count(aws_retry=True, ReplicationGroupId=group_id,
-                                          NewReplicaCount=wanted - 1, ApplyImmediately=True)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"Couldn't modify replication group {group_id} ({', '.join(sorted(changes))})")
-
-
-def wait_for(client, module, waiter_name):
+    Tags first (tagging itself puts the group into `modifying`: hashicorp/terraform-provider-aws
+    PR #40320), then more replicas, then the settings (failover can be turned on only with a
+    replica, and must be off before the last replica goes), in-transit encryption, fewer replicas.
+    Increase/DecreaseReplicaCount take only ApplyImmediately=True ("ApplyImmediately=False is
+    not currently supported", API reference).
+    """
     p = module.params
-    delay = max(1, p["wait_delay"])
-    try:
-        client.get_waiter(waiter_name).wait(
-            ReplicationGroupId=p["replication_group_id"],
-            WaiterConfig={"Delay": delay, "MaxAttempts": max(1, p["wait_timeout"] // delay)},
-        )
-    except botocore.exceptions.WaiterError as e:
-        module.fail_json_aws(e, msg=f"Timed out after {p['wait_timeout']}s waiting for replication group "
-                             f"{p['replication_group_id']} ({waiter_name.replace('_', ' ')})")
+    group_id = p["replication_group_id"]
+    steps = []
+    if tags_before is not None and tags_before != tags_after:
+        steps.append(("tags", lambda c: ensure_tags(c, module, group["ARN"], tags_before, p["tags"], p["purge_tags"])))
+    wanted = changes.get("num_cache_clusters")
+    if wanted is not None and wanted > observed["num_cache_clusters"]:
+        steps.append(("replicas", lambda c: c.increase_replica_count(
+            aws_retry=True, ReplicationGroupId=group_id, NewReplicaCount=wanted - 1, ApplyImmediately=True)))
+    request = {MODIFY_KEYS[key]: value for key, value in changes.items() if key in MODIFY_KEYS}
+    if request:
+        steps.append(("settings", lambda c: c.modify_replication_group(
+            aws_retry=True, ReplicationGroupId=group_id, ApplyImmediately=p["apply_immediately"], **request)))
+    transit = transit_request(module, group_id, observed, changes)
+    if transit:
+        # The mode change applies online and is not held for the maintenance window.
+        steps.append(("in-transit encryption", lambda c: c.modify_replication_group(
+            aws_retry=True, ReplicationGroupId=group_id, ApplyImmediately=True, **transit)))
+    if wanted is not None and wanted < observed["num_cache_clusters"]:
+        steps.append(("replicas", lambda c: c.decrease_replica_count(
+            aws_retry=True, ReplicationGroupId=group_id, NewReplicaCount=wanted - 1, ApplyImmediately=True)))
+    return steps
+
+
+def run_steps(client, module, steps):
+    p = module.params
+    group_id = p["replication_group_id"]
+    for index, (what, call) in enumerate(steps):
+        if index:
+            wait_until_ready(client, module, group_id, p["wait_timeout"], p["wait_delay"])
+        try:
+            call(client)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            module.fail_json_aws(e, msg=f"Couldn't modify replication group {group_id} ({what})")
 
 
 def validate(module):
@@ -332,42 +566,97 @@ def validate(module):
         module.fail_json(msg="automatic_failover needs num_cache_clusters >= 2 (a replica to promote)")
     if p["multi_az"] and not p["automatic_failover"]:
         module.fail_json(msg="multi_az needs automatic_failover=true")
+    # "AUTH can only be enabled for encryption in-transit enabled ... clusters" (AUTH guide).
+    if p["auth_token_secret"] and not p["transit_encryption"]:
+        module.fail_json(msg="auth_token_secret needs transit_encryption=true (ElastiCache AUTH requires TLS)")
 
 
-def format_result(client, module, group):
+def format_result(client, module, group, tags=None):
     if not group:
         return {}, None
     result = camel_dict_to_snake_dict(group)
-    result["tags"] = get_tags(client, module, group["ARN"]) if group.get("ARN") else {}
+    read = group_tags_if_readable(client, module, group)
+    if read is not None or tags is not None:
+        result["tags"] = read if read is not None else tags
     endpoint = ((group.get("NodeGroups") or [{}])[0].get("PrimaryEndpoint")) or None
     return result, ({"address": endpoint["Address"], "port": endpoint["Port"]} if endpoint else None)
 
 
+def report_busy(client, module, group, members):
+    """A group that is not available: what can be seen now, nothing read or changed that AWS refuses."""
+    observed, pending = observed_settings(client, module, group)
+    changes, _, deferred = differences(observed, desired_settings(module.params), pending)
+    busy = describe_state(group, members)
+    items = [f"replication group is {busy}: settings and tags are compared once it is available"]
+    items += [f"{key}: {observed[key]} -> {value}" for key, value in sorted(changes.items())]
+    return items + deferred
+
+
 def ensure_present(client, module, group):
+    """(changed, before, after, pending, tags after, compared)."""
     p = module.params
+    group_id = p["replication_group_id"]
     desired = desired_settings(p)
     if group is None:
         if not p["cache_node_type"]:
             module.fail_json(msg="cache_node_type is required to create a replication group")
         if not module.check_mode:
             create_group(client, module)
-        return True, {}, desired
-    observed = observed_settings(client, module, group)
-    changes = differences(observed, desired)
+        return True, {}, desired, [], p["tags"], True
+
+    members = member_states(client, module, group)
+    fail_for_state(module, group_id, group, members)
+    if not group_is_ready(group, members):
+        if not p["wait"] or module.check_mode:
+            return False, {}, {}, report_busy(client, module, group, members), None, False
+        group = wait_until_ready(client, module, group_id, p["wait_timeout"], p["wait_delay"])
+
+    observed, pending = observed_settings(client, module, group)
+    changes, warnings, deferred = differences(observed, desired, pending)
     frozen = sorted(key for key in changes if key in IMMUTABLE)
     if frozen:
-        module.fail_json(msg=f"Replication group {p['replication_group_id']} cannot change {', '.join(frozen)} "
+        module.fail_json(msg=f"Replication group {group_id} cannot change {', '.join(frozen)} "
                          f"in place ({', '.join(f'{k}: {observed[k]} -> {changes[k]}' for k in frozen)})")
-    tags_before = get_tags(client, module, group["ARN"])
-    tags_after = desired_tags(tags_before, p["tags"], p["purge_tags"])
-    before = {**{k: observed[k] for k in changes}, "tags": tags_before}
-    after = {**changes, "tags": tags_after}
-    changed = bool(changes) or tags_before != tags_after
-    if changed and not module.check_mode:
-        if changes:
-            modify_group(client, module, changes, observed)
-        ensure_tags(client, module, group["ARN"], tags_before, p["tags"], p["purge_tags"])
-    return changed, before, after
+    check_auth(module, group_id, changes)
+    for warning in warnings:
+        module.warn(f"Replication group {group_id}: {warning}")
+    tags_before = group_tags_if_readable(client, module, group)
+    tags_after = desired_tags(tags_before or {}, p["tags"], p["purge_tags"])
+    planned = dict(changes)
+    steps = plan_steps(module, group, observed, changes, tags_before, tags_after)
+    before = {**{k: observed[k] for k in planned}, "tags": tags_before}
+    after = {**planned, "tags": tags_after}
+    if steps and not module.check_mode:
+        run_steps(client, module, steps)
+    return bool(steps), before, after, deferred, tags_after, True
+
+
+def ensure_absent(client, module, group):
+    p = module.params
+    group_id = p["replication_group_id"]
+    if group is None:
+        return False
+    if group.get("Status") == "deleting":
+        if p["wait"] and not module.check_mode:
+            wait_until_deleted(client, module, group_id, p["wait_timeout"], p["wait_delay"])
+        return False
+    if module.check_mode:
+        return True
+    if group.get("Status") in GROUP_PENDING_STATES:
+        # "Replication group X has status modifying which is not valid for deletion."
+        # (aws-controllers-k8s/community #948): wait until it settles.
+        group = wait_until_settled(client, module, group_id, p["wait_timeout"], p["wait_delay"])
+        if group is None:
+            return False
+    try:
+        client.delete_replication_group(aws_retry=True, ReplicationGroupId=group_id)
+    except is_boto3_error_code("ReplicationGroupNotFoundFault"):
+        return False
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg=f"Couldn't delete replication group {group_id}")
+    if p["wait"]:
+        wait_until_deleted(client, module, group_id, p["wait_timeout"], p["wait_delay"])
+    return True
 
 
 def main():
@@ -383,6 +672,8 @@ def main():
             multi_az=dict(type="bool", default=False),
             at_rest_encryption=dict(type="bool", default=True),
             transit_encryption=dict(type="bool", default=False),
+            transit_encryption_mode=dict(type="str", choices=["preferred", "required"], default="required"),
+            auth_token_secret=dict(type="str", no_log=False),
             port=dict(type="int", default=6379),
             cache_subnet_group=dict(type="str"),
             security_group_ids=dict(type="list", elements="str"),
@@ -391,7 +682,7 @@ def main():
             snapshot_window=dict(type="str"),
             maintenance_window=dict(type="str"),
             notification_topic_arn=dict(type="str"),
-            apply_immediately=dict(type="bool", default=True),
+            apply_immediately=dict(type="bool", default=False),
             tags=dict(type="dict", aliases=["resource_tags"]),
             purge_tags=dict(type="bool", default=True),
             wait=dict(type="bool", default=True),
@@ -402,25 +693,23 @@ def main():
     )
     validate(module)
     client = module.client("elasticache", retry_decorator=RETRY)
-    group_id = module.params["replication_group_id"]
+    p = module.params
+    group_id = p["replication_group_id"]
     group = describe_group(client, module, group_id)
 
-    if module.params["state"] == "absent":
-        changed = group is not None and group.get("Status") != "deleting"
-        if changed and not module.check_mode:
-            try:
-                client.delete_replication_group(aws_retry=True, ReplicationGroupId=group_id)
-            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-                module.fail_json_aws(e, msg=f"Couldn't delete replication group {group_id}")
-        if group and module.params["wait"] and not module.check_mode:
-            wait_for(client, module, "replication_group_deleted")
-        module.exit_json(changed=changed, replication_group={}, diff=diff_for({"replication_group_id": group_id} if changed else {}, {}))
+    if p["state"] == "absent":
+        changed = ensure_absent(client, module, group)
+        module.exit_json(changed=changed, replication_group={}, pending=[], compared=True,
+                         diff=diff_for({"replication_group_id": group_id} if changed else {}, {}))
 
-    changed, before, after = ensure_present(client, module, group)
-    if changed and module.params["wait"] and not module.check_mode:
-        wait_for(client, module, "replication_group_available")
-    result, endpoint = format_result(client, module, describe_group(client, module, group_id) if not module.check_mode else group)
-    module.exit_json(changed=changed, replication_group=result, primary_endpoint=endpoint, diff=diff_for(before, after))
+    changed, before, after, pending, tags, compared = ensure_present(client, module, group)
+    if changed and p["wait"] and not module.check_mode:
+        group = wait_until_ready(client, module, group_id, p["wait_timeout"], p["wait_delay"])
+    elif not module.check_mode:
+        group = describe_group(client, module, group_id)
+    result, endpoint = format_result(client, module, group, tags)
+    module.exit_json(changed=changed, replication_group=result, primary_endpoint=endpoint, pending=pending,
+                     compared=compared, diff=diff_for(before, after))
 
 
 if __name__ == "__main__":

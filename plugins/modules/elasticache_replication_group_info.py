@@ -11,6 +11,8 @@ version_added: 0.1.0
 description:
   - Returns a replication group's status, members and primary endpoint; used to await a
     group that was started with C(wait=false).
+  - RV(ready) and RV(unrecoverable) use the same states as
+    M(credlink.infra.elasticache_replication_group) and M(credlink.infra.readiness_info).
 author:
   - CredLink platform team (@credlink)
 options:
@@ -32,7 +34,7 @@ EXAMPLES = r"""
   credlink.infra.elasticache_replication_group_info:
     replication_group_id: credlink-production-redis
   register: redis
-  until: redis.found and redis.replication_group.status == 'available'
+  until: redis.ready or redis.unrecoverable
   retries: 120
   delay: 15
 """
@@ -51,6 +53,21 @@ primary_endpoint:
   returned: always
   type: dict
   sample: {"address": "master.credlink-production-redis.abc123.use1.cache.amazonaws.com", "port": 6379}
+ready:
+  description: Whether the group is C(available) and has a primary endpoint.
+  returned: always
+  type: bool
+unrecoverable:
+  description:
+    - Whether the group is in a state it does not leave by waiting (C(create-failed),
+      C(deleting)), or missing.
+  returned: always
+  type: bool
+state:
+  description: The group's status, or C(missing).
+  returned: always
+  type: str
+  sample: creating
 """
 
 try:
@@ -64,6 +81,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
+from ansible_collections.credlink.infra.plugins.module_utils.elasticache import GROUP_FAILED_STATES
 
 
 def main():
@@ -80,14 +98,19 @@ def main():
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
         module.fail_json_aws(e, msg=f"Couldn't describe replication group {group_id}")
     if not groups:
-        module.exit_json(changed=False, found=False, replication_group={}, primary_endpoint={})
+        module.exit_json(changed=False, found=False, replication_group={}, primary_endpoint={},
+                         ready=False, unrecoverable=True, state="missing")
     group = groups[0]
+    # No NodeGroups while the group is creating, hence no endpoint yet.
     endpoint = (group.get("NodeGroups") or [{}])[0].get("PrimaryEndpoint") or {}
     module.exit_json(
         changed=False,
         found=True,
         replication_group=camel_dict_to_snake_dict(group),
         primary_endpoint={"address": endpoint["Address"], "port": endpoint["Port"]} if endpoint else {},
+        ready=group.get("Status") == "available" and bool(endpoint),
+        unrecoverable=group.get("Status") in GROUP_FAILED_STATES,
+        state=group.get("Status", ""),
     )
 
 

@@ -157,6 +157,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
+from ansible_collections.credlink.infra.plugins.module_utils.elasticache import GROUP_FAILED_STATES
 
 # States a resource does not leave by waiting (a deletion started elsewhere counts). The
 # RDS states are those of the DB instance status table of the RDS User Guide
@@ -168,7 +169,8 @@ FAILED_STATES = {
                      "incompatible-option-group", "incompatible-credentials", "storage-full",
                      "inaccessible-encryption-credentials", "inaccessible-encryption-credentials-recoverable",
                      "restore-error", "insufficient-capacity", "deleting", "stopped", "stopping"},
-    "replication_group": {"create-failed", "deleting"},
+    # The states elasticache_replication_group stops on (module_utils/elasticache.py, sources there).
+    "replication_group": set(GROUP_FAILED_STATES),
     "load_balancer": {"failed"},
     "security_group_free": set(),
     "subnet_free": set(),
