@@ -13,6 +13,7 @@ A snapshot is a dict; a layer that does not exist is ``None``. Live probes are s
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable
 
 PASS, FAIL, SKIP = "pass", "fail", "skip"
@@ -37,6 +38,25 @@ def verdict(ok: bool, observed: Any, expected: Any) -> tuple:
 
 def missing(what: str) -> tuple:
     return (FAIL, "missing", what, "")
+
+
+# What a missing part of the snapshot is called in an item's ``expected``.
+PARTS = {"db": "instance", "redis": "replication group", "bucket": "bucket", "secret": "secret", "ecs": "service",
+         "alb": "load balancer", "ecr": "repository", "subnets": "network", "nat_gateways": "network",
+         "world_open_groups": "network", "log_group": "log group /ecs/credlink-<env>"}
+
+
+def requires(*parts: str):
+    """The item fails as ``missing`` unless the snapshot holds every part; the parts are passed after ``exp``."""
+    def wrap(func: Callable[..., tuple]) -> Check:
+        @functools.wraps(func)
+        def run(snap: dict, exp: dict) -> tuple:
+            found = [snap.get(part) for part in parts]
+            if any(value is None for value in found):
+                return missing(" and ".join(dict.fromkeys(PARTS[part] for part in parts)))
+            return func(snap, exp, *found)
+        return run
+    return wrap
 
 
 def skipped(reason: str, expected: Any = "") -> tuple:
@@ -81,10 +101,8 @@ for _key, _label in (("vpc_id", "VPC id"), ("rds_endpoint", "RDS endpoint (sensi
 # Network
 
 @check("network.subnets", "network", "Two public, two private and two database subnets")
-def _subnets(snap, exp):
-    subnets = snap.get("subnets")
-    if subnets is None:
-        return missing("network layer")
+@requires("subnets")
+def _subnets(snap, exp, subnets):
     counts = {tier: len(subnets.get(tier, [])) for tier in ("public", "private", "database")}
     return verdict(counts == {"public": 2, "private": 2, "database": 2}, counts, "2 per tier")
 
@@ -92,61 +110,47 @@ def _subnets(snap, exp):
 # RDS and database
 
 @check("rds.available", "database", "RDS instance is available")
-def _rds_available(snap, exp):
-    db = snap.get("db")
-    if db is None:
-        return missing("instance")
+@requires("db")
+def _rds_available(snap, exp, db):
     return verdict(db["status"] == "available", db["status"], "available")
 
 
 @check("rds.multi_az", "database", "Multi-AZ as sized for the environment")
-def _rds_multi_az(snap, exp):
-    db = snap.get("db")
-    if db is None:
-        return missing("instance")
+@requires("db")
+def _rds_multi_az(snap, exp, db):
     return verdict(db["multi_az"] == exp["rds_multi_az"], db["multi_az"], exp["rds_multi_az"])
 
 
 @check("rds.backups", "database", "Automated backups kept as sized")
-def _rds_backups(snap, exp):
-    db = snap.get("db")
-    if db is None:
-        return missing("instance")
+@requires("db")
+def _rds_backups(snap, exp, db):
     days = db["backup_retention_days"]
     return verdict(days == exp["rds_backup_retention_days"], f"{days} days", f"{exp['rds_backup_retention_days']} days")
 
 
 @check("rds.encryption", "database", "Storage encrypted")
-def _rds_encryption(snap, exp):
-    db = snap.get("db")
-    if db is None:
-        return missing("instance")
+@requires("db")
+def _rds_encryption(snap, exp, db):
     return verdict(db["encrypted"], db["encrypted"], True)
 
 
 @check("rds.deletion_protection", "database", "Deletion protection as sized")
-def _rds_deletion_protection(snap, exp):
-    db = snap.get("db")
-    if db is None:
-        return missing("instance")
+@requires("db")
+def _rds_deletion_protection(snap, exp, db):
     wanted = exp["rds_deletion_protection"]
     return verdict(db["deletion_protection"] == wanted, db["deletion_protection"], wanted)
 
 
 @check("rds.security_group", "database", "Security group admits only the private subnets")
-def _rds_sg(snap, exp):
-    db, subnets = snap.get("db"), snap.get("subnets")
-    if db is None or subnets is None:
-        return missing("instance and network")
+@requires("db", "subnets")
+def _rds_sg(snap, exp, db, subnets):
     sources = ingress_sources(db["ingress"], 5432)
     return verdict(sources == cidrs(subnets["private"]), sources, cidrs(subnets["private"]))
 
 
 @check("rds.log_exports", "database", "PostgreSQL logs exported to CloudWatch")
-def _rds_logs(snap, exp):
-    db = snap.get("db")
-    if db is None:
-        return missing("instance")
+@requires("db")
+def _rds_logs(snap, exp, db):
     exports = sorted(db["log_exports"])
     return verdict({"postgresql", "upgrade"} <= set(exports), exports, ["postgresql", "upgrade"])
 
@@ -165,61 +169,47 @@ def _db_schema(snap, exp):
 # Redis
 
 @check("redis.available", "cache", "Replication group is available")
-def _redis_available(snap, exp):
-    redis = snap.get("redis")
-    if redis is None:
-        return missing("replication group")
+@requires("redis")
+def _redis_available(snap, exp, redis):
     return verdict(redis["status"] == "available", redis["status"], "available")
 
 
 @check("redis.nodes", "cache", "Primary and replicas as sized")
-def _redis_nodes(snap, exp):
-    redis = snap.get("redis")
-    if redis is None:
-        return missing("replication group")
+@requires("redis")
+def _redis_nodes(snap, exp, redis):
     return verdict(len(redis["members"]) == exp["redis_nodes"], f"{len(redis['members'])} node(s)",
                    f"{exp['redis_nodes']} node(s)")
 
 
 @check("redis.multi_az", "cache", "Multi-AZ as sized")
-def _redis_multi_az(snap, exp):
-    redis = snap.get("redis")
-    if redis is None:
-        return missing("replication group")
+@requires("redis")
+def _redis_multi_az(snap, exp, redis):
     return verdict(redis["multi_az"] == exp["redis_multi_az"], redis["multi_az"], exp["redis_multi_az"])
 
 
 @check("redis.failover", "cache", "Automatic failover as sized")
-def _redis_failover(snap, exp):
-    redis = snap.get("redis")
-    if redis is None:
-        return missing("replication group")
+@requires("redis")
+def _redis_failover(snap, exp, redis):
     wanted = "enabled" if exp["redis_failover"] else "disabled"
     return verdict(redis["failover"] == wanted, redis["failover"], wanted)
 
 
 @check("redis.snapshots", "cache", "Snapshot backups kept as sized")
-def _redis_snapshots(snap, exp):
-    redis = snap.get("redis")
-    if redis is None:
-        return missing("replication group")
+@requires("redis")
+def _redis_snapshots(snap, exp, redis):
     days, wanted = redis["snapshot_retention_days"], exp["redis_snapshot_retention_days"]
     return verdict(days == wanted, f"{days} days", f"{wanted} days")
 
 
 @check("redis.encryption", "cache", "Encryption at rest")
-def _redis_encryption(snap, exp):
-    redis = snap.get("redis")
-    if redis is None:
-        return missing("replication group")
+@requires("redis")
+def _redis_encryption(snap, exp, redis):
     return verdict(redis["at_rest_encryption"], redis["at_rest_encryption"], True)
 
 
 @check("redis.security_group", "cache", "Security group admits only the private subnets")
-def _redis_sg(snap, exp):
-    redis, subnets = snap.get("redis"), snap.get("subnets")
-    if redis is None or subnets is None:
-        return missing("replication group and network")
+@requires("redis", "subnets")
+def _redis_sg(snap, exp, redis, subnets):
     if redis.get("ingress") is None:
         return skipped("the endpoint reports no security group for the member clusters", cidrs(subnets["private"]))
     sources = ingress_sources(redis["ingress"], 6379)
@@ -234,10 +224,8 @@ def _redis_commands(snap, exp):
 # S3
 
 def _bucket_check(key: str, expected: Any, describe: Callable[[Any], Any] = lambda v: v) -> Check:
-    def run(snap, exp):
-        bucket = snap.get("bucket")
-        if bucket is None:
-            return missing("bucket")
+    @requires("bucket")
+    def run(snap, exp, bucket):
         value = bucket.get(key)
         return verdict(value == expected, describe(value), describe(expected))
     return run
@@ -257,18 +245,14 @@ check("s3.tls_only", "storage", "Bucket policy denies requests without TLS")(_bu
 
 
 @check("s3.lifecycle", "storage", "Lifecycle rules active")
-def _s3_lifecycle(snap, exp):
-    bucket = snap.get("bucket")
-    if bucket is None:
-        return missing("bucket")
+@requires("bucket")
+def _s3_lifecycle(snap, exp, bucket):
     return verdict(bucket["lifecycle_rules"] > 0, f"{bucket['lifecycle_rules']} enabled rule(s)", "at least 1")
 
 
 @check("s3.cors", "storage", "CORS configured")
-def _s3_cors(snap, exp):
-    bucket = snap.get("bucket")
-    if bucket is None:
-        return missing("bucket")
+@requires("bucket")
+def _s3_cors(snap, exp, bucket):
     return verdict(bucket["cors_rules"] > 0, f"{bucket['cors_rules']} rule(s)", "at least 1")
 
 
@@ -280,37 +264,29 @@ def _s3_roundtrip(snap, exp):
 # Secrets Manager
 
 @check("secrets.exists", "secrets", "Secret holds the database credentials")
-def _secret_exists(snap, exp):
-    secret = snap.get("secret")
-    if secret is None:
-        return missing("secret")
+@requires("secret")
+def _secret_exists(snap, exp, secret):
     needed = {"username", "password", "engine", "host", "port", "dbname"}
     keys = set(secret["keys"])
     return verdict(needed <= keys, sorted(keys), sorted(needed))
 
 
 @check("secrets.current_version", "secrets", "A version is in stage AWSCURRENT")
-def _secret_version(snap, exp):
-    secret = snap.get("secret")
-    if secret is None:
-        return missing("secret")
+@requires("secret")
+def _secret_version(snap, exp, secret):
     return verdict(bool(secret["current_version"]), "present" if secret["current_version"] else "none", "present")
 
 
 @check("secrets.retrievable", "secrets", "Secret value can be retrieved")
-def _secret_retrievable(snap, exp):
-    secret = snap.get("secret")
-    if secret is None:
-        return missing("secret")
+@requires("secret")
+def _secret_retrievable(snap, exp, secret):
     return verdict(secret["retrievable"], "retrieved (value not shown)" if secret["retrievable"] else secret["error"],
                    "retrieved")
 
 
 @check("secrets.read_policy", "secrets", "Read policy scoped to this secret")
-def _secret_policy(snap, exp):
-    secret = snap.get("secret")
-    if secret is None:
-        return missing("secret")
+@requires("secret")
+def _secret_policy(snap, exp, secret):
     resources = secret.get("policy_resources")
     if resources is None:
         return missing("policy credlink-<env>-db-credentials-read")
@@ -320,29 +296,23 @@ def _secret_policy(snap, exp):
 # Application
 
 @check("app.image", "application", "Image the service runs is in ECR")
-def _app_image(snap, exp):
-    ecr, ecs = snap.get("ecr"), snap.get("ecs")
-    if ecr is None or ecs is None:
-        return missing("repository and service")
+@requires("ecr", "ecs")
+def _app_image(snap, exp, ecr, ecs):
     if not ecr["tags"]:
         return skipped("nothing pushed yet: push the image, then run playbooks/deploy_image.yml", ecs["image_tag"])
     return verdict(ecs["image_tag"] in ecr["tags"], ecr["tags"] or "no images", ecs["image_tag"])
 
 
 @check("app.tasks_running", "application", "Tasks running at the desired count")
-def _app_tasks(snap, exp):
-    ecs = snap.get("ecs")
-    if ecs is None:
-        return missing("service")
+@requires("ecs")
+def _app_tasks(snap, exp, ecs):
     ok = ecs["running"] == ecs["desired"] and ecs["running"] >= exp["ecs_min_tasks"]
     return verdict(ok, f"{ecs['running']} of {ecs['desired']}", f">= {exp['ecs_min_tasks']}, all desired")
 
 
 @check("app.targets_healthy", "application", "ALB health checks passing")
-def _app_targets(snap, exp):
-    alb = snap.get("alb")
-    if alb is None:
-        return missing("load balancer")
+@requires("alb")
+def _app_targets(snap, exp, alb):
     states = alb["target_states"]
     healthy = states.count("healthy")
     return verdict(healthy >= max(1, exp["ecs_min_tasks"]) and healthy == len(states),
@@ -355,10 +325,8 @@ def _app_responds(snap, exp):
 
 
 @check("app.log_group", "application", "Log group receives the service's logs")
-def _app_logs(snap, exp):
-    logs = snap.get("log_group")
-    if logs is None:
-        return missing("log group /ecs/credlink-<env>")
+@requires("log_group")
+def _app_logs(snap, exp, logs):
     return verdict(logs["retention_days"] == exp["log_retention_days"] and logs["configured"],
                    f"{logs['retention_days']} days, {'used' if logs['configured'] else 'not used'} by the task definition",
                    f"{exp['log_retention_days']} days, used by the task definition")
@@ -367,55 +335,43 @@ def _app_logs(snap, exp):
 # Security
 
 @check("security.rds_private", "security", "RDS in the database subnets, not publicly accessible")
-def _sec_rds(snap, exp):
-    db, subnets = snap.get("db"), snap.get("subnets")
-    if db is None or subnets is None:
-        return missing("instance and network")
+@requires("db", "subnets")
+def _sec_rds(snap, exp, db, subnets):
     ok = not db["publicly_accessible"] and sorted(db["subnet_ids"]) == sorted(s["id"] for s in subnets["database"])
     return verdict(ok, "private" if ok else "reachable from outside or outside the database subnets", "private")
 
 
 @check("security.redis_private", "security", "Redis in the private subnets")
-def _sec_redis(snap, exp):
-    redis, subnets = snap.get("redis"), snap.get("subnets")
-    if redis is None or subnets is None:
-        return missing("replication group and network")
+@requires("redis", "subnets")
+def _sec_redis(snap, exp, redis, subnets):
     ok = sorted(redis["subnet_ids"]) == sorted(s["id"] for s in subnets["private"])
     return verdict(ok, "private subnets" if ok else redis["subnet_ids"], "private subnets")
 
 
 @check("security.ecs_private", "security", "Tasks in the private subnets without public IP")
-def _sec_ecs(snap, exp):
-    ecs, subnets = snap.get("ecs"), snap.get("subnets")
-    if ecs is None or subnets is None:
-        return missing("service and network")
+@requires("ecs", "subnets")
+def _sec_ecs(snap, exp, ecs, subnets):
     ok = not ecs["public_ip"] and sorted(ecs["subnet_ids"]) == sorted(s["id"] for s in subnets["private"])
     return verdict(ok, "private" if ok else "public IP or other subnets", "private")
 
 
 @check("security.alb_public", "security", "ALB in the public subnets only")
-def _sec_alb(snap, exp):
-    alb, subnets = snap.get("alb"), snap.get("subnets")
-    if alb is None or subnets is None:
-        return missing("load balancer and network")
+@requires("alb", "subnets")
+def _sec_alb(snap, exp, alb, subnets):
     ok = sorted(alb["subnet_ids"]) == sorted(s["id"] for s in subnets["public"])
     return verdict(ok, "public subnets" if ok else alb["subnet_ids"], "public subnets")
 
 
 @check("security.world_open", "security", "Only the ALB accepts traffic from anywhere")
-def _sec_world(snap, exp):
-    groups = snap.get("world_open_groups")
-    if groups is None:
-        return missing("network")
+@requires("world_open_groups")
+def _sec_world(snap, exp, groups):
     allowed = {exp["alb_security_group"]}
     return verdict(set(groups) <= allowed, sorted(groups) or "none", sorted(allowed))
 
 
 @check("security.secrets_not_hardcoded", "security", "Database URL comes from Secrets Manager, not the task definition")
-def _sec_secrets(snap, exp):
-    ecs, secret = snap.get("ecs"), snap.get("secret")
-    if ecs is None or secret is None:
-        return missing("service and secret")
+@requires("ecs", "secret")
+def _sec_secrets(snap, exp, ecs, secret):
     suspicious = [name for name in ecs["environment"] if any(w in name.upper() for w in ("PASSWORD", "DATABASE_URL", "SECRET"))]
     injected = ecs["secrets"].get("DATABASE_URL", "")
     ok = not suspicious and injected.startswith(secret["arn"])
@@ -426,18 +382,14 @@ def _sec_secrets(snap, exp):
 # High availability
 
 @check("ha.ecs_tasks", "high_availability", "Enough tasks running")
-def _ha_tasks(snap, exp):
-    ecs = snap.get("ecs")
-    if ecs is None:
-        return missing("service")
+@requires("ecs")
+def _ha_tasks(snap, exp, ecs):
     return verdict(ecs["running"] >= exp["ecs_min_tasks"], ecs["running"], f">= {exp['ecs_min_tasks']}")
 
 
 @check("ha.rds_standby", "high_availability", "RDS standby in another zone when Multi-AZ")
-def _ha_rds(snap, exp):
-    db = snap.get("db")
-    if db is None:
-        return missing("instance")
+@requires("db")
+def _ha_rds(snap, exp, db):
     if not exp["rds_multi_az"]:
         return skipped("the environment is sized single-AZ", "no standby")
     if db["multi_az"] and not db.get("secondary_az"):
@@ -448,10 +400,8 @@ def _ha_rds(snap, exp):
 
 
 @check("ha.redis_replication", "high_availability", "Redis replication across zones when sized for it")
-def _ha_redis(snap, exp):
-    redis = snap.get("redis")
-    if redis is None:
-        return missing("replication group")
+@requires("redis")
+def _ha_redis(snap, exp, redis):
     if exp["redis_nodes"] < 2:
         return skipped("the environment is sized with one node", "1 node")
     return verdict(len(redis["members"]) >= 2 and redis["failover"] == "enabled",
@@ -459,19 +409,15 @@ def _ha_redis(snap, exp):
 
 
 @check("ha.nat_gateways", "high_availability", "NAT gateways as sized (one per zone in production)")
-def _ha_nat(snap, exp):
-    nats = snap.get("nat_gateways")
-    if nats is None:
-        return missing("network")
+@requires("nat_gateways")
+def _ha_nat(snap, exp, nats):
     zones = sorted({n["az"] for n in nats if n["state"] == "available"})
     return verdict(len(zones) == exp["nat_gateways"], zones, f"{exp['nat_gateways']} zone(s)")
 
 
 @check("ha.alb_zones", "high_availability", "ALB spans both zones")
-def _ha_alb(snap, exp):
-    alb = snap.get("alb")
-    if alb is None:
-        return missing("load balancer")
+@requires("alb")
+def _ha_alb(snap, exp, alb):
     return verdict(len(set(alb["zones"])) >= 2, sorted(alb["zones"]), "2 zones")
 
 

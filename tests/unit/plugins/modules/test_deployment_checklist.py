@@ -10,6 +10,7 @@ import pytest
 from moto import mock_aws
 
 from ansible_collections.credlink.infra.plugins.module_utils import checklist
+from ansible_collections.credlink.infra.plugins.module_utils import probes
 from ansible_collections.credlink.infra.plugins.modules import deployment_checklist
 from tests.unit.module_runner import run_module
 
@@ -260,20 +261,32 @@ def test_module_refuses_incomplete_expectations(aws, capsys):
 # Live probes: reasons never name the (sensitive) endpoint.
 
 def test_unreachable_reasons_name_the_endpoint_kind_not_the_host():
-    reason = deployment_checklist.unreachable("database endpoint", "credlink-x-db.invalid", 5432, 1)
+    reason = probes.unreachable("database endpoint", "credlink-x-db.invalid", 5432, 1)
     assert reason.startswith("the database endpoint does not resolve") and "credlink-x-db" not in reason
     from tools.emulator.process import free_port
 
-    closed = deployment_checklist.unreachable("Redis endpoint", "127.0.0.1", free_port(), 1)
+    closed = probes.unreachable("Redis endpoint", "127.0.0.1", free_port(), 1)
     assert closed.startswith("the Redis endpoint is not reachable") and "127.0.0.1" not in closed
 
 
 def test_an_override_port_of_zero_is_kept_not_replaced_by_the_aws_port():
-    assert deployment_checklist.endpoint_of({"host": "127.0.0.1", "port": 0}, "aws.host", 6379, 6379) == ("127.0.0.1", 0)
-    assert deployment_checklist.endpoint_of({}, "aws.host", None, 6379) == ("aws.host", 6379)
+    assert probes.endpoint_of({"host": "127.0.0.1", "port": 0}, "aws.host", 6379, 6379) == ("127.0.0.1", 0)
+    assert probes.endpoint_of({}, "aws.host", None, 6379) == ("aws.host", 6379)
 
 
 def test_probes_skip_in_check_mode_and_without_a_layer():
-    assert deployment_checklist.probe_redis({"redis": None}, {}, 1)["status"] == "skip"
-    database, schema = deployment_checklist.probe_database({"db": None}, {}, {}, 1)
+    assert probes.redis_commands({"redis": None}, {}, 1)["status"] == "skip"
+    database, schema = probes.database({"db": None}, {}, {}, 1)
     assert database["status"] == schema["status"] == "skip"
+
+
+def test_redis_probe_runs_its_commands_against_a_real_server(local_redis):
+    snapshot = {"redis": {"endpoint": "127.0.0.1", "port": local_redis, "transit_encryption": False}}
+    result = probes.redis_commands(snapshot, {}, 2)
+    assert result == {"status": "pass", "observed": "PONG, value read back", "reason": ""}
+
+
+def test_redis_probe_over_tls_fails_against_a_server_without_it(local_redis):
+    snapshot = {"redis": {"endpoint": "127.0.0.1", "port": local_redis, "transit_encryption": True}}
+    result = probes.redis_commands(snapshot, {}, 2)
+    assert result["status"] == "fail" and result["observed"].startswith("connection failed")

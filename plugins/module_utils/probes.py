@@ -1,0 +1,179 @@
+# -*- coding: utf-8 -*-
+# Copyright: CredLink platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The checklist's live items: log in to PostgreSQL, talk to Redis, round-trip an S3 object, call the app.
+
+Each probe returns ``{"status", "observed", "reason"}`` and runs only when its endpoint is
+reachable from this host; otherwise it is skipped with the reason. Reasons and
+observations never name an endpoint (endpoints are sensitive outputs) nor a credential.
+"""
+
+from __future__ import annotations
+
+import socket
+import uuid
+
+# Its ConnectionError (proxy, TLS) is not the builtin one, an OSError.
+from ansible.module_utils.urls import ConnectionError as RequestError
+from ansible.module_utils.urls import open_url
+
+from ansible_collections.credlink.infra.plugins.module_utils import checklist
+from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
+
+try:
+    import psycopg2
+except ImportError:
+    psycopg2 = None
+
+try:
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+except ImportError:
+    redis = None
+
+
+def skip(reason: str) -> dict:
+    return {"status": checklist.SKIP, "observed": None, "reason": reason}
+
+
+def outcome(ok: bool, observed, reason: str = "") -> dict:
+    return {"status": checklist.PASS if ok else checklist.FAIL, "observed": observed, "reason": reason}
+
+
+def unreachable(what: str, host: str, port: int, timeout: float) -> str:
+    """Why host:port cannot be reached from here, or '' when it can.
+
+    The reason names ``what``, never the host: endpoints are sensitive outputs.
+    """
+    try:
+        socket.getaddrinfo(host, port)
+    except OSError:
+        return f"the {what} does not resolve from this host (private DNS: run inside the VPC or through a tunnel)"
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as e:
+        return f"the {what} is not reachable from this host ({e.strerror or e})"
+    return ""
+
+
+def endpoint_of(override: dict, host: str | None, port: int | None, default_port: int) -> tuple[str | None, int]:
+    """The override's host and port where given, else the AWS endpoint's."""
+    return (override["host"] if override.get("host") else host,
+            int(override["port"] if "port" in override else (port or default_port)))
+
+
+def database(snap: dict, credentials: dict, endpoint: dict, timeout: int) -> tuple[dict, dict]:
+    """Login over TLS, and the schema tables: (connect, schema)."""
+    db = snap.get("db")
+    if db is None:
+        return skip("no database"), skip("no database")
+    if not credentials.get("password"):
+        return skip("the credentials secret could not be read"), skip("not connected")
+    host, port = endpoint_of(endpoint, db["endpoint"], db["port"], 5432)
+    if not host:
+        return skip("the database has no endpoint yet"), skip("not connected")
+    why = unreachable("database endpoint" + (" given in verify_database_endpoint" if endpoint else ""), host, port, timeout)
+    if why:
+        return skip(why), skip("not connected: " + why)
+    if psycopg2 is None:
+        return skip("psycopg2 is not installed on this host"), skip("not connected")
+    try:
+        connection = psycopg2.connect(host=host, port=port, user=credentials.get("username"),
+                                      password=credentials["password"], dbname=credentials.get("dbname", "credlink"),
+                                      sslmode="require", connect_timeout=timeout)
+    except psycopg2.Error as e:
+        message = str(e).replace(credentials["password"], "********").strip().splitlines()[0]
+        return outcome(False, f"login failed: {message.replace(host, '<endpoint>')}"), skip("not connected")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            row = cursor.fetchone()
+            uses_ssl = bool(row and row[0])
+            cursor.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")
+            tables = sorted(r[0] for r in cursor.fetchall())
+    finally:
+        connection.close()
+    missing = [t for t in checklist.SCHEMA_TABLES if t not in tables]
+    return (outcome(uses_ssl, f"connected, SSL {'in use' if uses_ssl else 'NOT in use'}"),
+            outcome(not missing, sorted(set(checklist.SCHEMA_TABLES) & set(tables)) if not missing else {"missing": missing}))
+
+
+def redis_commands(snap: dict, endpoint: dict, timeout: int) -> dict:
+    """PING, SET, GET and DEL of a throwaway key, over TLS when the group has transit encryption."""
+    group = snap.get("redis")
+    if group is None:
+        return skip("no replication group")
+    host, port = endpoint_of(endpoint, group["endpoint"], group["port"], 6379)
+    if not host:
+        return skip("the replication group has no primary endpoint yet")
+    why = unreachable("Redis endpoint" + (" given in verify_redis_endpoint" if endpoint else ""), host, port, timeout)
+    if why:
+        return skip(why)
+    if redis is None:
+        return skip("the redis Python library is not installed on this host")
+    key, value = f"credlink-verify:{uuid.uuid4().hex}", uuid.uuid4().hex
+    # One attempt: the probe reports what a client sees, it does not wait out a broken endpoint
+    # (redis-py otherwise retries each command three times with backoff).
+    client = redis.Redis(host=host, port=port, ssl=bool(group["transit_encryption"]), socket_timeout=timeout,
+                         socket_connect_timeout=timeout, decode_responses=True, retry=Retry(NoBackoff(), 0))
+    try:
+        pong = client.ping()
+        stored = client.set(key, value, ex=60)
+        read = client.get(key)
+        client.delete(key)
+    except redis.RedisError as e:
+        return outcome(False, f"connection failed: {type(e).__name__}")
+    finally:
+        client.close()
+    ok = pong is True and stored is True and read == value
+    return outcome(ok, "PONG, value read back" if ok else f"unexpected replies {[pong, stored]}")
+
+
+def s3_roundtrip(snap: dict, client, check_mode: bool) -> dict:
+    bucket = snap.get("bucket")
+    if bucket is None:
+        return skip("no bucket")
+    if check_mode:
+        return skip("check mode: the round trip would write an object")
+    key, body = f"credlink-verify/{uuid.uuid4().hex}", uuid.uuid4().hex.encode()
+    try:
+        put = client.put_object(Bucket=bucket["name"], Key=key, Body=body)
+        read = client.get_object(Bucket=bucket["name"], Key=key)["Body"].read()
+        # Versioned bucket: remove the version itself, not only hide it behind a delete marker.
+        if put.get("VersionId"):
+            client.delete_object(Bucket=bucket["name"], Key=key, VersionId=put["VersionId"])
+        else:
+            client.delete_object(Bucket=bucket["name"], Key=key)
+    except AWS_ERRORS as e:
+        return outcome(False, f"{type(e).__name__}: {getattr(e, 'response', {}).get('Error', {}).get('Code', e)}")
+    return outcome(read == body, "written, read back and removed" if read == body else "read back different bytes")
+
+
+def http_health(snap: dict, timeout: int) -> dict:
+    alb = snap.get("alb")
+    if alb is None:
+        return skip("no load balancer")
+    why = unreachable("load balancer's DNS name", alb["dns"], 80, timeout)
+    if why:
+        return skip(why)
+    try:
+        with open_url(f"http://{alb['dns']}/health", timeout=timeout) as answer:
+            return outcome(answer.status == 200, f"HTTP {answer.status}")
+    except (OSError, RequestError) as e:
+        return outcome(False, f"no answer: {e}")
+
+
+PROBES = ("database", "schema", "redis", "s3", "http")
+
+
+def run_all(module, snapshot, snap: dict) -> dict:
+    """Every live item's result, or every one skipped when live checks are off."""
+    p = module.params
+    if not p["live_checks"]:
+        return {name: skip("live checks turned off") for name in PROBES}
+    connect, schema = database(snap, snapshot.credentials, p["database_endpoint"], p["connect_timeout"])
+    return {"database": connect, "schema": schema,
+            "redis": redis_commands(snap, p["redis_endpoint"], p["connect_timeout"]),
+            "s3": s3_roundtrip(snap, snapshot.client("s3"), module.check_mode),
+            "http": http_health(snap, p["connect_timeout"])}

@@ -1,0 +1,288 @@
+# -*- coding: utf-8 -*-
+# Copyright: CredLink platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The stack of an environment as the checklist sees it: one read-only pass over the account.
+
+``StackSnapshot(module).collect()`` returns a plain dict, one key per layer (``None`` when
+the layer does not exist), which ``checklist.evaluate`` judges and ``topology.build``
+draws. The network comes from the same lookups as ``stack_network_info`` and the secret
+from the credentials helpers. Nothing here writes; the live probes are in ``probes``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+
+from ansible_collections.credlink.infra.plugins.module_utils import credentials
+from ansible_collections.credlink.infra.plugins.module_utils import network
+from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
+from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
+
+SENSITIVE_OUTPUTS = ("rds_endpoint", "redis_endpoint")
+
+
+class StackSnapshot:
+    """Reads one environment's resources, named by the naming contract, into a snapshot."""
+
+    def __init__(self, module) -> None:
+        self.module = module
+        self.prefix = f"credlink-{module.params['environment']}"
+        self.clients: dict[str, Any] = {}
+        self.groups: dict[str, dict] = {}
+        # The secret's document, for the live probes; never returned.
+        self.credentials: dict = {}
+
+    def client(self, name: str):
+        if name not in self.clients:
+            self.clients[name] = self.module.client(name, retry_decorator=RETRY)
+        return self.clients[name]
+
+    def call(self, service: str, method: str, missing_codes=(), **kwargs):
+        """One read call; None when AWS answers with one of ``missing_codes`` (the resource is absent)."""
+        try:
+            return getattr(self.client(service), method)(aws_retry=True, **kwargs)
+        except is_boto3_error_code(list(missing_codes) or ["__none__"]):
+            return None
+        except AWS_ERRORS as e:  # pylint: disable=duplicate-except
+            self.module.fail_json_aws(e, msg=f"Couldn't call {service}.{method} while verifying {self.prefix}")
+
+    def collect(self) -> dict:
+        snap: dict = {}
+        account_id = self.call("sts", "get_caller_identity")["Account"]
+        self.network(snap)
+        self.database(snap)
+        self.cache(snap)
+        self.bucket(snap, account_id)
+        self.secret(snap)
+        self.application(snap)
+        self.outputs(snap)
+        return snap
+
+    # network
+
+    def network(self, snap: dict) -> None:
+        ec2 = self.client("ec2")
+        vpc = network.find_vpc(ec2, self.module, f"{self.prefix}-vpc")
+        if vpc is None:
+            snap.update(vpc=None, subnets=None, nat_gateways=None, world_open_groups=None)
+            return
+        in_vpc = [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]
+        raw_subnets = network.describe_all(ec2, self.module, "describe_subnets", "Subnets", Filters=in_vpc)
+        subnets = {tier: [{"id": s["id"], "cidr": s["cidr_block"], "az": s["availability_zone"]} for s in found]
+                   for tier, found in network.group_subnets(raw_subnets).items()}
+        zone_of = {s["SubnetId"]: s["AvailabilityZone"] for s in raw_subnets}
+        nats = network.describe_all(ec2, self.module, "describe_nat_gateways", "NatGateways", Filter=in_vpc)
+        groups = network.describe_all(ec2, self.module, "describe_security_groups", "SecurityGroups", Filters=in_vpc)
+        snap.update(
+            vpc={"id": vpc["VpcId"], "cidr": vpc["CidrBlock"]},
+            subnets=subnets,
+            # Failed and deleting gateways too: the picture shows them; the checklist counts available ones.
+            nat_gateways=[{"az": zone_of.get(n["SubnetId"], "?"), "state": n["State"]} for n in nats
+                          if n["State"] != "deleted"],
+            world_open_groups=[g["GroupName"] for g in groups if any(
+                r.get("CidrIp") == "0.0.0.0/0" for p in g.get("IpPermissions", []) for r in p.get("IpRanges", []))],
+        )
+        self.groups = {g["GroupId"]: g for g in groups}
+
+    def ingress(self, group_ids: list[str]) -> list[dict]:
+        rules = []
+        for group_id in group_ids:
+            for permission in self.groups.get(group_id, {}).get("IpPermissions", []):
+                rules.append({
+                    "protocol": permission.get("IpProtocol"),
+                    "from_port": permission.get("FromPort", 0), "to_port": permission.get("ToPort", 65535),
+                    "sources": [r["CidrIp"] for r in permission.get("IpRanges", [])]
+                    + [p["GroupId"] for p in permission.get("UserIdGroupPairs", [])],
+                })
+        return rules
+
+    # data layer
+
+    def database(self, snap: dict) -> None:
+        found = self.call("rds", "describe_db_instances", missing_codes=["DBInstanceNotFound"],
+                          DBInstanceIdentifier=f"{self.prefix}-db")
+        if not found:
+            snap["db"] = None
+            return
+        db = found["DBInstances"][0]
+        endpoint = db.get("Endpoint") or {}
+        snap["db"] = {
+            "status": db["DBInstanceStatus"], "multi_az": db["MultiAZ"], "encrypted": db["StorageEncrypted"],
+            "backup_retention_days": db["BackupRetentionPeriod"], "deletion_protection": db.get("DeletionProtection", False),
+            "publicly_accessible": db.get("PubliclyAccessible", False),
+            "log_exports": db.get("EnabledCloudwatchLogsExports", []),
+            "subnet_ids": [s["SubnetIdentifier"] for s in db.get("DBSubnetGroup", {}).get("Subnets", [])],
+            "ingress": self.ingress([g["VpcSecurityGroupId"] for g in db.get("VpcSecurityGroups", [])]),
+            "az": db.get("AvailabilityZone"), "secondary_az": db.get("SecondaryAvailabilityZone"),
+            "endpoint": endpoint.get("Address"), "port": endpoint.get("Port"),
+        }
+
+    def cache(self, snap: dict) -> None:
+        found = self.call("elasticache", "describe_replication_groups", missing_codes=["ReplicationGroupNotFoundFault"],
+                          ReplicationGroupId=f"{self.prefix}-redis")
+        if not found:
+            snap["redis"] = None
+            return
+        group = found["ReplicationGroups"][0]
+        node_group = (group.get("NodeGroups") or [{}])[0]
+        primary = node_group.get("PrimaryEndpoint") or {}
+        subnet_group = self.call("elasticache", "describe_cache_subnet_groups", missing_codes=["CacheSubnetGroupNotFoundFault"],
+                                 CacheSubnetGroupName=f"{self.prefix}-redis")
+        members = group.get("MemberClusters", [])
+        # Where each node runs and which is primary, for the topology picture.
+        nodes = [{"id": m.get("CacheClusterId"), "zone": m.get("PreferredAvailabilityZone"), "role": m.get("CurrentRole")}
+                 for m in node_group.get("NodeGroupMembers", [])]
+        clusters = self.call("elasticache", "describe_cache_clusters", missing_codes=["CacheClusterNotFound"],
+                             CacheClusterId=members[0]) if members else None
+        member_groups = [g["SecurityGroupId"] for c in (clusters or {}).get("CacheClusters", [])
+                         for g in c.get("SecurityGroups", [])]
+        snap["redis"] = {
+            "status": group["Status"], "members": members, "nodes": nodes, "multi_az": group.get("MultiAZ") == "enabled",
+            # AWS's enabled/disabled word; enabling counts as enabled.
+            "failover": "enabled" if group.get("AutomaticFailover") in ("enabled", "enabling") else "disabled",
+            "snapshot_retention_days": group.get("SnapshotRetentionLimit", 0),
+            "at_rest_encryption": group.get("AtRestEncryptionEnabled", False),
+            "transit_encryption": group.get("TransitEncryptionEnabled", False),
+            "subnet_ids": [s["SubnetIdentifier"] for s in
+                           ((subnet_group or {}).get("CacheSubnetGroups") or [{}])[0].get("Subnets", [])],
+            # Emulators may not register member clusters: then the groups cannot be read back.
+            "ingress": self.ingress(member_groups) if member_groups else None,
+            "endpoint": primary.get("Address"), "port": primary.get("Port"),
+        }
+
+    def bucket(self, snap: dict, account_id: str) -> None:
+        name = f"{self.prefix}-proofs-{account_id}"
+        if self.call("s3", "head_bucket", missing_codes=["404", "NoSuchBucket"], Bucket=name) is None:
+            snap["bucket"] = None
+            return
+        encryption = self.call("s3", "get_bucket_encryption", missing_codes=["ServerSideEncryptionConfigurationNotFoundError"],
+                               Bucket=name)
+        rules = ((encryption or {}).get("ServerSideEncryptionConfiguration") or {}).get("Rules", [{}])
+        block = self.call("s3", "get_public_access_block", missing_codes=["NoSuchPublicAccessBlockConfiguration"], Bucket=name)
+        lifecycle = self.call("s3", "get_bucket_lifecycle_configuration", missing_codes=["NoSuchLifecycleConfiguration"],
+                              Bucket=name)
+        cors = self.call("s3", "get_bucket_cors", missing_codes=["NoSuchCORSConfiguration"], Bucket=name)
+        policy = self.call("s3", "get_bucket_policy", missing_codes=["NoSuchBucketPolicy"], Bucket=name)
+        statements = json.loads(policy["Policy"]).get("Statement", []) if policy else []
+        snap["bucket"] = {
+            "name": name,
+            "versioning": self.call("s3", "get_bucket_versioning", Bucket=name).get("Status", "Disabled"),
+            "encryption": rules[0].get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm"),
+            "public_access_blocked": bool(block) and all(block["PublicAccessBlockConfiguration"].values())
+            and len(block["PublicAccessBlockConfiguration"]) == 4,
+            "lifecycle_rules": sum(1 for r in (lifecycle or {}).get("Rules", []) if r.get("Status") == "Enabled"),
+            "cors_rules": len((cors or {}).get("CORSRules", [])),
+            "tls_only": any(s.get("Effect") == "Deny" and "false" in json.dumps(
+                s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport", "")) for s in statements),
+        }
+
+    def secret(self, snap: dict) -> None:
+        name = f"{self.prefix}-db-credentials"
+        meta = credentials.describe_secret(self.client("secretsmanager"), self.module, name)
+        if not meta or meta.get("DeletedDate"):
+            snap["secret"] = None
+            return
+        current = [v for v, stages in (meta.get("VersionIdsToStages") or {}).items() if "AWSCURRENT" in stages]
+        document, error = {}, ""
+        try:
+            value = self.client("secretsmanager").get_secret_value(aws_retry=True, SecretId=name)
+            document = json.loads(value.get("SecretString") or "{}")
+        except AWS_ERRORS as e:
+            error = type(e).__name__
+        except ValueError:
+            error = "not a JSON document"
+        if not isinstance(document, dict):
+            document, error = {}, "not a JSON object"
+        self.credentials = document
+        snap["secret"] = {
+            "arn": meta["ARN"], "current_version": bool(current), "keys": sorted(document),
+            "retrievable": bool(document) and not error, "error": error,
+            "policy_resources": self.read_policy_resources(),
+        }
+
+    def read_policy_resources(self) -> list[str] | None:
+        policies = self.call("iam", "list_policies", Scope="Local")["Policies"]
+        policy = next((p for p in policies if p["PolicyName"] == f"{self.prefix}-db-credentials-read"), None)
+        if policy is None:
+            return None
+        version = self.call("iam", "get_policy_version", PolicyArn=policy["Arn"], VersionId=policy["DefaultVersionId"])
+        document = version["PolicyVersion"]["Document"]
+        document = json.loads(document) if isinstance(document, str) else document
+        resources = []
+        for statement in document.get("Statement", []):
+            resource = statement.get("Resource", [])
+            resources += resource if isinstance(resource, list) else [resource]
+        return sorted(set(resources))
+
+    # application
+
+    def application(self, snap: dict) -> None:
+        repos = self.call("ecr", "describe_repositories", missing_codes=["RepositoryNotFoundException"],
+                          repositoryNames=[f"{self.prefix}-sign-service"])
+        if repos:
+            repo = repos["repositories"][0]
+            images = self.call("ecr", "list_images", repositoryName=repo["repositoryName"])["imageIds"]
+            snap["ecr"] = {"uri": repo["repositoryUri"], "tags": sorted(i["imageTag"] for i in images if i.get("imageTag"))}
+        else:
+            snap["ecr"] = None
+
+        services = self.call("ecs", "describe_services", missing_codes=["ClusterNotFoundException"],
+                             cluster=f"{self.prefix}-cluster", services=[f"{self.prefix}-service"])
+        service = next((s for s in (services or {}).get("services", []) if s.get("status") == "ACTIVE"), None)
+        if service is None:
+            snap["ecs"] = None
+        else:
+            task = self.call("ecs", "describe_task_definition", taskDefinition=service["taskDefinition"])["taskDefinition"]
+            container = (task.get("containerDefinitions") or [{}])[0]
+            awsvpc = (service.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
+            image = container.get("image", "")
+            snap["ecs"] = {
+                "cluster": f"{self.prefix}-cluster", "service": service["serviceName"],
+                "desired": service["desiredCount"], "running": service["runningCount"],
+                "subnet_ids": awsvpc.get("subnets", []), "public_ip": awsvpc.get("assignPublicIp") == "ENABLED",
+                "image_tag": image.rsplit(":", 1)[-1] if ":" in image else "latest",
+                "environment": sorted(e["name"] for e in container.get("environment", [])),
+                "secrets": {s["name"]: s["valueFrom"] for s in container.get("secrets", [])},
+                "log_group": (container.get("logConfiguration") or {}).get("options", {}).get("awslogs-group"),
+            }
+
+        lbs = self.call("elbv2", "describe_load_balancers", missing_codes=["LoadBalancerNotFound"], Names=[f"{self.prefix}-alb"])
+        if lbs:
+            lb = lbs["LoadBalancers"][0]
+            groups = self.call("elbv2", "describe_target_groups", missing_codes=["TargetGroupNotFound"],
+                               Names=[f"{self.prefix}-tg"])
+            health = []
+            if groups:
+                health = self.call("elbv2", "describe_target_health",
+                                   TargetGroupArn=groups["TargetGroups"][0]["TargetGroupArn"])["TargetHealthDescriptions"]
+            snap["alb"] = {
+                "dns": lb["DNSName"], "subnet_ids": [z["SubnetId"] for z in lb.get("AvailabilityZones", [])],
+                "zones": [z["ZoneName"] for z in lb.get("AvailabilityZones", [])],
+                "target_states": [t["TargetHealth"]["State"] for t in health],
+            }
+        else:
+            snap["alb"] = None
+
+        groups = self.call("logs", "describe_log_groups", logGroupNamePrefix=f"/ecs/{self.prefix}")["logGroups"]
+        group = next((g for g in groups if g["logGroupName"] == f"/ecs/{self.prefix}"), None)
+        snap["log_group"] = None if group is None else {
+            "retention_days": group.get("retentionInDays"),
+            "configured": bool(snap.get("ecs")) and snap["ecs"]["log_group"] == f"/ecs/{self.prefix}",
+        }
+
+    def outputs(self, snap: dict) -> None:
+        ecs = snap.get("ecs") or {}
+        values = {
+            "vpc_id": (snap.get("vpc") or {}).get("id"),
+            "rds_endpoint": (snap.get("db") or {}).get("endpoint"),
+            "redis_endpoint": (snap.get("redis") or {}).get("endpoint"),
+            "s3_bucket": (snap.get("bucket") or {}).get("name"),
+            "ecr_repository_url": (snap.get("ecr") or {}).get("uri"),
+            "alb_dns_name": (snap.get("alb") or {}).get("dns"),
+            "ecs_cluster": ecs.get("cluster"),
+            "ecs_service": f"{ecs['cluster']}/{ecs['service']}" if ecs else None,
+        }
+        snap["outputs"] = {key: {"value": value, "sensitive": key in SENSITIVE_OUTPUTS} for key, value in values.items()}
