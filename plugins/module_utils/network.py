@@ -16,15 +16,22 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
+from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
+
 TIERS = ("public", "private", "database")
 LIVE_NAT_STATES = ("pending", "available")
+
+
+@RETRY
+def all_pages(client, method: str, **kwargs) -> dict:
+    """Every page of a paginated call, the whole walk retried on throttling."""
+    return client.get_paginator(method).paginate(**kwargs).build_full_result()
 
 
 def describe_all(client, module, method: str, key: str, **kwargs) -> list:
     """Every page of an EC2 describe call (DescribeSecurityGroups, DescribeNatGateways... are paginated)."""
     try:
-        paginator = client.get_paginator(method)
-        return paginator.paginate(**kwargs).build_full_result()[key]
+        return all_pages(client, method, **kwargs)[key]
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg=f"Couldn't look up the network ({method})")
 

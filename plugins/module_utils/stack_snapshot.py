@@ -22,6 +22,22 @@ from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_E
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 
 SENSITIVE_OUTPUTS = ("rds_endpoint", "redis_endpoint")
+# Keys of the credentials secret whose values are credentials (the URL carries the password).
+SECRET_VALUES = ("password", "url")
+WORLD = ("0.0.0.0/0", "::/0")
+
+
+def ingress_sources(permission: dict) -> list[str]:
+    """Everything an ingress permission admits: IPv4 and IPv6 ranges, prefix lists, security groups."""
+    return ([r["CidrIp"] for r in permission.get("IpRanges", [])]
+            + [r["CidrIpv6"] for r in permission.get("Ipv6Ranges", [])]
+            + [p["PrefixListId"] for p in permission.get("PrefixListIds", [])]
+            + [p["GroupId"] for p in permission.get("UserIdGroupPairs", [])])
+
+
+def world_open(group: dict) -> bool:
+    """Whether any ingress rule of the group admits the whole internet, over IPv4 or IPv6."""
+    return any(source in WORLD for permission in group.get("IpPermissions", []) for source in ingress_sources(permission))
 
 
 class StackSnapshot:
@@ -82,8 +98,7 @@ class StackSnapshot:
             # Failed and deleting gateways too: the picture shows them; the checklist counts available ones.
             nat_gateways=[{"az": zone_of.get(n["SubnetId"], "?"), "state": n["State"]} for n in nats
                           if n["State"] != "deleted"],
-            world_open_groups=[g["GroupName"] for g in groups if any(
-                r.get("CidrIp") == "0.0.0.0/0" for p in g.get("IpPermissions", []) for r in p.get("IpRanges", []))],
+            world_open_groups=sorted(g["GroupName"] for g in groups if world_open(g)),
         )
         self.groups = {g["GroupId"]: g for g in groups}
 
@@ -94,8 +109,7 @@ class StackSnapshot:
                 rules.append({
                     "protocol": permission.get("IpProtocol"),
                     "from_port": permission.get("FromPort", 0), "to_port": permission.get("ToPort", 65535),
-                    "sources": [r["CidrIp"] for r in permission.get("IpRanges", [])]
-                    + [p["GroupId"] for p in permission.get("UserIdGroupPairs", [])],
+                    "sources": ingress_sources(permission),
                 })
         return rules
 
@@ -189,13 +203,17 @@ class StackSnapshot:
         document, error = {}, ""
         try:
             value = self.client("secretsmanager").get_secret_value(aws_retry=True, SecretId=name)
-            document = json.loads(value.get("SecretString") or "{}")
+            raw = value.get("SecretString") or "{}"
+            # Masked in everything the module returns from here on, whatever path a value takes.
+            self.module.no_log_values.add(raw)
+            document = json.loads(raw)
         except AWS_ERRORS as e:
             error = type(e).__name__
         except ValueError:
             error = "not a JSON document"
         if not isinstance(document, dict):
             document, error = {}, "not a JSON object"
+        self.module.no_log_values.update(str(document[k]) for k in SECRET_VALUES if document.get(k))
         self.credentials = document
         snap["secret"] = {
             "arn": meta["ARN"], "current_version": bool(current), "keys": sorted(document),
@@ -204,7 +222,12 @@ class StackSnapshot:
         }
 
     def read_policy_resources(self) -> list[str] | None:
-        policies = self.call("iam", "list_policies", Scope="Local")["Policies"]
+        # ListPolicies returns at most 100 policies a page (MaxItems); an account has many more.
+        # https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListPolicies.html
+        try:
+            policies = network.all_pages(self.client("iam"), "list_policies", Scope="Local")["Policies"]
+        except AWS_ERRORS as e:
+            self.module.fail_json_aws(e, msg=f"Couldn't list the IAM policies while verifying {self.prefix}")
         policy = next((p for p in policies if p["PolicyName"] == f"{self.prefix}-db-credentials-read"), None)
         if policy is None:
             return None

@@ -290,3 +290,62 @@ def test_redis_probe_over_tls_fails_against_a_server_without_it(local_redis):
     snapshot = {"redis": {"endpoint": "127.0.0.1", "port": local_redis, "transit_encryption": True}}
     result = probes.redis_commands(snapshot, {}, 2)
     assert result["status"] == "fail" and result["observed"].startswith("connection failed")
+
+
+# Hygiene: credentials masked as soon as read, every page of policies, IPv6 counted.
+
+CREDENTIALS = {"username": "credlink_admin", "password": "Sup3r-s3cret-passw0rd", "engine": "postgres", "host": "h",
+               "port": 5432, "dbname": "credlink",
+               "url": "postgresql://credlink_admin:Sup3r-s3cret-passw0rd@h:5432/credlink?sslmode=require"}
+
+
+def create_secret():
+    secrets = boto3.client("secretsmanager", region_name="us-east-1")
+    return secrets.create_secret(Name="credlink-production-db-credentials", SecretString=json.dumps(CREDENTIALS))["ARN"]
+
+
+def test_secret_values_are_masked_in_whatever_the_module_returns(aws, capsys, monkeypatch):
+    create_secret()
+
+    def leaky(module, snapshot, snap):
+        # Any path by which a credential could reach the result, e.g. a driver's error message.
+        leak = {"status": "fail", "reason": "", "observed": f"login failed for {snapshot.credentials['url']}"}
+        return {**{name: dict(leak) for name in probes.PROBES}}
+
+    monkeypatch.setattr(probes, "run_all", leaky)
+    result, _ = run_module(deployment_checklist, {"environment": "production", "expected": EXPECTED_ARGS}, capsys)
+    out = json.dumps(result)
+    assert CREDENTIALS["password"] not in out and "postgresql://credlink_admin:" not in out
+    assert {i["id"]: i for i in result["items"]}["database.connect"]["observed"] == "login failed for ********"
+
+
+def test_the_read_policy_is_found_beyond_the_first_page_of_policies(aws, capsys):
+    arn = create_secret()
+    iam = boto3.client("iam", region_name="us-east-1")
+    document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}
+    for n in range(110):  # ListPolicies answers 100 a page
+        iam.create_policy(PolicyName=f"another-team-{n:03}", PolicyDocument=json.dumps(document))
+    read = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                                                    "Resource": arn}]}
+    iam.create_policy(PolicyName="credlink-production-db-credentials-read", PolicyDocument=json.dumps(read))
+    result, _ = run_module(deployment_checklist, {"environment": "production", "expected": EXPECTED_ARGS,
+                                                  "only": ["secrets"]}, capsys)
+    item = {i["id"]: i for i in result["items"]}["secrets.read_policy"]
+    assert item["status"] == "pass", item
+
+
+def test_a_group_open_to_the_ipv6_internet_is_world_open(aws, capsys):
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=[
+        {"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "credlink-production-vpc"}]}])["Vpc"]["VpcId"]
+    for name, permission in (
+            ("credlink-production-alb", {"IpRanges": [{"CidrIp": "0.0.0.0/0"}]}),
+            ("credlink-production-rds", {"Ipv6Ranges": [{"CidrIpv6": "::/0"}]}),
+            ("credlink-production-redis", {"Ipv6Ranges": [{"CidrIpv6": "2001:db8::/32"}]})):
+        group = ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc)["GroupId"]
+        ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, **permission}])
+    result, _ = run_module(deployment_checklist, {"environment": "production", "expected": EXPECTED_ARGS,
+                                                  "only": ["security.world_open"]}, capsys)
+    [item] = result["items"]
+    assert item["status"] == "fail" and item["observed"] == ["credlink-production-alb", "credlink-production-rds"]
