@@ -166,6 +166,11 @@ def _db_schema(snap, exp):
     return probe(result, list(SCHEMA_TABLES))
 
 
+@check("database.statistics", "database", "Query statistics available (pg_stat_statements)")
+def _db_statistics(snap, exp):
+    return probe(snap.get("probes", {}).get("statistics"), "pg_stat_statements created and collecting")
+
+
 # Redis
 
 @check("redis.available", "cache", "Replication group is available")

@@ -33,6 +33,9 @@ except ImportError:
     redis = None
 
 
+DATABASE_PROBES = ("connect", "schema", "statistics")
+
+
 def skip(reason: str) -> dict:
     return {"status": checklist.SKIP, "observed": None, "reason": reason}
 
@@ -63,28 +66,35 @@ def endpoint_of(override: dict, host: str | None, port: int | None, default_port
             int(override["port"] if "port" in override else (port or default_port)))
 
 
-def database(snap: dict, credentials: dict, endpoint: dict, timeout: int) -> tuple[dict, dict]:
-    """Login over TLS, and the schema tables: (connect, schema)."""
+def not_connected(connect: dict, why: str = "not connected") -> dict[str, dict]:
+    """The database items when no session was opened: the login item says why, the others skip."""
+    return {"connect": connect, **dict.fromkeys(DATABASE_PROBES[1:], skip(why))}
+
+
+def database(snap: dict, credentials: dict, endpoint: dict, timeout: int) -> dict[str, dict]:
+    """Login over TLS, the schema tables and the query statistics, by item: connect, schema, statistics."""
     db = snap.get("db")
     if db is None:
-        return skip("no database"), skip("no database")
+        return dict.fromkeys(DATABASE_PROBES, skip("no database"))
     if not credentials.get("password"):
-        return skip("the credentials secret could not be read"), skip("not connected")
+        return not_connected(skip("the credentials secret could not be read"))
     host, port = endpoint_of(endpoint, db["endpoint"], db["port"], 5432)
     if not host:
-        return skip("the database has no endpoint yet"), skip("not connected")
+        return not_connected(skip("the database has no endpoint yet"))
     why = unreachable("database endpoint" + (" given in verify_database_endpoint" if endpoint else ""), host, port, timeout)
     if why:
-        return skip(why), skip("not connected: " + why)
+        return not_connected(skip(why), "not connected: " + why)
     if psycopg2 is None:
-        return skip("psycopg2 is not installed on this host"), skip("not connected")
+        return not_connected(skip("psycopg2 is not installed on this host"))
     try:
         connection = psycopg2.connect(host=host, port=port, user=credentials.get("username"),
                                       password=credentials["password"], dbname=credentials.get("dbname", "credlink"),
                                       sslmode="require", connect_timeout=timeout)
     except psycopg2.Error as e:
         message = str(e).replace(credentials["password"], "********").strip().splitlines()[0]
-        return outcome(False, f"login failed: {message.replace(host, '<endpoint>')}"), skip("not connected")
+        return not_connected(outcome(False, f"login failed: {message.replace(host, '<endpoint>')}"))
+    # Read-only statements, each on its own: one failing must not abort the others' transaction.
+    connection.autocommit = True
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
@@ -92,11 +102,31 @@ def database(snap: dict, credentials: dict, endpoint: dict, timeout: int) -> tup
             uses_ssl = bool(row and row[0])
             cursor.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")
             tables = sorted(r[0] for r in cursor.fetchall())
+            statistics = query_statistics(cursor)
     finally:
         connection.close()
     missing = [t for t in checklist.SCHEMA_TABLES if t not in tables]
-    return (outcome(uses_ssl, f"connected, SSL {'in use' if uses_ssl else 'NOT in use'}"),
-            outcome(not missing, sorted(set(checklist.SCHEMA_TABLES) & set(tables)) if not missing else {"missing": missing}))
+    return {"connect": outcome(uses_ssl, f"connected, SSL {'in use' if uses_ssl else 'NOT in use'}"),
+            "schema": outcome(not missing, sorted(set(checklist.SCHEMA_TABLES) & set(tables)) if not missing
+                              else {"missing": missing}),
+            "statistics": statistics}
+
+
+def query_statistics(cursor) -> dict:
+    """Whether pg_stat_statements is created (migration V005) and collecting (library preloaded)."""
+    cursor.execute("SELECT extversion FROM pg_extension WHERE extname = 'pg_stat_statements'")
+    row = cursor.fetchone()
+    if row is None:
+        return outcome(False, "extension pg_stat_statements not created (schema migration V005)")
+    try:
+        # Without the library in shared_preload_libraries the view raises
+        # "pg_stat_statements must be loaded via shared_preload_libraries".
+        cursor.execute("SELECT count(*) FROM pg_stat_statements")
+        tracked = cursor.fetchone()[0]
+    except psycopg2.Error as e:
+        return outcome(False, f"pg_stat_statements {row[0]} created but not collecting: "
+                              f"{str(e).strip().splitlines()[0]} (parameter group shared_preload_libraries)")
+    return outcome(True, f"pg_stat_statements {row[0]}, {tracked} statement(s) tracked")
 
 
 def redis_commands(snap: dict, endpoint: dict, timeout: int) -> dict:
@@ -164,7 +194,7 @@ def http_health(snap: dict, timeout: int) -> dict:
         return outcome(False, f"no answer: {e}")
 
 
-PROBES = ("database", "schema", "redis", "s3", "http")
+PROBES = ("database", "schema", "statistics", "redis", "s3", "http")
 
 
 def run_all(module, snapshot, snap: dict) -> dict:
@@ -172,8 +202,8 @@ def run_all(module, snapshot, snap: dict) -> dict:
     p = module.params
     if not p["live_checks"]:
         return {name: skip("live checks turned off") for name in PROBES}
-    connect, schema = database(snap, snapshot.credentials, p["database_endpoint"], p["connect_timeout"])
-    return {"database": connect, "schema": schema,
+    found = database(snap, snapshot.credentials, p["database_endpoint"], p["connect_timeout"])
+    return {"database": found["connect"], "schema": found["schema"], "statistics": found["statistics"],
             "redis": redis_commands(snap, p["redis_endpoint"], p["connect_timeout"]),
             "s3": s3_roundtrip(snap, snapshot.client("s3"), module.check_mode),
             "http": http_health(snap, p["connect_timeout"])}

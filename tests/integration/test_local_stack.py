@@ -47,7 +47,7 @@ def test_checklist_runs_its_live_items_against_the_local_services(local_stack):
     report = json.loads((first.reports / "local-checklist.json").read_text())
     items = {item["id"]: item for item in report["items"]}
     assert report["summary"]["fail"] == 0, [i for i in report["items"] if i["status"] == "fail"]
-    for live in ("database.connect", "database.schema", "redis.commands"):
+    for live in ("database.connect", "database.schema", "database.statistics", "redis.commands"):
         assert items[live]["status"] == "pass", items[live]
     assert "SSL in use" in items["database.connect"]["observed"]
     # Skipped, each with its reason: the emulator cannot provide these.
@@ -78,7 +78,8 @@ def test_migrations_are_recorded_with_checksums(local_stack):
     _, pg_port, _ = local_stack
     rows = psql(pg_port, "SELECT version, description, length(checksum) FROM schema_migrations ORDER BY version")
     assert rows == [("001", "core_tables", 64), ("002", "query_indexes", 64),
-                    ("003", "operation_statistics_view", 64), ("004", "proof_access_tracking", 64)]
+                    ("003", "operation_statistics_view", 64), ("004", "proof_access_tracking", 64),
+                    ("005", "query_statistics", 64)]
     tables = {r[0] for r in psql(pg_port, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
     assert {"proofs", "signing_operations", "verification_operations", "schema_migrations"} <= tables
     indexes = {r[0] for r in psql(pg_port, "SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")}
@@ -107,7 +108,16 @@ def test_rerun_is_a_no_op(local_stack):
     again = run_playbook("site.yml", "local", emulator.env, "--tags", "secrets,database,schema",
                          extra_vars=local_stack_vars(pg_port))
     assert again.returncode == 0 and again.recap["changed"] == 0, again.stdout[-4000:]
-    assert psql(pg_port, "SELECT count(*) FROM schema_migrations") == [(4,)]
+    assert psql(pg_port, "SELECT count(*) FROM schema_migrations") == [(5,)]
+
+
+def test_query_statistics_are_collected_by_the_extension_the_master_user_created(local_stack):
+    _, pg_port, _ = local_stack
+    # Migration V005 ran as the master user, which is no superuser (on RDS it is rds_superuser).
+    assert psql(pg_port, "SELECT rolsuper FROM pg_roles WHERE rolname = 'credlink_admin'") == [(False,)]
+    assert psql(pg_port, "SELECT count(*) FROM pg_extension WHERE extname = 'pg_stat_statements'") == [(1,)]
+    [(tracked,)] = psql(pg_port, "SELECT count(*) FROM pg_stat_statements")
+    assert tracked > 0
 
 
 def test_verification_trigger_tracks_proof_access(local_stack):
@@ -170,28 +180,28 @@ def test_new_migration_is_applied_once_and_check_mode_only_lists_it(local_stack,
     emulator, pg_port, _ = local_stack
     migrations = tmp_path / "sql"
     shutil.copytree(ROOT / "sql", migrations)
-    (migrations / "V005__proof_labels.sql").write_text("ALTER TABLE proofs ADD COLUMN label text;\n")
+    (migrations / "V006__proof_labels.sql").write_text("ALTER TABLE proofs ADD COLUMN label text;\n")
     extra = {**local_stack_vars(pg_port), "schema_migrations_dir": str(migrations)}
 
     planned = run_playbook("site.yml", "local", emulator.env, "--tags", "schema", "--check", extra_vars=extra)
-    assert planned.returncode == 0 and "V005__proof_labels.sql" in planned.stdout
-    assert psql(pg_port, "SELECT count(*) FROM schema_migrations") == [(4,)]
+    assert planned.returncode == 0 and "V006__proof_labels.sql" in planned.stdout
+    assert psql(pg_port, "SELECT count(*) FROM schema_migrations") == [(5,)]
 
     applied = run_playbook("site.yml", "local", emulator.env, "--tags", "schema", extra_vars=extra)
     assert applied.returncode == 0 and applied.recap["changed"] == 1, applied.stdout[-3000:]
     again = run_playbook("site.yml", "local", emulator.env, "--tags", "schema", extra_vars=extra)
     assert again.returncode == 0 and again.recap["changed"] == 0
-    assert psql(pg_port, "SELECT max(version) FROM schema_migrations") == [("005",)]
+    assert psql(pg_port, "SELECT max(version) FROM schema_migrations") == [("006",)]
 
 
 def test_failed_migration_leaves_no_trace(local_stack, tmp_path):
     emulator, pg_port, _ = local_stack
     migrations = tmp_path / "sql"
     shutil.copytree(ROOT / "sql", migrations)
-    (migrations / "V005__proof_labels.sql").write_text("ALTER TABLE proofs ADD COLUMN label text;\n")
-    (migrations / "V006__broken.sql").write_text("CREATE TABLE half_done (id int);\nSELECT * FROM no_such_table;\n")
+    (migrations / "V006__proof_labels.sql").write_text("ALTER TABLE proofs ADD COLUMN label text;\n")
+    (migrations / "V007__broken.sql").write_text("CREATE TABLE half_done (id int);\nSELECT * FROM no_such_table;\n")
     extra = {**local_stack_vars(pg_port), "schema_migrations_dir": str(migrations)}
     run = run_playbook("site.yml", "local", emulator.env, "--tags", "schema", extra_vars=extra)
     assert run.returncode != 0
     assert psql(pg_port, "SELECT to_regclass('public.half_done') IS NULL") == [(True,)]
-    assert ("006",) not in psql(pg_port, "SELECT version FROM schema_migrations")
+    assert ("007",) not in psql(pg_port, "SELECT version FROM schema_migrations")

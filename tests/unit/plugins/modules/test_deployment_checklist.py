@@ -63,7 +63,7 @@ def healthy_production():
         "alb": {"dns": "alb.example", "subnet_ids": ["subnet-a1", "subnet-a2"], "zones": ["us-east-1a", "us-east-1b"],
                 "target_states": ["healthy", "healthy"]},
         "log_group": {"retention_days": 30, "configured": True},
-        "probes": {name: dict(PASSED) for name in ("database", "schema", "redis", "s3", "http")},
+        "probes": {name: dict(PASSED) for name in probes.PROBES},
     }
 
 
@@ -105,6 +105,8 @@ FAILURES = [
     ("rds.log_exports", ("db", "log_exports"), ["postgresql"]),
     ("database.connect", ("probes", "database"), {"status": "fail", "observed": "login failed", "reason": ""}),
     ("database.schema", ("probes", "schema"), {"status": "fail", "observed": {"missing": ["proofs"]}, "reason": ""}),
+    ("database.statistics", ("probes", "statistics"),
+     {"status": "fail", "observed": "extension pg_stat_statements not created (schema migration V005)", "reason": ""}),
     ("redis.available", ("redis", "status"), "creating"),
     ("redis.nodes", ("redis", "members"), ["r-001"]),
     ("redis.multi_az", ("redis", "multi_az"), False),
@@ -167,6 +169,7 @@ def test_a_broken_setting_fails_exactly_its_items(item_id, path, value):
 SKIPS = [
     ("database.connect", ("probes", "database"), {"status": "skip", "observed": None, "reason": "db.example does not resolve"}),
     ("database.schema", ("probes", "schema"), {"status": "skip", "observed": None, "reason": "not connected"}),
+    ("database.statistics", ("probes", "statistics"), {"status": "skip", "observed": None, "reason": "not connected"}),
     ("redis.commands", ("probes", "redis"), {"status": "skip", "observed": None, "reason": "not reachable"}),
     ("s3.object_roundtrip", ("probes", "s3"), {"status": "skip", "observed": None, "reason": "check mode"}),
     ("app.responds", ("probes", "http"), {"status": "skip", "observed": None, "reason": "does not resolve"}),
@@ -276,8 +279,8 @@ def test_an_override_port_of_zero_is_kept_not_replaced_by_the_aws_port():
 
 def test_probes_skip_in_check_mode_and_without_a_layer():
     assert probes.redis_commands({"redis": None}, {}, 1)["status"] == "skip"
-    database, schema = probes.database({"db": None}, {}, {}, 1)
-    assert database["status"] == schema["status"] == "skip"
+    found = probes.database({"db": None}, {}, {}, 1)
+    assert {r["status"] for r in found.values()} == {"skip"} and set(found) == {"connect", "schema", "statistics"}
 
 
 def test_redis_probe_runs_its_commands_against_a_real_server(local_redis):
@@ -349,3 +352,40 @@ def test_a_group_open_to_the_ipv6_internet_is_world_open(aws, capsys):
                                                   "only": ["security.world_open"]}, capsys)
     [item] = result["items"]
     assert item["status"] == "fail" and item["observed"] == ["credlink-production-alb", "credlink-production-rds"]
+
+
+# Query statistics on the local stand-in, which lets a master user that is no superuser
+# create pg_stat_statements, as RDS lets rds_superuser.
+
+def test_statistics_are_reported_once_migration_v005_ran_as_a_master_user(local_postgres):
+    import psycopg2
+
+    from tests.conftest import ROOT
+
+    user = {"username": "stats_probe_admin", "password": "Pr0be-passw0rd-for-the-test", "dbname": "stats_probe"}
+    admin = psycopg2.connect(host="/tmp", port=local_postgres, user="postgres", dbname="postgres")
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS {user['dbname']}")
+        cur.execute(f"DROP ROLE IF EXISTS {user['username']}")
+        # As the database role makes the master user: no superuser.
+        cur.execute(f"CREATE ROLE {user['username']} LOGIN CREATEDB CREATEROLE PASSWORD '{user['password']}'")
+        cur.execute(f"CREATE DATABASE {user['dbname']} OWNER {user['username']}")
+    admin.close()
+    snap = {"db": {"endpoint": "127.0.0.1", "port": local_postgres}}
+
+    before = probes.database(snap, user, {}, 5)
+    assert before["connect"]["status"] == "pass" and "SSL in use" in before["connect"]["observed"]
+    assert before["statistics"] == {"status": "fail", "reason": "",
+                                    "observed": "extension pg_stat_statements not created (schema migration V005)"}
+
+    with psycopg2.connect(host="127.0.0.1", port=local_postgres, user=user["username"], password=user["password"],
+                          dbname=user["dbname"], sslmode="require") as conn:
+        with conn.cursor() as cur:
+            cur.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+            assert cur.fetchone() == (False,)
+            cur.execute((ROOT / "sql" / "V005__query_statistics.sql").read_text())
+    conn.close()
+
+    after = probes.database(snap, user, {}, 5)["statistics"]
+    assert after["status"] == "pass" and after["observed"].startswith("pg_stat_statements 1.")
