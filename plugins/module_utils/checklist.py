@@ -92,8 +92,10 @@ def _output(key: str, label: str) -> Check:
 
 
 for _key, _label in (("vpc_id", "VPC id"), ("rds_endpoint", "RDS endpoint (sensitive)"),
-                     ("redis_endpoint", "Redis endpoint (sensitive)"), ("s3_bucket", "S3 bucket name"),
-                     ("ecr_repository_url", "ECR repository URL"), ("alb_dns_name", "ALB DNS name"),
+                     ("database_url", "Database URL without the password (sensitive)"),
+                     ("redis_endpoint", "Redis endpoint (sensitive)"), ("redis_tls", "Redis TLS on or off"),
+                     ("s3_bucket", "S3 bucket name"), ("ecr_repository_url", "ECR repository URL"),
+                     ("alb_dns_name", "ALB DNS name"), ("alb_url", "ALB URL"), ("target_group_arn", "Target group ARN"),
                      ("ecs_service", "ECS cluster and service names")):
     check(f"outputs.{_key}", "outputs", f"{_label} shown")(_output(_key, _label))
 
@@ -313,6 +315,24 @@ def _app_image(snap, exp, ecr, ecs):
 def _app_tasks(snap, exp, ecs):
     ok = ecs["running"] == ecs["desired"] and ecs["running"] >= exp["ecs_min_tasks"]
     return verdict(ok, f"{ecs['running']} of {ecs['desired']}", f">= {exp['ecs_min_tasks']}, all desired")
+
+
+@check("app.redis_tls", "application", "The app's REDIS_TLS and REDIS_URL match the group's transit encryption")
+@requires("ecs", "redis")
+def _app_redis_tls(snap, exp, ecs, redis):
+    tls = bool(redis["transit_encryption"])
+    wanted = {"REDIS_TLS": "true" if tls else "false", "REDIS_URL": "rediss://" if tls else "redis://"}
+    scheme, setting = ecs.get("redis_url_scheme"), ecs.get("redis_tls_setting")
+    readable = {"REDIS_TLS": setting if setting != "from a secret" else None, "REDIS_URL": scheme}
+    observed = {"REDIS_TLS": setting or "not set",
+                "REDIS_URL": f"{scheme}://" if scheme else ecs.get("redis_url_source") or "not set"}
+    agrees = ((scheme is None or f"{scheme}://" == wanted["REDIS_URL"])
+              and (readable["REDIS_TLS"] is None or readable["REDIS_TLS"].strip().lower() == wanted["REDIS_TLS"]))
+    if agrees and None in readable.values():
+        unknown = " or ".join(name for name, value in readable.items() if value is None)
+        return skipped(f"the task definition gives no readable {unknown} to compare with the group's transit "
+                       f"encryption ({'on' if tls else 'off'})", wanted)
+    return verdict(agrees, observed, wanted)
 
 
 @check("app.targets_healthy", "application", "ALB health checks passing")

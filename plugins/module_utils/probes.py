@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import socket
 import uuid
+from urllib.parse import urlsplit
 
 # Its ConnectionError (proxy, TLS) is not the builtin one, an OSError.
 from ansible.module_utils.urls import ConnectionError as RequestError
@@ -129,8 +130,11 @@ def query_statistics(cursor) -> dict:
     return outcome(True, f"pg_stat_statements {row[0]}, {tracked} statement(s) tracked")
 
 
-def redis_commands(snap: dict, endpoint: dict, timeout: int) -> dict:
-    """PING, SET, GET and DEL of a throwaway key, over TLS when the group has transit encryption."""
+def redis_commands(snap: dict, endpoint: dict, timeout: int, auth: dict | None = None) -> dict:
+    """PING, SET, GET and DEL of a throwaway key, over TLS when the group has transit encryption.
+
+    ``auth`` is the user and AUTH token of the app's REDIS_URL, when it has them.
+    """
     group = snap.get("redis")
     if group is None:
         return skip("no replication group")
@@ -146,7 +150,8 @@ def redis_commands(snap: dict, endpoint: dict, timeout: int) -> dict:
     # One attempt: the probe reports what a client sees, it does not wait out a broken endpoint
     # (redis-py otherwise retries each command three times with backoff).
     client = redis.Redis(host=host, port=port, ssl=bool(group["transit_encryption"]), socket_timeout=timeout,
-                         socket_connect_timeout=timeout, decode_responses=True, retry=Retry(NoBackoff(), 0))
+                         socket_connect_timeout=timeout, decode_responses=True, retry=Retry(NoBackoff(), 0),
+                         **(auth or {}))
     try:
         pong = client.ping()
         stored = client.set(key, value, ex=60)
@@ -181,17 +186,21 @@ def s3_roundtrip(snap: dict, client, check_mode: bool) -> dict:
 
 
 def http_health(snap: dict, timeout: int) -> dict:
-    alb = snap.get("alb")
-    if alb is None:
+    """GET /health at the ALB URL (https with the certificate's name when it serves one), following redirects."""
+    if snap.get("alb") is None:
         return skip("no load balancer")
-    why = unreachable("load balancer's DNS name", alb["dns"], 80, timeout)
+    url = snap["outputs"]["alb_url"]["value"]
+    parts = urlsplit(url)
+    why = unreachable("load balancer's address", parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
+                      timeout)
     if why:
         return skip(why)
     try:
-        with open_url(f"http://{alb['dns']}/health", timeout=timeout) as answer:
-            return outcome(answer.status == 200, f"HTTP {answer.status}")
+        # Certificates are validated against the name in the URL.
+        with open_url(f"{url}/health", timeout=timeout, validate_certs=True) as answer:
+            return outcome(answer.status == 200, f"HTTP {answer.status} from {url}/health")
     except (OSError, RequestError) as e:
-        return outcome(False, f"no answer: {e}")
+        return outcome(False, f"no answer from {url}/health: {e}")
 
 
 PROBES = ("database", "schema", "statistics", "redis", "s3", "http")
@@ -204,6 +213,6 @@ def run_all(module, snapshot, snap: dict) -> dict:
         return {name: skip("live checks turned off") for name in PROBES}
     found = database(snap, snapshot.credentials, p["database_endpoint"], p["connect_timeout"])
     return {"database": found["connect"], "schema": found["schema"], "statistics": found["statistics"],
-            "redis": redis_commands(snap, p["redis_endpoint"], p["connect_timeout"]),
+            "redis": redis_commands(snap, p["redis_endpoint"], p["connect_timeout"], snapshot.redis_auth),
             "s3": s3_roundtrip(snap, snapshot.client("s3"), module.check_mode),
             "http": http_health(snap, p["connect_timeout"])}

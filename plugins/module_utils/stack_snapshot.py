@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
@@ -21,7 +22,8 @@ from ansible_collections.credlink.infra.plugins.module_utils import network
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 
-SENSITIVE_OUTPUTS = ("rds_endpoint", "redis_endpoint")
+# Endpoints are sensitive outputs: printed only on request, always in the private outputs file.
+SENSITIVE_OUTPUTS = ("rds_endpoint", "database_url", "redis_endpoint")
 # Keys of the credentials secret whose values are credentials (the URL carries the password).
 SECRET_VALUES = ("password", "url")
 WORLD = ("0.0.0.0/0", "::/0")
@@ -40,6 +42,27 @@ def world_open(group: dict) -> bool:
     return any(source in WORLD for permission in group.get("IpPermissions", []) for source in ingress_sources(permission))
 
 
+def secret_reference(value_from: str) -> tuple[str, str] | None:
+    """(secret id, JSON key) of an ECS ``secrets`` valueFrom naming a Secrets Manager secret, else None.
+
+    ECS accepts ``arn:<partition>:secretsmanager:<region>:<account>:secret:<name>[:<json-key>:<stage>:<version-id>]``;
+    SSM parameters (``arn:...:ssm:...`` or a bare name) are not read.
+    https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-secrets-manager.html
+    """
+    parts = value_from.split(":")
+    if len(parts) < 7 or parts[2] != "secretsmanager" or parts[5] != "secret":
+        return None
+    return ":".join(parts[:7]), (parts[7] if len(parts) > 7 else "")
+
+
+def database_url(document: dict) -> str | None:
+    """The secret's connection URL without its password, as the seeds' database_url output."""
+    if not document.get("host"):
+        return None
+    return (f"postgresql://{document.get('username', '')}@{document['host']}:{document.get('port', 5432)}"
+            f"/{document.get('dbname', 'credlink')}?sslmode=require")
+
+
 class StackSnapshot:
     """Reads one environment's resources, named by the naming contract, into a snapshot."""
 
@@ -48,8 +71,9 @@ class StackSnapshot:
         self.prefix = f"credlink-{module.params['environment']}"
         self.clients: dict[str, Any] = {}
         self.groups: dict[str, dict] = {}
-        # The secret's document, for the live probes; never returned.
+        # The secret's document and the app's Redis AUTH, for the live probes; never returned.
         self.credentials: dict = {}
+        self.redis_auth: dict = {}
 
     def client(self, name: str):
         if name not in self.clients:
@@ -217,6 +241,7 @@ class StackSnapshot:
         self.credentials = document
         snap["secret"] = {
             "arn": meta["ARN"], "current_version": bool(current), "keys": sorted(document),
+            "database_url": database_url(document),
             "retrievable": bool(document) and not error, "error": error,
             "policy_resources": self.read_policy_resources(),
         }
@@ -269,25 +294,11 @@ class StackSnapshot:
                 "image_tag": image.rsplit(":", 1)[-1] if ":" in image else "latest",
                 "environment": sorted(e["name"] for e in container.get("environment", [])),
                 "secrets": {s["name"]: s["valueFrom"] for s in container.get("secrets", [])},
+                **self.app_redis_settings(container),
                 "log_group": (container.get("logConfiguration") or {}).get("options", {}).get("awslogs-group"),
             }
 
-        lbs = self.call("elbv2", "describe_load_balancers", missing_codes=["LoadBalancerNotFound"], Names=[f"{self.prefix}-alb"])
-        if lbs:
-            lb = lbs["LoadBalancers"][0]
-            groups = self.call("elbv2", "describe_target_groups", missing_codes=["TargetGroupNotFound"],
-                               Names=[f"{self.prefix}-tg"])
-            health = []
-            if groups:
-                health = self.call("elbv2", "describe_target_health",
-                                   TargetGroupArn=groups["TargetGroups"][0]["TargetGroupArn"])["TargetHealthDescriptions"]
-            snap["alb"] = {
-                "dns": lb["DNSName"], "subnet_ids": [z["SubnetId"] for z in lb.get("AvailabilityZones", [])],
-                "zones": [z["ZoneName"] for z in lb.get("AvailabilityZones", [])],
-                "target_states": [t["TargetHealth"]["State"] for t in health],
-            }
-        else:
-            snap["alb"] = None
+        snap["alb"] = self.load_balancer()
 
         groups = self.call("logs", "describe_log_groups", logGroupNamePrefix=f"/ecs/{self.prefix}")["logGroups"]
         group = next((g for g in groups if g["logGroupName"] == f"/ecs/{self.prefix}"), None)
@@ -296,15 +307,99 @@ class StackSnapshot:
             "configured": bool(snap.get("ecs")) and snap["ecs"]["log_group"] == f"/ecs/{self.prefix}",
         }
 
+    def app_redis_settings(self, container: dict) -> dict:
+        """REDIS_TLS and the scheme of REDIS_URL as the app gets them, from its environment or a secret."""
+        environment = {e["name"]: e.get("value", "") for e in container.get("environment", [])}
+        secrets = {s["name"]: s["valueFrom"] for s in container.get("secrets", [])}
+        url, source = environment.get("REDIS_URL"), "environment"
+        if url is None and "REDIS_URL" in secrets:
+            url, source = self.secret_value(secrets["REDIS_URL"]), "secret"
+        if url is None and "REDIS_URL" in secrets:
+            source = "secret (not readable)"
+        parts = urlsplit(url) if url else None
+        if parts is not None and parts.password:
+            # An AUTH token: the Redis probe logs in with it, nothing returns it.
+            self.module.no_log_values.add(parts.password)
+            self.redis_auth = {"username": parts.username or None, "password": parts.password}
+        tls = environment.get("REDIS_TLS")
+        if tls is None and "REDIS_TLS" in secrets:
+            tls = "from a secret"
+        return {
+            "redis_tls_setting": tls,
+            "redis_url_scheme": parts.scheme if parts is not None else None,
+            "redis_url_source": source if "REDIS_URL" in environment or "REDIS_URL" in secrets else None,
+        }
+
+    def secret_value(self, value_from: str) -> str | None:
+        """The string an ECS ``secrets`` entry injects, registered as a no_log value; None when unreadable."""
+        reference = secret_reference(value_from)
+        if reference is None:
+            return None
+        secret_id, key = reference
+        found = self.call("secretsmanager", "get_secret_value", missing_codes=["ResourceNotFoundException",
+                                                                               "AccessDeniedException"],
+                          SecretId=secret_id)
+        raw = (found or {}).get("SecretString")
+        if raw is None:
+            return None
+        self.module.no_log_values.add(raw)
+        if not key:
+            return raw
+        try:
+            value = json.loads(raw).get(key)
+        except (ValueError, AttributeError):
+            return None
+        if isinstance(value, str) and value:
+            self.module.no_log_values.add(value)
+            return value
+        return None
+
+    def load_balancer(self) -> dict | None:
+        lbs = self.call("elbv2", "describe_load_balancers", missing_codes=["LoadBalancerNotFound"], Names=[f"{self.prefix}-alb"])
+        if not lbs:
+            return None
+        lb = lbs["LoadBalancers"][0]
+        groups = self.call("elbv2", "describe_target_groups", missing_codes=["TargetGroupNotFound"],
+                           Names=[f"{self.prefix}-tg"])
+        target_group = groups["TargetGroups"][0]["TargetGroupArn"] if groups else None
+        health = []
+        if target_group:
+            health = self.call("elbv2", "describe_target_health", TargetGroupArn=target_group)["TargetHealthDescriptions"]
+        listeners = self.call("elbv2", "describe_listeners", missing_codes=["ListenerNotFound"],
+                              LoadBalancerArn=lb["LoadBalancerArn"])
+        https = [li for li in (listeners or {}).get("Listeners", []) if li.get("Protocol") == "HTTPS"]
+        certificate = ((https[0].get("Certificates") or [{}])[0].get("CertificateArn") if https else None)
+        return {
+            "dns": lb["DNSName"], "subnet_ids": [z["SubnetId"] for z in lb.get("AvailabilityZones", [])],
+            "zones": [z["ZoneName"] for z in lb.get("AvailabilityZones", [])],
+            "target_states": [t["TargetHealth"]["State"] for t in health],
+            "target_group_arn": target_group, "https": bool(https),
+            "domain": self.certificate_domain(certificate) if certificate else None,
+        }
+
+    def certificate_domain(self, arn: str) -> str | None:
+        """The name the ALB's certificate is for (not a wildcard), so the URL matches the certificate."""
+        if ":acm:" not in arn:
+            return None  # an IAM server certificate: its name is no host name
+        # Without acm:DescribeCertificate the URL falls back to the ALB's DNS name.
+        found = self.call("acm", "describe_certificate", missing_codes=["ResourceNotFoundException", "AccessDeniedException"],
+                          CertificateArn=arn)
+        domain = ((found or {}).get("Certificate") or {}).get("DomainName")
+        return domain if domain and not domain.startswith("*") else None
+
     def outputs(self, snap: dict) -> None:
-        ecs = snap.get("ecs") or {}
+        ecs, alb, redis = snap.get("ecs") or {}, snap.get("alb") or {}, snap.get("redis")
         values = {
             "vpc_id": (snap.get("vpc") or {}).get("id"),
             "rds_endpoint": (snap.get("db") or {}).get("endpoint"),
-            "redis_endpoint": (snap.get("redis") or {}).get("endpoint"),
+            "database_url": (snap.get("secret") or {}).get("database_url"),
+            "redis_endpoint": (redis or {}).get("endpoint"),
+            "redis_tls": None if redis is None else ("on" if redis["transit_encryption"] else "off"),
             "s3_bucket": (snap.get("bucket") or {}).get("name"),
             "ecr_repository_url": (snap.get("ecr") or {}).get("uri"),
-            "alb_dns_name": (snap.get("alb") or {}).get("dns"),
+            "alb_dns_name": alb.get("dns"),
+            "alb_url": (f"{'https' if alb['https'] else 'http'}://{alb.get('domain') or alb['dns']}" if alb else None),
+            "target_group_arn": alb.get("target_group_arn"),
             "ecs_cluster": ecs.get("cluster"),
             "ecs_service": f"{ecs['cluster']}/{ecs['service']}" if ecs else None,
         }

@@ -145,11 +145,18 @@ summary:
   sample: {"pass": 40, "fail": 0, "skip": 3}
 outputs:
   description:
-    - The stack's outputs (VPC id, RDS and Redis endpoints, bucket, repository URL, ALB DNS
-      name, ECS cluster and service), each as C(value) and C(sensitive) (true for endpoints).
+    - The stack's outputs, each as C(value) and C(sensitive) (true for endpoints) - C(vpc_id),
+      C(rds_endpoint), C(database_url) (the secret's connection URL without the password),
+      C(redis_endpoint), C(redis_tls) (C(on) or C(off), the group's transit encryption),
+      C(s3_bucket), C(ecr_repository_url), C(alb_dns_name), C(alb_url) (https with the
+      certificate's name when the ALB has an HTTPS listener), C(target_group_arn),
+      C(ecs_cluster) and C(ecs_service).
   returned: always
   type: dict
-  sample: {"vpc_id": {"value": "vpc-0abc", "sensitive": false}, "rds_endpoint": {"value": "credlink-production-db.x.rds.amazonaws.com", "sensitive": true}}
+  sample: {"vpc_id": {"value": "vpc-0abc", "sensitive": false},
+           "database_url": {"value": "postgresql://credlink_admin@credlink-production-db.x.rds.amazonaws.com:5432/credlink?sslmode=require",
+                            "sensitive": true},
+           "alb_url": {"value": "https://credlink.example.com", "sensitive": false}}
 topology:
   description:
     - The stack as found - zones, subnets per tier, NAT gateways, ALB, ECS service, RDS

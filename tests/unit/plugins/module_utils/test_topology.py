@@ -125,3 +125,10 @@ def test_an_empty_account_still_draws_what_is_missing():
     root = ET.fromstring(diagram.to_svg(layout.layout(topo), "t"))
     dashed = [r for r in root.iter("{http://www.w3.org/2000/svg}rect") if r.get("stroke-dasharray")]
     assert len(dashed) == len(missing) + 1  # and the VPC
+
+
+def test_every_checklist_item_colours_a_resource_of_the_picture():
+    patterns = [p for kind in topology.NODE_ITEMS.values() for p in kind]
+    unplaced = [item_id for item_id, _, _, _ in checklist.CHECKS
+                if not any(item_id == p or (p.endswith("*") and item_id.startswith(p[:-1])) for p in patterns)]
+    assert unplaced == []

@@ -32,7 +32,8 @@ def healthy_production():
     """A snapshot of a production stack where every item passes."""
     return {
         "outputs": {k: {"value": "x", "sensitive": False} for k in (
-            "vpc_id", "rds_endpoint", "redis_endpoint", "s3_bucket", "ecr_repository_url", "alb_dns_name", "ecs_service")},
+            "vpc_id", "rds_endpoint", "database_url", "redis_endpoint", "redis_tls", "s3_bucket", "ecr_repository_url",
+            "alb_dns_name", "alb_url", "target_group_arn", "ecs_service")},
         "vpc": {"id": "vpc-1", "cidr": "10.0.0.0/16"},
         "subnets": {
             "public": [{"id": "subnet-a1", "cidr": "10.0.1.0/24", "az": "us-east-1a"},
@@ -59,9 +60,11 @@ def healthy_production():
         "ecr": {"uri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/credlink-production-sign-service", "tags": ["v1"]},
         "ecs": {"cluster": "c", "service": "s", "desired": 2, "running": 2, "subnet_ids": ["subnet-p1", "subnet-p2"],
                 "public_ip": False, "image_tag": "v1", "environment": ["NODE_ENV", "PORT", "REDIS_URL"],
-                "secrets": {"DATABASE_URL": SECRET_ARN + ":url::"}, "log_group": "/ecs/credlink-production"},
+                "secrets": {"DATABASE_URL": SECRET_ARN + ":url::"}, "log_group": "/ecs/credlink-production",
+                "redis_tls_setting": "false", "redis_url_scheme": "redis", "redis_url_source": "environment"},
         "alb": {"dns": "alb.example", "subnet_ids": ["subnet-a1", "subnet-a2"], "zones": ["us-east-1a", "us-east-1b"],
-                "target_states": ["healthy", "healthy"]},
+                "target_states": ["healthy", "healthy"], "https": False, "domain": None,
+                "target_group_arn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/credlink-production-tg/1"},
         "log_group": {"retention_days": 30, "configured": True},
         "probes": {name: dict(PASSED) for name in probes.PROBES},
     }
@@ -95,6 +98,10 @@ FAILURES = [
     ("outputs.ecr_repository_url", ("outputs", "ecr_repository_url", "value"), None),
     ("outputs.alb_dns_name", ("outputs", "alb_dns_name", "value"), None),
     ("outputs.ecs_service", ("outputs", "ecs_service", "value"), None),
+    ("outputs.database_url", ("outputs", "database_url", "value"), None),
+    ("outputs.redis_tls", ("outputs", "redis_tls", "value"), None),
+    ("outputs.alb_url", ("outputs", "alb_url", "value"), None),
+    ("outputs.target_group_arn", ("outputs", "target_group_arn", "value"), None),
     ("network.subnets", ("subnets", "database"), []),
     ("rds.available", ("db", "status"), "modifying"),
     ("rds.multi_az", ("db", "multi_az"), False),
@@ -129,6 +136,9 @@ FAILURES = [
     ("secrets.read_policy", ("secret", "policy_resources"), ["*"]),
     ("app.image", ("ecr", "tags"), ["v0"]),
     ("app.tasks_running", ("ecs", "running"), 1),
+    ("app.redis_tls", ("ecs", "redis_tls_setting"), "true"),
+    ("app.redis_tls", ("ecs", "redis_url_scheme"), "rediss"),
+    ("app.redis_tls", ("redis", "transit_encryption"), True),
     ("app.targets_healthy", ("alb", "target_states"), ["healthy", "unhealthy"]),
     ("app.responds", ("probes", "http"), {"status": "fail", "observed": "HTTP 502", "reason": ""}),
     ("app.log_group", ("log_group", "retention_days"), 1),
@@ -174,6 +184,8 @@ SKIPS = [
     ("s3.object_roundtrip", ("probes", "s3"), {"status": "skip", "observed": None, "reason": "check mode"}),
     ("app.responds", ("probes", "http"), {"status": "skip", "observed": None, "reason": "does not resolve"}),
     ("redis.security_group", ("redis", "ingress"), None),
+    ("app.redis_tls", ("ecs", "redis_tls_setting"), None),
+    ("app.redis_tls", ("ecs", "redis_tls_setting"), "from a secret"),
     ("ha.rds_standby", ("db", "secondary_az"), None),
 ]
 
@@ -389,3 +401,71 @@ def test_statistics_are_reported_once_migration_v005_ran_as_a_master_user(local_
 
     after = probes.database(snap, user, {}, 5)["statistics"]
     assert after["status"] == "pass" and after["observed"].startswith("pg_stat_statements 1.")
+
+
+# Outputs the seeds list.
+
+def load_balancer(ec2, elbv2):
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{n}.0/24", AvailabilityZone=f"us-east-1{zone}")
+               ["Subnet"]["SubnetId"] for n, zone in ((1, "a"), (2, "b"))]
+    lb = elbv2.create_load_balancer(Name="credlink-production-alb", Subnets=subnets)["LoadBalancers"][0]
+    group = elbv2.create_target_group(Name="credlink-production-tg", Protocol="HTTP", Port=3001, VpcId=vpc,
+                                      TargetType="ip")["TargetGroups"][0]
+    forward = [{"Type": "forward", "TargetGroupArn": group["TargetGroupArn"]}]
+    elbv2.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80, DefaultActions=forward)
+    return lb, group, forward
+
+
+def test_outputs_hold_the_database_url_without_password_the_alb_url_and_the_target_group(aws, capsys):
+    create_secret()
+    ec2, elbv2 = boto3.client("ec2", region_name="us-east-1"), boto3.client("elbv2", region_name="us-east-1")
+    lb, group, _ = load_balancer(ec2, elbv2)
+    result, _ = run_module(deployment_checklist, {"environment": "production", "expected": EXPECTED_ARGS,
+                                                  "only": ["outputs"]}, capsys)
+    outputs = result["outputs"]
+    assert outputs["database_url"] == {"value": "postgresql://credlink_admin@h:5432/credlink?sslmode=require",
+                                       "sensitive": True}
+    assert outputs["alb_url"] == {"value": f"http://{lb['DNSName']}", "sensitive": False}
+    assert outputs["target_group_arn"]["value"] == group["TargetGroupArn"]
+    assert outputs["redis_tls"]["value"] is None  # no replication group
+    items = {i["id"]: i["status"] for i in result["items"]}
+    assert items["outputs.database_url"] == items["outputs.alb_url"] == items["outputs.target_group_arn"] == "pass"
+    assert items["outputs.redis_tls"] == "fail"
+
+
+def test_the_alb_url_is_https_with_the_certificate_name_when_the_alb_serves_one(aws, capsys):
+    ec2, elbv2 = boto3.client("ec2", region_name="us-east-1"), boto3.client("elbv2", region_name="us-east-1")
+    lb, _, forward = load_balancer(ec2, elbv2)
+    certificate = boto3.client("acm", region_name="us-east-1").request_certificate(
+        DomainName="credlink.example.com", ValidationMethod="DNS")["CertificateArn"]
+    elbv2.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTPS", Port=443, DefaultActions=forward,
+                          Certificates=[{"CertificateArn": certificate}])
+    result, _ = run_module(deployment_checklist, {"environment": "production", "expected": EXPECTED_ARGS,
+                                                  "only": ["outputs"]}, capsys)
+    assert result["outputs"]["alb_url"]["value"] == "https://credlink.example.com"
+
+
+@pytest.mark.parametrize(("transit_encryption", "status"), [(True, "pass"), (False, "fail")])
+def test_the_redis_url_of_a_secret_is_compared_by_its_scheme_and_never_returned(aws, capsys, transit_encryption,
+                                                                                 status):
+    token = "AuthT0ken-of-the-redis-group-0123456789"
+    secrets = boto3.client("secretsmanager", region_name="us-east-1")
+    arn = secrets.create_secret(Name="credlink-production-redis-auth", SecretString=json.dumps(
+        {"url": f"rediss://:{token}@redis.example:6379"}))["ARN"]
+    ecs = boto3.client("ecs", region_name="us-east-1")
+    ecs.create_cluster(clusterName="credlink-production-cluster")
+    definition = ecs.register_task_definition(family="credlink-production-app", containerDefinitions=[{
+        "name": "app", "image": "repo:v1", "memory": 512,
+        "environment": [{"name": "REDIS_TLS", "value": "true"}],
+        "secrets": [{"name": "REDIS_URL", "valueFrom": f"{arn}:url::"}]}])["taskDefinition"]["taskDefinitionArn"]
+    ecs.create_service(cluster="credlink-production-cluster", serviceName="credlink-production-service",
+                       taskDefinition=definition, desiredCount=0)
+    boto3.client("elasticache", region_name="us-east-1").create_replication_group(
+        ReplicationGroupId="credlink-production-redis", ReplicationGroupDescription="cache", Engine="redis",
+        CacheNodeType="cache.t3.micro", NumCacheClusters=1, TransitEncryptionEnabled=transit_encryption)
+    result, _ = run_module(deployment_checklist, {"environment": "production", "expected": EXPECTED_ARGS}, capsys)
+    assert token not in json.dumps(result)
+    item = {i["id"]: i for i in result["items"]}["app.redis_tls"]
+    assert item["status"] == status, item
+    assert item["observed"] == {"REDIS_TLS": "true", "REDIS_URL": "rediss://"}
