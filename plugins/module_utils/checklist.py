@@ -9,6 +9,12 @@ for pass, fail and skip without AWS.
 
 A snapshot is a dict; a layer that does not exist is ``None``. Live probes are stored as
 ``{"status": "pass"|"fail"|"skip", "observed": ..., "reason": ...}``.
+
+Sized items are judged twice: against the inventory (``expected``, as the stack was
+built) and against the seeds' baseline of the environment (``expected["baseline"]``, see
+``baseline.for_environment``). A stack weaker than the baseline fails even when its
+inventory asks for it; it is ``waived`` instead when the inventory was deliberately
+allowed below the baseline (``expected["allow_below_baseline"]``).
 """
 
 from __future__ import annotations
@@ -16,7 +22,10 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable
 
-PASS, FAIL, SKIP = "pass", "fail", "skip"
+from ansible_collections.credlink.infra.plugins.module_utils import baseline
+
+PASS, FAIL, SKIP, WAIVED = "pass", "fail", "skip", "waived"
+STATUSES = (PASS, FAIL, SKIP, WAIVED)
 SCHEMA_TABLES = ("proofs", "signing_operations", "verification_operations")
 LAYERS = ("outputs", "network", "database", "cache", "storage", "secrets", "application", "security",
           "high_availability")
@@ -61,6 +70,37 @@ def requires(*parts: str):
 
 def skipped(reason: str, expected: Any = "") -> tuple:
     return (SKIP, None, expected, reason)
+
+
+def held_to(exp: dict, key: str) -> dict | None:
+    """The baseline rule of a setting (``value``, ``compare``, ``variable``), None when there is none."""
+    return ((exp.get("baseline") or {}).get("settings") or {}).get(key)
+
+
+def against_baseline(exp: dict, key: str, value: Any, result: tuple) -> tuple:
+    """An item's verdict once the baseline has judged ``value``.
+
+    A pass whose value is weaker than the baseline fails - or is waived when the inventory
+    asked for that value (a setting the preflight checks) and credlink_allow_below_baseline
+    allowed it. Other verdicts stand.
+    """
+    rule = held_to(exp, key)
+    if rule is None or result[0] != PASS or not baseline.weaker(rule["compare"], value, rule["value"]):
+        return result
+    status, observed, expected, _ = result
+    where = f"the {exp['baseline']['environment']} baseline is {baseline.describe(rule['compare'], rule['value'])}"
+    asked = rule.get("variable") and exp.get(key) is not None and baseline.weaker(rule["compare"], exp[key], rule["value"])
+    if asked and exp.get("allow_below_baseline"):
+        return (WAIVED, observed, expected, f"below the baseline ({where}): allowed by credlink_allow_below_baseline")
+    return (FAIL, observed, expected, f"below the baseline: {where}")
+
+
+def below_baseline(exp: dict, key: str, value: Any, observed: Any, expected: Any) -> tuple | None:
+    """The verdict (fail or waived) of a value the baseline finds too weak; None when it is not."""
+    rule = held_to(exp, key)
+    if rule is None or not baseline.weaker(rule["compare"], value, rule["value"]):
+        return None
+    return against_baseline(exp, key, value, (PASS, observed, expected, ""))
 
 
 def probe(result: dict | None, expected: Any) -> tuple:
@@ -120,14 +160,16 @@ def _rds_available(snap, exp, db):
 @check("rds.multi_az", "database", "Multi-AZ as sized for the environment")
 @requires("db")
 def _rds_multi_az(snap, exp, db):
-    return verdict(db["multi_az"] == exp["rds_multi_az"], db["multi_az"], exp["rds_multi_az"])
+    return against_baseline(exp, "rds_multi_az", db["multi_az"],
+                            verdict(db["multi_az"] == exp["rds_multi_az"], db["multi_az"], exp["rds_multi_az"]))
 
 
 @check("rds.backups", "database", "Automated backups kept as sized")
 @requires("db")
 def _rds_backups(snap, exp, db):
     days = db["backup_retention_days"]
-    return verdict(days == exp["rds_backup_retention_days"], f"{days} days", f"{exp['rds_backup_retention_days']} days")
+    return against_baseline(exp, "rds_backup_retention_days", days, verdict(
+        days == exp["rds_backup_retention_days"], f"{days} days", f"{exp['rds_backup_retention_days']} days"))
 
 
 @check("rds.encryption", "database", "Storage encrypted")
@@ -140,7 +182,8 @@ def _rds_encryption(snap, exp, db):
 @requires("db")
 def _rds_deletion_protection(snap, exp, db):
     wanted = exp["rds_deletion_protection"]
-    return verdict(db["deletion_protection"] == wanted, db["deletion_protection"], wanted)
+    return against_baseline(exp, "rds_deletion_protection", db["deletion_protection"],
+                            verdict(db["deletion_protection"] == wanted, db["deletion_protection"], wanted))
 
 
 @check("rds.security_group", "database", "Security group admits only the private subnets")
@@ -184,28 +227,32 @@ def _redis_available(snap, exp, redis):
 @check("redis.nodes", "cache", "Primary and replicas as sized")
 @requires("redis")
 def _redis_nodes(snap, exp, redis):
-    return verdict(len(redis["members"]) == exp["redis_nodes"], f"{len(redis['members'])} node(s)",
-                   f"{exp['redis_nodes']} node(s)")
+    nodes = len(redis["members"])
+    return against_baseline(exp, "redis_nodes", nodes, verdict(
+        nodes == exp["redis_nodes"], f"{nodes} node(s)", f"{exp['redis_nodes']} node(s)"))
 
 
 @check("redis.multi_az", "cache", "Multi-AZ as sized")
 @requires("redis")
 def _redis_multi_az(snap, exp, redis):
-    return verdict(redis["multi_az"] == exp["redis_multi_az"], redis["multi_az"], exp["redis_multi_az"])
+    return against_baseline(exp, "redis_multi_az", redis["multi_az"], verdict(
+        redis["multi_az"] == exp["redis_multi_az"], redis["multi_az"], exp["redis_multi_az"]))
 
 
 @check("redis.failover", "cache", "Automatic failover as sized")
 @requires("redis")
 def _redis_failover(snap, exp, redis):
     wanted = "enabled" if exp["redis_failover"] else "disabled"
-    return verdict(redis["failover"] == wanted, redis["failover"], wanted)
+    return against_baseline(exp, "redis_failover", redis["failover"] == "enabled",
+                            verdict(redis["failover"] == wanted, redis["failover"], wanted))
 
 
 @check("redis.snapshots", "cache", "Snapshot backups kept as sized")
 @requires("redis")
 def _redis_snapshots(snap, exp, redis):
     days, wanted = redis["snapshot_retention_days"], exp["redis_snapshot_retention_days"]
-    return verdict(days == wanted, f"{days} days", f"{wanted} days")
+    return against_baseline(exp, "redis_snapshot_retention_days", days,
+                            verdict(days == wanted, f"{days} days", f"{wanted} days"))
 
 
 @check("redis.encryption", "cache", "Encryption at rest")
@@ -251,16 +298,74 @@ check("s3.public_access_block", "storage", "All four public access blocks on")(
 check("s3.tls_only", "storage", "Bucket policy denies requests without TLS")(_bucket_check("tls_only", True))
 
 
-@check("s3.lifecycle", "storage", "Lifecycle rules active")
+@check("s3.lifecycle", "storage", "Lifecycle rules active, one for the whole bucket")
 @requires("bucket")
 def _s3_lifecycle(snap, exp, bucket):
-    return verdict(bucket["lifecycle_rules"] > 0, f"{bucket['lifecycle_rules']} enabled rule(s)", "at least 1")
+    whole = bucket.get("lifecycle") is not None
+    return verdict(bucket["lifecycle_rules"] > 0 and whole,
+                   f"{bucket['lifecycle_rules']} enabled rule(s), {'one' if whole else 'none'} for the whole bucket",
+                   "an enabled rule for the whole bucket")
 
 
-@check("s3.cors", "storage", "CORS configured")
+def _lifecycle_rule(func: Callable[..., tuple]) -> Check:
+    """The item judges the bucket's whole-bucket rule; without one it is skipped (s3.lifecycle fails)."""
+    @requires("bucket")
+    @functools.wraps(func)
+    def run(snap, exp, bucket):
+        if bucket.get("lifecycle") is None:
+            return skipped("no enabled lifecycle rule for the whole bucket (see s3.lifecycle)")
+        return func(snap, exp, bucket["lifecycle"])
+    return run
+
+
+def _days(days: Any) -> str:
+    return "never" if days is None else f"{days} days"
+
+
+@check("s3.lifecycle_transition", "storage", "Objects move to Glacier after the days the inventory sets")
+@_lifecycle_rule
+def _s3_transition(snap, exp, rule):
+    storage_class = (held_to(exp, "s3_transition_storage_class") or {}).get("value", "GLACIER")
+    days = exp.get("s3_glacier_transition_days")
+    observed = rule["transitions"]
+    if days is None:  # no inventory figure: any single transition to the class; the baseline judges the days
+        result = verdict(len(observed) == 1 and observed[0]["storage_class"] == storage_class, observed,
+                         f"one transition to {storage_class}")
+    else:
+        wanted = [{"days": days, "storage_class": storage_class}]
+        result = verdict(observed == wanted, observed, wanted)
+    first = observed[0] if observed else {}
+    result = against_baseline(exp, "s3_glacier_transition_days", first.get("days"), result)
+    return against_baseline(exp, "s3_transition_storage_class", first.get("storage_class"), result)
+
+
+@check("s3.lifecycle_expiration", "storage", "Objects expire after the days the inventory sets")
+@_lifecycle_rule
+def _s3_expiration(snap, exp, rule):
+    days, wanted = rule["expiration_days"], exp.get("s3_expiration_days")
+    result = verdict(days is not None and days == (wanted if wanted is not None else days), _days(days),
+                     _days(wanted) if wanted is not None else "an expiration")
+    return against_baseline(exp, "s3_expiration_days", days, result)
+
+
+@check("s3.lifecycle_noncurrent", "storage", "Old versions expire after the days the inventory sets")
+@_lifecycle_rule
+def _s3_noncurrent(snap, exp, rule):
+    days, wanted = rule["noncurrent_expiration_days"], exp.get("s3_noncurrent_expiration_days")
+    result = verdict(days is not None and days == (wanted if wanted is not None else days), _days(days),
+                     _days(wanted) if wanted is not None else "an expiration of old versions")
+    return against_baseline(exp, "s3_noncurrent_expiration_days", days, result)
+
+
+@check("s3.cors", "storage", "CORS lets the browser app's origins read proofs")
 @requires("bucket")
 def _s3_cors(snap, exp, bucket):
-    return verdict(bucket["cors_rules"] > 0, f"{bucket['cors_rules']} rule(s)", "at least 1")
+    wanted = exp.get("cors_origins")
+    if wanted is None:  # not told the origins: any rule will do
+        return verdict(bucket["cors_rules"] > 0, f"{bucket['cors_rules']} rule(s)", "at least 1")
+    wanted = sorted(set(wanted))
+    return verdict(bucket.get("cors_origins", []) == wanted, bucket.get("cors_origins") or "no CORS rules",
+                   wanted or "no CORS rules")
 
 
 @check("s3.object_roundtrip", "storage", "Can upload, download and delete an object")
@@ -305,16 +410,27 @@ def _secret_policy(snap, exp, secret):
 @check("app.image", "application", "Image the service runs is in ECR")
 @requires("ecr", "ecs")
 def _app_image(snap, exp, ecr, ecs):
-    if not ecr["tags"]:
-        return skipped("nothing pushed yet: push the image, then run playbooks/deploy_image.yml", ecs["image_tag"])
-    return verdict(ecs["image_tag"] in ecr["tags"], ecr["tags"] or "no images", ecs["image_tag"])
+    reference = ecs["image_tag"]
+    if not (ecr["tags"] or ecr.get("digests")):
+        rule = held_to(exp, "app_image_in_repository")
+        if rule and rule["value"]:
+            return (FAIL, "nothing pushed", reference, f"the {exp['baseline']['environment']} baseline runs only "
+                    "images of the repository: push the image, then run playbooks/deploy_image.yml")
+        return skipped("nothing pushed yet: push the image, then run playbooks/deploy_image.yml", reference)
+    repository = ecs.get("image_repository", ecr["uri"])
+    if repository != ecr["uri"]:
+        return verdict(False, f"an image of another repository ({repository})", f"{ecr['uri']}:{reference}")
+    pushed = ecr.get("digests", []) if reference.startswith("sha256:") else ecr["tags"]
+    return verdict(reference in pushed, ecr["tags"], reference)
 
 
 @check("app.tasks_running", "application", "Tasks running at the desired count")
 @requires("ecs")
 def _app_tasks(snap, exp, ecs):
     ok = ecs["running"] == ecs["desired"] and ecs["running"] >= exp["ecs_min_tasks"]
-    return verdict(ok, f"{ecs['running']} of {ecs['desired']}", f">= {exp['ecs_min_tasks']}, all desired")
+    # The inventory's minimum is the service's autoscaling minimum: that is what the baseline judges.
+    return against_baseline(exp, "ecs_min_tasks", exp["ecs_min_tasks"], verdict(
+        ok, f"{ecs['running']} of {ecs['desired']}", f">= {exp['ecs_min_tasks']}, all desired"))
 
 
 @check("app.redis_tls", "application", "The app's REDIS_TLS and REDIS_URL match the group's transit encryption")
@@ -352,9 +468,27 @@ def _app_responds(snap, exp):
 @check("app.log_group", "application", "Log group receives the service's logs")
 @requires("log_group")
 def _app_logs(snap, exp, logs):
-    return verdict(logs["retention_days"] == exp["log_retention_days"] and logs["configured"],
-                   f"{logs['retention_days']} days, {'used' if logs['configured'] else 'not used'} by the task definition",
-                   f"{exp['log_retention_days']} days, used by the task definition")
+    return against_baseline(exp, "log_retention_days", logs["retention_days"], verdict(
+        logs["retention_days"] == exp["log_retention_days"] and logs["configured"],
+        f"{logs['retention_days']} days, {'used' if logs['configured'] else 'not used'} by the task definition",
+        f"{exp['log_retention_days']} days, used by the task definition"))
+
+
+@check("app.logs_streaming", "application", "Logs streaming to CloudWatch where tasks run")
+@requires("ecs", "log_group")
+def _app_logs_streaming(snap, exp, ecs, logs):
+    window = logs.get("window_minutes")
+    wanted = f"events in the last {window} minutes"
+    ecr = snap.get("ecr")
+    if not ecs["running"]:
+        return skipped("no task runs, so none can log", wanted)
+    if ecr is not None and not (ecr["tags"] or ecr.get("digests")):
+        return skipped("nothing pushed to the repository: no task can have started the app", wanted)
+    if logs.get("recent_events") is None:
+        return skipped("CloudWatch Logs had not finished searching the window (empty pages with a next token)",
+                       wanted)
+    return verdict(logs["recent_events"], f"{'events' if logs['recent_events'] else 'no event'} in the last "
+                                          f"{window} minutes", wanted)
 
 
 # Security
@@ -409,14 +543,17 @@ def _sec_secrets(snap, exp, ecs, secret):
 @check("ha.ecs_tasks", "high_availability", "Enough tasks running")
 @requires("ecs")
 def _ha_tasks(snap, exp, ecs):
-    return verdict(ecs["running"] >= exp["ecs_min_tasks"], ecs["running"], f">= {exp['ecs_min_tasks']}")
+    return against_baseline(exp, "ecs_min_tasks", ecs["running"], verdict(
+        ecs["running"] >= exp["ecs_min_tasks"], ecs["running"], f">= {exp['ecs_min_tasks']}"))
 
 
 @check("ha.rds_standby", "high_availability", "RDS standby in another zone when Multi-AZ")
 @requires("db")
 def _ha_rds(snap, exp, db):
     if not exp["rds_multi_az"]:
-        return skipped("the environment is sized single-AZ", "no standby")
+        # Single-AZ where the baseline wants a standby fails (or is waived) here too.
+        return (below_baseline(exp, "rds_multi_az", False, "sized single-AZ", "a standby in another zone")
+                or skipped("the environment is sized single-AZ", "no standby"))
     if db["multi_az"] and not db.get("secondary_az"):
         # AWS always reports the standby's zone for a Multi-AZ instance; some emulators do not.
         return skipped("the endpoint reports Multi-AZ but not the standby's zone", "primary and standby in different zones")
@@ -428,7 +565,12 @@ def _ha_rds(snap, exp, db):
 @requires("redis")
 def _ha_redis(snap, exp, redis):
     if exp["redis_nodes"] < 2:
-        return skipped("the environment is sized with one node", "1 node")
+        return (below_baseline(exp, "redis_nodes", exp["redis_nodes"], "sized with one node", "2+ nodes")
+                or skipped("the environment is sized with one node", "1 node"))
+    if not exp["redis_failover"]:
+        return (below_baseline(exp, "redis_failover", False, "sized without automatic failover",
+                               "2+ nodes, failover enabled")
+                or skipped("the environment is sized without automatic failover", "no failover"))
     return verdict(len(redis["members"]) >= 2 and redis["failover"] == "enabled",
                    f"{len(redis['members'])} node(s), failover {redis['failover']}", "2+ nodes, failover enabled")
 
@@ -437,7 +579,8 @@ def _ha_redis(snap, exp, redis):
 @requires("nat_gateways")
 def _ha_nat(snap, exp, nats):
     zones = sorted({n["az"] for n in nats if n["state"] == "available"})
-    return verdict(len(zones) == exp["nat_gateways"], zones, f"{exp['nat_gateways']} zone(s)")
+    return against_baseline(exp, "nat_gateways", len(zones), verdict(
+        len(zones) == exp["nat_gateways"], zones, f"{exp['nat_gateways']} zone(s)"))
 
 
 @check("ha.alb_zones", "high_availability", "ALB spans both zones")
@@ -463,4 +606,4 @@ def evaluate(snapshot: dict, expected: dict, only: list[str] | None = None) -> l
 
 
 def summarize(items: list[dict]) -> dict:
-    return {status: sum(1 for item in items if item["status"] == status) for status in (PASS, FAIL, SKIP)}
+    return {status: sum(1 for item in items if item["status"] == status) for status in STATUSES}

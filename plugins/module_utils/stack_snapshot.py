@@ -12,6 +12,7 @@ from the credentials helpers. Nothing here writes; the live probes are in ``prob
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -53,6 +54,40 @@ def secret_reference(value_from: str) -> tuple[str, str] | None:
     if len(parts) < 7 or parts[2] != "secretsmanager" or parts[5] != "secret":
         return None
     return ":".join(parts[:7]), (parts[7] if len(parts) > 7 else "")
+
+
+def whole_bucket(rule: dict) -> bool:
+    """Whether a lifecycle rule applies to every object (no prefix, no tag filter)."""
+    if rule.get("Prefix"):
+        return False
+    found = rule.get("Filter")
+    return not found or found == {"Prefix": ""} or (set(found) == {"Prefix"} and not found["Prefix"])
+
+
+def lifecycle_of(configuration: dict | None) -> dict | None:
+    """Transitions and expirations of the first enabled rule for the whole bucket (the proofs rule)."""
+    rule = next((r for r in (configuration or {}).get("Rules", []) if r.get("Status") == "Enabled" and whole_bucket(r)),
+                None)
+    if rule is None:
+        return None
+    return {
+        "id": rule.get("ID", ""),
+        "transitions": sorted(({"days": t.get("Days"), "storage_class": t.get("StorageClass")}
+                               for t in rule.get("Transitions", [])), key=lambda t: (t["days"] or 0)),
+        "expiration_days": (rule.get("Expiration") or {}).get("Days"),
+        "noncurrent_expiration_days": (rule.get("NoncurrentVersionExpiration") or {}).get("NoncurrentDays"),
+    }
+
+
+def image_reference(image: str) -> tuple[str, str, str]:
+    """(repository, "tag" or "digest", reference) of a container image name."""
+    if "@" in image:
+        repository, digest = image.split("@", 1)
+        return repository, "digest", digest
+    name, _, tag = image.rpartition(":")
+    if not name or "/" in tag:  # no tag, or the colon was a registry's port
+        return image, "tag", "latest"
+    return name, "tag", tag
 
 
 def database_url(document: dict) -> str | None:
@@ -98,6 +133,7 @@ class StackSnapshot:
         self.bucket(snap, account_id)
         self.secret(snap)
         self.application(snap)
+        self.log_group(snap)
         self.outputs(snap)
         return snap
 
@@ -212,7 +248,9 @@ class StackSnapshot:
             "public_access_blocked": bool(block) and all(block["PublicAccessBlockConfiguration"].values())
             and len(block["PublicAccessBlockConfiguration"]) == 4,
             "lifecycle_rules": sum(1 for r in (lifecycle or {}).get("Rules", []) if r.get("Status") == "Enabled"),
+            "lifecycle": lifecycle_of(lifecycle),
             "cors_rules": len((cors or {}).get("CORSRules", [])),
+            "cors_origins": sorted({o for r in (cors or {}).get("CORSRules", []) for o in r.get("AllowedOrigins", [])}),
             "tls_only": any(s.get("Effect") == "Deny" and "false" in json.dumps(
                 s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport", "")) for s in statements),
         }
@@ -272,8 +310,14 @@ class StackSnapshot:
                           repositoryNames=[f"{self.prefix}-sign-service"])
         if repos:
             repo = repos["repositories"][0]
-            images = self.call("ecr", "list_images", repositoryName=repo["repositoryName"])["imageIds"]
-            snap["ecr"] = {"uri": repo["repositoryUri"], "tags": sorted(i["imageTag"] for i in images if i.get("imageTag"))}
+            try:
+                images = network.all_pages(self.client("ecr"), "list_images",
+                                           repositoryName=repo["repositoryName"])["imageIds"]
+            except AWS_ERRORS as e:
+                self.module.fail_json_aws(e, msg=f"Couldn't list the images of {repo['repositoryName']}")
+            snap["ecr"] = {"uri": repo["repositoryUri"],
+                           "tags": sorted({i["imageTag"] for i in images if i.get("imageTag")}),
+                           "digests": sorted({i["imageDigest"] for i in images if i.get("imageDigest")})}
         else:
             snap["ecr"] = None
 
@@ -291,7 +335,9 @@ class StackSnapshot:
                 "cluster": f"{self.prefix}-cluster", "service": service["serviceName"],
                 "desired": service["desiredCount"], "running": service["runningCount"],
                 "subnet_ids": awsvpc.get("subnets", []), "public_ip": awsvpc.get("assignPublicIp") == "ENABLED",
-                "image_tag": image.rsplit(":", 1)[-1] if ":" in image else "latest",
+                "image": image,
+                # The tag, or the digest (sha256:...) of an image named by digest.
+                "image_repository": image_reference(image)[0], "image_tag": image_reference(image)[2],
                 "environment": sorted(e["name"] for e in container.get("environment", [])),
                 "secrets": {s["name"]: s["valueFrom"] for s in container.get("secrets", [])},
                 **self.app_redis_settings(container),
@@ -300,12 +346,39 @@ class StackSnapshot:
 
         snap["alb"] = self.load_balancer()
 
+    def log_group(self, snap: dict) -> None:
         groups = self.call("logs", "describe_log_groups", logGroupNamePrefix=f"/ecs/{self.prefix}")["logGroups"]
         group = next((g for g in groups if g["logGroupName"] == f"/ecs/{self.prefix}"), None)
         snap["log_group"] = None if group is None else {
+            "name": group["logGroupName"],
             "retention_days": group.get("retentionInDays"),
             "configured": bool(snap.get("ecs")) and snap["ecs"]["log_group"] == f"/ecs/{self.prefix}",
+            "window_minutes": self.module.params["log_events_window"],
+            # Only where tasks run: otherwise nothing could have logged.
+            "recent_events": (self.recent_events(group["logGroupName"], self.module.params["log_events_window"])
+                              if (snap.get("ecs") or {}).get("running") else None),
         }
+
+    def recent_events(self, name: str, minutes: int, pages: int = 10) -> bool | None:
+        """Whether the log group received an event within the last ``minutes`` (None: still unknown after ``pages``).
+
+        FilterLogEvents with a start time, not the streams' lastEventTimestamp, which "updates
+        on an eventual consistency basis ... typically in less than an hour" (API_LogStream).
+        A page "might only be partially full, or even empty" while a nextToken says more may
+        come (API_FilterLogEvents), so pages are followed - at most ``pages`` of them.
+        https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_FilterLogEvents.html
+        """
+        query = {"logGroupName": name, "startTime": int((time.time() - minutes * 60) * 1000), "limit": 1}
+        for _ in range(pages):
+            found = self.call("logs", "filter_log_events", missing_codes=["ResourceNotFoundException"], **query)
+            if found is None:
+                return False
+            if found.get("events"):
+                return True
+            if not found.get("nextToken"):
+                return False
+            query["nextToken"] = found["nextToken"]
+        return None
 
     def app_redis_settings(self, container: dict) -> dict:
         """REDIS_TLS and the scheme of REDIS_URL as the app gets them, from its environment or a secret."""

@@ -19,8 +19,8 @@ NODE_ITEMS: dict[str, tuple[str, ...]] = {
     "nat": ("ha.nat_gateways",),
     "alb": ("outputs.alb_dns_name", "outputs.alb_url", "outputs.target_group_arn", "app.targets_healthy",
             "app.responds", "security.alb_public", "ha.alb_zones"),
-    "ecs": ("outputs.ecs_service", "app.image", "app.tasks_running", "app.log_group", "app.redis_tls",
-            "security.ecs_private", "security.secrets_not_hardcoded", "ha.ecs_tasks"),
+    "ecs": ("outputs.ecs_service", "app.image", "app.tasks_running", "app.log_group", "app.logs_streaming",
+            "app.redis_tls", "security.ecs_private", "security.secrets_not_hardcoded", "ha.ecs_tasks"),
     "rds_primary": ("outputs.rds_endpoint", "outputs.database_url", "rds.*", "database.*", "security.rds_private"),
     "rds_standby": ("rds.multi_az", "ha.rds_standby"),
     "redis_primary": ("outputs.redis_endpoint", "outputs.redis_tls", "redis.*", "security.redis_private"),
@@ -32,11 +32,12 @@ NODE_ITEMS: dict[str, tuple[str, ...]] = {
 
 
 def status_of(kind: str, items: list[dict]) -> str:
-    """fail if any of the node's items failed, pass if any passed, else skip; none without items."""
+    """fail if any of the node's items failed, waived if any runs below the baseline by leave, pass if any
+    passed, else skip; none without items."""
     patterns = NODE_ITEMS.get(kind, ())
     mine = [i["status"] for i in items
             if any(i["id"] == p or (p.endswith("*") and i["id"].startswith(p[:-1])) for p in patterns)]
-    for status in ("fail", "pass", "skip"):
+    for status in ("fail", "waived", "pass", "skip"):
         if status in mine:
             return status
     return "none"
@@ -162,5 +163,5 @@ def build(snap: dict, items: list[dict], environment: str, region: str) -> dict:
         "vpc": {"label": f"{prefix}-vpc", "detail": f"{vpc['id']}  {vpc['cidr']}" if vpc else "missing",
                 "status": status_of("vpc", items) if vpc else "fail", "present": vpc is not None},
         "nodes": nodes, "edges": edges_of(nodes),
-        "summary": {s: sum(1 for i in items if i["status"] == s) for s in ("pass", "fail", "skip")},
+        "summary": {s: sum(1 for i in items if i["status"] == s) for s in ("pass", "fail", "skip", "waived")},
     }

@@ -12,15 +12,21 @@ description:
   - Inspects the account read-only and returns one item per line of the deployment
     checklists (outputs, network, database, cache, storage, secrets, application,
     security, high availability), each with a stable C(id), its C(layer), a C(title), the
-    C(status) C(pass), C(fail) or C(skip), what was C(expected) and C(observed), and the
-    C(reason) of a skip.
-  - Expectations follow the environment's sizing given in O(expected) (single-AZ dev,
-    Multi-AZ production, node and task counts, retention days).
+    C(status) C(pass), C(fail), C(skip) or C(waived), what was C(expected) and
+    C(observed), and the C(reason) of a skip, a waiver or a failure below the baseline.
+  - Expectations come from two places. The environment's sizing given in O(expected), as
+    the inventory built the stack (single-AZ dev, Multi-AZ production, node and task
+    counts, retention days, the bucket's lifecycle and CORS origins). And the seeds'
+    baseline of the environment given in O(baseline) (the collection's
+    C(data/baseline.yml)) - a stack weaker than the baseline fails even when its inventory
+    asks for it, or is C(waived) when O(allow_below_baseline) let the inventory go below it.
   - Live items run for real when their endpoint is reachable from this host - a
-    PostgreSQL login with the secret's credentials over TLS and the schema tables, Redis
-    PING/SET/GET, an S3 object round trip, an HTTP request to the ALB - and are skipped
-    with the reason otherwise.
-  - Never returns a secret value.
+    PostgreSQL login with the secret's credentials over TLS, the schema tables and the
+    query statistics, Redis PING/SET/GET (over TLS when the group has transit encryption),
+    an S3 object round trip, an HTTP request to the ALB URL - and are skipped with the
+    reason otherwise.
+  - Never returns a secret value; the credentials it reads are no_log values from the
+    moment they are read.
 author:
   - CredLink platform team (@credlink)
 options:
@@ -73,6 +79,41 @@ options:
         description: Retention of the service's log group.
         type: int
         required: true
+      s3_glacier_transition_days:
+        description: Days before proofs move to Glacier. Not given, the baseline alone judges the days.
+        type: int
+      s3_expiration_days:
+        description: Days before proofs expire. Not given, any expiration passes the inventory comparison.
+        type: int
+      s3_noncurrent_expiration_days:
+        description: Days before non-current versions expire.
+        type: int
+      cors_origins:
+        description: Origins the bucket's CORS rules allow (empty - no rules). Not given, any CORS rule passes.
+        type: list
+        elements: str
+  baseline:
+    description:
+      - The seeds' baseline document (C(settings), C(environments),
+        C(unlisted_environments)), as in the collection's C(data/baseline.yml). The module
+        holds the stack to the baseline of O(environment), or of the environment the
+        document names for unlisted ones.
+      - Empty, the stack is judged against O(expected) only.
+    type: dict
+    default: {}
+  allow_below_baseline:
+    description:
+      - The inventory was deliberately allowed below the baseline
+        (C(credlink_allow_below_baseline)). Items whose inventory value is below the baseline
+        are then C(waived) instead of failed; a stack weaker than its own inventory still fails.
+    type: bool
+    default: false
+  log_events_window:
+    description:
+      - Minutes in which the service's log group must have received an event, where tasks
+        run (item C(app.logs_streaming)).
+    type: int
+    default: 60
   database_endpoint:
     description:
       - Host and port to reach PostgreSQL at, when not the RDS endpoint (a tunnel, or the
@@ -99,6 +140,9 @@ options:
 notes:
   - Supports C(check_mode); it never changes anything. The S3 round trip writes and removes
     one object (and its versions) and is skipped in check mode.
+  - Recent log events are searched with FilterLogEvents from the start of the window,
+    because a stream's C(lastEventTimestamp) is updated eventually, typically within an
+    hour; empty pages with a next token are followed.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -123,6 +167,11 @@ EXAMPLES = r"""
       nat_gateways: 2
       ecs_min_tasks: 2
       log_retention_days: 30
+      s3_glacier_transition_days: 90
+      s3_expiration_days: 365
+      s3_noncurrent_expiration_days: 30
+      cors_origins: [https://app.credlink.example]
+    baseline: "{{ lookup('ansible.builtin.file', 'data/baseline.yml') | from_yaml }}"
   register: checklist
 
 - name: Fail on any failed item
@@ -142,7 +191,7 @@ summary:
   description: Number of items per status.
   returned: always
   type: dict
-  sample: {"pass": 40, "fail": 0, "skip": 3}
+  sample: {"pass": 58, "fail": 0, "skip": 4, "waived": 1}
 outputs:
   description:
     - The stack's outputs, each as C(value) and C(sensitive) (true for endpoints) - C(vpc_id),
@@ -161,7 +210,7 @@ topology:
   description:
     - The stack as found - zones, subnets per tier, NAT gateways, ALB, ECS service, RDS
       primary and standby, Redis nodes, bucket, secret, repository - each node with the
-      status of its checklist items (C(pass), C(fail), C(skip), C(none)) and C(present);
+      status of its checklist items (C(pass), C(fail), C(waived), C(skip), C(none)) and C(present);
       plus C(edges) between them. No endpoints. M(credlink.infra.stack_report) draws it.
   returned: always
   type: dict
@@ -171,11 +220,12 @@ topology:
                       "detail": "RDS PostgreSQL primary, available", "status": "pass", "tier": "database",
                       "zone": "us-east-1a", "present": true}],
            "edges": [{"from": "ecs", "to": "rds-primary", "style": "solid"}],
-           "summary": {"pass": 49, "fail": 0, "skip": 4}}
+           "summary": {"pass": 58, "fail": 0, "skip": 4, "waived": 1}}
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.credlink.infra.plugins.module_utils import baseline
 from ansible_collections.credlink.infra.plugins.module_utils import checklist
 from ansible_collections.credlink.infra.plugins.module_utils import probes
 from ansible_collections.credlink.infra.plugins.module_utils import topology
@@ -197,7 +247,14 @@ def main():
                 nat_gateways=dict(type="int", required=True),
                 ecs_min_tasks=dict(type="int", required=True),
                 log_retention_days=dict(type="int", required=True),
+                s3_glacier_transition_days=dict(type="int"),
+                s3_expiration_days=dict(type="int"),
+                s3_noncurrent_expiration_days=dict(type="int"),
+                cors_origins=dict(type="list", elements="str"),
             )),
+            baseline=dict(type="dict", default={}),
+            allow_below_baseline=dict(type="bool", default=False),
+            log_events_window=dict(type="int", default=60),
             database_endpoint=dict(type="dict", default={}),
             redis_endpoint=dict(type="dict", default={}),
             live_checks=dict(type="bool", default=True),
@@ -207,12 +264,19 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
+    problems = baseline.problems(p["baseline"]) if p["baseline"] else []
+    if problems:
+        module.fail_json(msg=f"baseline is not a baseline document like data/baseline.yml: {'; '.join(problems)}")
+    if p["log_events_window"] < 1:
+        module.fail_json(msg="log_events_window is a number of minutes, at least 1")
     snapshot = StackSnapshot(module)
     snap = snapshot.collect()
     snap["probes"] = probes.run_all(module, snapshot, snap)
     snapshot.credentials = {}
 
-    expected = {**p["expected"], "alb_security_group": f"credlink-{p['environment']}-alb"}
+    expected = {**p["expected"], "alb_security_group": f"credlink-{p['environment']}-alb",
+                "baseline": baseline.for_environment(p["baseline"], p["environment"]) if p["baseline"] else None,
+                "allow_below_baseline": p["allow_below_baseline"]}
     items = checklist.evaluate(snap, expected, p["only"])
     module.exit_json(changed=False, items=items, summary=checklist.summarize(items), outputs=snap["outputs"],
                      topology=topology.build(snap, items, p["environment"], module.region))

@@ -17,7 +17,7 @@ TIERS = ("public", "private", "database")
 # Layout: every shape is a dict the SVG and PNG writers both understand.
 
 STATUS_COLOURS = {"pass": ("#e6f4ea", "#1e7e34"), "fail": ("#fdecea", "#c62828"), "skip": ("#fff4d6", "#a86b00"),
-                  "none": ("#f4f5f7", "#6b7280")}
+                  "waived": ("#ede7f6", "#5e35b1"), "none": ("#f4f5f7", "#6b7280")}
 MARGIN, TIER_LABEL_W, ZONE_W, ROW_H, NODE_W, NODE_H = 24, 110, 340, 180, 270, 50
 REGIONAL_W = 290
 
@@ -99,8 +99,9 @@ def backdrop(topo: dict, grid: Grid) -> list[dict]:
     stroke = STATUS_COLOURS[vpc["status"]][1]
     shapes = [rect(0, 0, width, height, "#ffffff", "#ffffff", radius=0),
               text(MARGIN, 32, f"{topo['title']}  ({topo['region']})", 18, bold=True, anchor="start"),
-              text(MARGIN, 54, f"checklist: {summary['pass']} passed, {summary['fail']} failed, {summary['skip']} skipped",
-                   12, anchor="start", fill="#374151"),
+              text(MARGIN, 54, f"checklist: {summary['pass']} passed, {summary['fail']} failed, {summary['skip']} skipped"
+                   + (f", {summary['waived']} waived" if summary.get("waived") else ""), 12, anchor="start",
+                   fill="#374151"),
               rect(grid.vpc_x, grid.vpc_y, grid.vpc_w, height - grid.vpc_y - 70, "#fbfcfd", stroke,
                    dashed=not vpc["present"], radius=10),
               text(grid.vpc_x + 12, grid.vpc_y + 22, f"VPC {vpc['label']}   {vpc['detail']}", 13, bold=True,
@@ -152,11 +153,12 @@ def edge_shape(edge: dict, frames: dict[str, dict]) -> dict:
 
 def legend(x: float, y: float) -> list[dict]:
     shapes = []
-    for n, (status, words) in enumerate((("pass", "checks pass"), ("fail", "a check fails"), ("skip", "checks skipped"),
+    for n, (status, words) in enumerate((("pass", "checks pass"), ("fail", "a check fails"),
+                                         ("waived", "below baseline, allowed"), ("skip", "checks skipped"),
                                          ("none", "not checked"))):
         fill, stroke = STATUS_COLOURS[status]
         shapes.append(rect(x + n * 150, y, 18, 14, fill, stroke, radius=3))
         shapes.append(text(x + n * 150 + 26, y + 12, words, 11, anchor="start"))
-    shapes.append(text(x + 620, y + 12, "dashed box: missing    dashed line: replication", 11, anchor="start",
+    shapes.append(text(x + 770, y + 12, "dashed box: missing    dashed line: replication", 11, anchor="start",
                        fill="#4b5563"))
     return shapes

@@ -132,3 +132,14 @@ def test_every_checklist_item_colours_a_resource_of_the_picture():
     unplaced = [item_id for item_id, _, _, _ in checklist.CHECKS
                 if not any(item_id == p or (p.endswith("*") and item_id.startswith(p[:-1])) for p in patterns)]
     assert unplaced == []
+
+
+def test_a_waived_item_colours_its_resource_as_waived_unless_another_fails():
+    items = [{"id": "rds.backups", "status": "waived"}, {"id": "rds.available", "status": "pass"}]
+    assert topology.status_of("rds_primary", items) == "waived"
+    assert topology.status_of("rds_primary", items + [{"id": "rds.encryption", "status": "fail"}]) == "fail"
+    topo = topology.build(healthy_production(), items, "production", "us-east-1")
+    assert topo["summary"] == {"pass": 1, "fail": 0, "skip": 0, "waived": 1}
+    root = ET.fromstring(diagram.to_svg(layout.layout(topo), "t"))
+    violet = [r for r in root.iter("{http://www.w3.org/2000/svg}rect") if r.get("stroke") == layout.STATUS_COLOURS["waived"][1]]
+    assert len(violet) >= 2  # the database box and the legend

@@ -75,6 +75,16 @@ def test_endpoints_are_masked_unless_asked(tmp_path):
     assert RDS_ENDPOINT in (tmp_path / "production-report.html").read_text()
 
 
+def test_an_item_waived_below_the_baseline_is_shown_as_waived_with_its_reason(tmp_path):
+    write_report(tmp_path)
+    page = (tmp_path / "production-report.html").read_text()
+    row = page.split('id="item-rds.backups"', 1)[1].split("</tr>", 1)[0]
+    assert '<td class="status">waived</td>' in row
+    assert "allowed by credlink_allow_below_baseline" in row and "at least 30" in row
+    assert '<span class="badge waived">1 waived</span>' in page
+    assert "1 waived" in (tmp_path / "production-topology.svg").read_text()
+
+
 def test_a_checklist_without_topology_is_refused(tmp_path):
     args = {**json.loads(FIXTURE.read_text()), "dest": str(tmp_path)}
     del args["checklist"]["topology"]
@@ -115,7 +125,7 @@ def test_the_page_opens_in_a_browser_with_checklist_and_picture(chromium, tmp_pa
     for item in data["checklist"]["items"]:
         assert f'id="item-{item["id"]}"' in dom and item["title"] in dom
     assert "<svg" in dom and "credlink-production-alb" in dom
-    assert "51 passed" in dom and "1 failed" in dom and "1 skipped" in dom
+    assert "60 passed" in dom and "1 failed" in dom and "1 skipped" in dom and "1 waived" in dom
     assert RDS_ENDPOINT not in dom
 
 
