@@ -83,8 +83,25 @@ def cost_table(cost: dict, environment: str) -> str:
     unpriced = cost.get("unpriced") or []
     note = f'<p class="muted">not priced (counted as 0): {escape(", ".join(unpriced))}</p>' if unpriced else ""
     return (f'<table class="cost"><thead><tr><th>component</th><th>configuration</th><th>USD / month</th></tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table>{note}'
-            '<p class="muted">prices: playbooks/vars/monthly_prices.yml</p>')
+            f'<tbody>{"".join(rows)}</tbody></table>{note}{options_table(cost)}'
+            '<p class="muted">prices: data/prices.yml (sources and dates in the file)</p>')
+
+
+def options_table(cost: dict) -> str:
+    """The seeds' cost options next to on-demand; rates the price file calls UNCONFIRMED are marked."""
+    options = [o for o in cost.get("options") or [] if o.get("priced")]
+    if not options:
+        return ""
+    rows = [f'<tr><td>{escape(o["option"])}</td><td>{escape(o.get("configuration", ""))}</td>'
+            f'<td class="num">{o["on_demand"]:.2f}</td><td class="num">{o["with_option"]:.2f}</td>'
+            f'<td class="num">{o["saving"]:.2f}</td>'
+            f'<td>{"UNCONFIRMED estimate" if o.get("evidence") == "UNCONFIRMED" else escape(o.get("evidence", ""))}</td></tr>'
+            for o in options]
+    rows.append(f'<tr><th colspan="4">total per month with every option, USD</th>'
+                f'<th class="num">{cost.get("total_with_options", 0):.2f}</th><th></th></tr>')
+    return ('<h3>Cost options</h3><table class="options"><thead><tr><th>option</th><th>applies to</th>'
+            '<th>on-demand</th><th>with the option</th><th>saving</th><th>rates</th></tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table>')
 
 
 def render(environment: str, region: str, generated: str, checklist: dict, outputs: dict, cost: dict,

@@ -85,6 +85,17 @@ def test_an_item_waived_below_the_baseline_is_shown_as_waived_with_its_reason(tm
     assert "1 waived" in (tmp_path / "production-topology.svg").read_text()
 
 
+def test_the_page_shows_the_cost_options_next_to_on_demand_and_marks_unconfirmed_rates(tmp_path):
+    write_report(tmp_path)
+    page = (tmp_path / "production-report.html").read_text()
+    options = page.split('<table class="options">', 1)[1].split("</table>", 1)[0]
+    for option in ("RDS reserved instance, 1 year, no upfront", "ElastiCache reserved nodes, 1 year, no upfront",
+                   "S3 Intelligent-Tiering"):
+        assert option in options
+    assert options.count("UNCONFIRMED estimate") == 2
+    assert "prices: data/prices.yml" in page
+
+
 def test_a_checklist_without_topology_is_refused(tmp_path):
     args = {**json.loads(FIXTURE.read_text()), "dest": str(tmp_path)}
     del args["checklist"]["topology"]
