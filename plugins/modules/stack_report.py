@@ -65,7 +65,8 @@ attributes:
     description: Not supported; the files are regenerated as a whole.
     support: none
   platform:
-    description: The controller's file system.
+    description: Writes to the controller's file system.
+    support: full
     platforms: posix
 """
 

@@ -43,4 +43,3 @@ def test_the_allowance_lets_the_run_past_preflight():
     assert "is below the baseline of the seeds" not in output
     # The next step is the first AWS call, which fails against the closed port.
     assert run.returncode != 0 and "Discover" in output
-

@@ -367,8 +367,6 @@ def test_only_selects_items_by_id_or_layer():
 
 # The module itself, collecting from moto in-process (nothing built: everything missing).
 
-
-
 @pytest.fixture
 def aws(offline_aws):
     with mock_aws():
@@ -582,8 +580,8 @@ def test_the_alb_url_is_https_with_the_certificate_name_when_the_alb_serves_one(
 
 
 @pytest.mark.parametrize(("transit_encryption", "status"), [(True, "pass"), (False, "fail")])
-def test_the_redis_url_of_a_secret_is_compared_by_its_scheme_and_never_returned(aws, capsys, transit_encryption,
-                                                                                 status):
+def test_the_redis_url_of_a_secret_is_compared_by_its_scheme_and_never_returned(
+        aws, capsys, transit_encryption, status):
     token = "AuthT0ken-of-the-redis-group-0123456789"
     secrets = boto3.client("secretsmanager", region_name="us-east-1")
     arn = secrets.create_secret(Name="credlink-production-redis-auth", SecretString=json.dumps(
