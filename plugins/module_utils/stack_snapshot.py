@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import time
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
@@ -109,6 +109,15 @@ class StackSnapshot:
         # The secret's document and the app's Redis AUTH, for the live probes; never returned.
         self.credentials: dict = {}
         self.redis_auth: dict = {}
+
+    def conceal(self, value: Any) -> None:
+        """Register a credential as a no_log value: Ansible masks it in everything the module returns.
+
+        Strings shorter than 8 characters are left out (an empty document "{}", a port): Ansible
+        would mask them wherever they occur. Credentials are far longer.
+        """
+        if isinstance(value, str) and len(value) >= 8:
+            self.module.no_log_values.add(value)
 
     def client(self, name: str):
         if name not in self.clients:
@@ -267,7 +276,7 @@ class StackSnapshot:
             value = self.client("secretsmanager").get_secret_value(aws_retry=True, SecretId=name)
             raw = value.get("SecretString") or "{}"
             # Masked in everything the module returns from here on, whatever path a value takes.
-            self.module.no_log_values.add(raw)
+            self.conceal(raw)
             document = json.loads(raw)
         except AWS_ERRORS as e:
             error = type(e).__name__
@@ -275,7 +284,8 @@ class StackSnapshot:
             error = "not a JSON document"
         if not isinstance(document, dict):
             document, error = {}, "not a JSON object"
-        self.module.no_log_values.update(str(document[k]) for k in SECRET_VALUES if document.get(k))
+        for key in SECRET_VALUES:
+            self.conceal(document.get(key))
         self.credentials = document
         snap["secret"] = {
             "arn": meta["ARN"], "current_version": bool(current), "keys": sorted(document),
@@ -391,9 +401,12 @@ class StackSnapshot:
             source = "secret (not readable)"
         parts = urlsplit(url) if url else None
         if parts is not None and parts.password:
-            # An AUTH token: the Redis probe logs in with it, nothing returns it.
-            self.module.no_log_values.add(parts.password)
-            self.redis_auth = {"username": parts.username or None, "password": parts.password}
+            # An AUTH token, percent-encoded in the URL (redis.io "Connection URLs"): the
+            # Redis probe logs in with it, nothing returns it.
+            token = unquote(parts.password)
+            self.conceal(parts.password)
+            self.conceal(token)
+            self.redis_auth = {"username": unquote(parts.username) if parts.username else None, "password": token}
         tls = environment.get("REDIS_TLS")
         if tls is None and "REDIS_TLS" in secrets:
             tls = "from a secret"
@@ -415,7 +428,7 @@ class StackSnapshot:
         raw = (found or {}).get("SecretString")
         if raw is None:
             return None
-        self.module.no_log_values.add(raw)
+        self.conceal(raw)
         if not key:
             return raw
         try:
@@ -423,7 +436,7 @@ class StackSnapshot:
         except (ValueError, AttributeError):
             return None
         if isinstance(value, str) and value:
-            self.module.no_log_values.add(value)
+            self.conceal(value)
             return value
         return None
 

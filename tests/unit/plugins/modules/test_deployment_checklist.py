@@ -698,3 +698,22 @@ def test_recent_events_follow_empty_pages_while_a_next_token_says_more_may_come(
     assert ScriptedLogs([{"events": []}]).recent_events("/ecs/x", 60) is False
     endless = ScriptedLogs([{"events": [], "nextToken": str(n)} for n in range(20)])
     assert endless.recent_events("/ecs/x", 60, pages=10) is None and len(endless.asked) == 10
+
+
+class Masks:
+    """Only what StackSnapshot asks of the module for the app's Redis settings."""
+
+    def __init__(self):
+        self.no_log_values = set()
+
+
+def test_the_auth_token_of_the_apps_redis_url_is_decoded_for_the_probe_and_masked():
+    snapshot = StackSnapshot.__new__(StackSnapshot)
+    snapshot.module, snapshot.redis_auth = Masks(), {}
+    # A token with '#' must be percent-encoded in the URL, or the rest reads as a fragment.
+    settings = snapshot.app_redis_settings({"environment": [
+        {"name": "REDIS_URL", "value": "rediss://:Abc%23def-0123456789@redis.example:6379/0"},
+        {"name": "REDIS_TLS", "value": "true"}]})
+    assert settings == {"redis_tls_setting": "true", "redis_url_scheme": "rediss", "redis_url_source": "environment"}
+    assert snapshot.redis_auth == {"username": None, "password": "Abc#def-0123456789"}
+    assert "Abc#def-0123456789" in snapshot.module.no_log_values
