@@ -48,6 +48,9 @@ INVENTORY = "production"
 SKIP = ("--skip-tags", "schema")
 # Poll every second: the layers' real-AWS intervals (10-30 s) would dominate a scaled run.
 FAST_POLLS = {f"{layer}_poll_interval": 1 for layer in ("network", "database", "cache", "container_platform")}
+# A new production stack's checklist fails app.image until an image is pushed: the runs
+# still verify (and count the time), but report instead of failing.
+FAST_POLLS["verify_fail_on_error"] = False
 TARGETS = {"latency_vs_bound": 1.15, "latency_vs_sequential": 0.55, "projected_minutes": 16,
            "noop_seconds": 30, "zero_latency_seconds": 60}
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepare a fresh machine: a Python >= 3.12 virtualenv with the pinned requirements,
-# the bundled collections, shellcheck, the local stand-ins (PostgreSQL 15, redis-server)
+# the bundled collections, shellcheck, the local stand-ins (PostgreSQL 15 with pgextwlist, redis-server)
 # and the headless browser the HTML report is tested in (chromium; BOOTSTRAP_BROWSER=0
 # skips it).
 # Safe to run again: the venv is reused while requirements.txt is unchanged.
@@ -82,6 +82,11 @@ ensure_services() {
     # its own instance on its own port, so the system one is left as the admin set it.
     if ! ls /usr/lib/postgresql/15/bin/postgres >/dev/null 2>&1; then
         apt_install postgresql-15
+    fi
+    # Lets the local stand-in's master user create pg_stat_statements, as RDS's does
+    # (tools/emulator/local_services.py says why).
+    if [ ! -e /usr/lib/postgresql/15/lib/plugins/pgextwlist.so ]; then
+        apt_install postgresql-15-pgextwlist
     fi
 }
 

@@ -9,13 +9,23 @@ for pass, fail and skip without AWS.
 
 A snapshot is a dict; a layer that does not exist is ``None``. Live probes are stored as
 ``{"status": "pass"|"fail"|"skip", "observed": ..., "reason": ...}``.
+
+Sized items are judged twice: against the inventory (``expected``, as the stack was
+built) and against the seeds' baseline of the environment (``expected["baseline"]``, see
+``baseline.for_environment``). A stack weaker than the baseline fails even when its
+inventory asks for it; it is ``waived`` instead when the inventory was deliberately
+allowed below the baseline (``expected["allow_below_baseline"]``).
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable
 
-PASS, FAIL, SKIP = "pass", "fail", "skip"
+from ansible_collections.credlink.infra.plugins.module_utils import baseline
+
+PASS, FAIL, SKIP, WAIVED = "pass", "fail", "skip", "waived"
+STATUSES = (PASS, FAIL, SKIP, WAIVED)
 SCHEMA_TABLES = ("proofs", "signing_operations", "verification_operations")
 LAYERS = ("outputs", "network", "database", "cache", "storage", "secrets", "application", "security",
           "high_availability")
@@ -39,8 +49,58 @@ def missing(what: str) -> tuple:
     return (FAIL, "missing", what, "")
 
 
+# What a missing part of the snapshot is called in an item's ``expected``.
+PARTS = {"db": "instance", "redis": "replication group", "bucket": "bucket", "secret": "secret", "ecs": "service",
+         "alb": "load balancer", "ecr": "repository", "subnets": "network", "nat_gateways": "network",
+         "world_open_groups": "network", "log_group": "log group /ecs/credlink-<env>"}
+
+
+def requires(*parts: str):
+    """The item fails as ``missing`` unless the snapshot holds every part; the parts are passed after ``exp``."""
+    def wrap(func: Callable[..., tuple]) -> Check:
+        @functools.wraps(func)
+        def run(snap: dict, exp: dict) -> tuple:
+            found = [snap.get(part) for part in parts]
+            if any(value is None for value in found):
+                return missing(" and ".join(dict.fromkeys(PARTS[part] for part in parts)))
+            return func(snap, exp, *found)
+        return run
+    return wrap
+
+
 def skipped(reason: str, expected: Any = "") -> tuple:
     return (SKIP, None, expected, reason)
+
+
+def held_to(exp: dict, key: str) -> dict | None:
+    """The baseline rule of a setting (``value``, ``compare``, ``variable``), None when there is none."""
+    return ((exp.get("baseline") or {}).get("settings") or {}).get(key)
+
+
+def against_baseline(exp: dict, key: str, value: Any, result: tuple) -> tuple:
+    """An item's verdict once the baseline has judged ``value``.
+
+    A pass whose value is weaker than the baseline fails - or is waived when the inventory
+    asked for that value (a setting the preflight checks) and credlink_allow_below_baseline
+    allowed it. Other verdicts stand.
+    """
+    rule = held_to(exp, key)
+    if rule is None or result[0] != PASS or not baseline.weaker(rule["compare"], value, rule["value"]):
+        return result
+    status, observed, expected, _ = result
+    where = f"the {exp['baseline']['environment']} baseline is {baseline.describe(rule['compare'], rule['value'])}"
+    asked = rule.get("variable") and exp.get(key) is not None and baseline.weaker(rule["compare"], exp[key], rule["value"])
+    if asked and exp.get("allow_below_baseline"):
+        return (WAIVED, observed, expected, f"below the baseline ({where}): allowed by credlink_allow_below_baseline")
+    return (FAIL, observed, expected, f"below the baseline: {where}")
+
+
+def below_baseline(exp: dict, key: str, value: Any, observed: Any, expected: Any) -> tuple | None:
+    """The verdict (fail or waived) of a value the baseline finds too weak; None when it is not."""
+    rule = held_to(exp, key)
+    if rule is None or not baseline.weaker(rule["compare"], value, rule["value"]):
+        return None
+    return against_baseline(exp, key, value, (PASS, observed, expected, ""))
 
 
 def probe(result: dict | None, expected: Any) -> tuple:
@@ -72,8 +132,10 @@ def _output(key: str, label: str) -> Check:
 
 
 for _key, _label in (("vpc_id", "VPC id"), ("rds_endpoint", "RDS endpoint (sensitive)"),
-                     ("redis_endpoint", "Redis endpoint (sensitive)"), ("s3_bucket", "S3 bucket name"),
-                     ("ecr_repository_url", "ECR repository URL"), ("alb_dns_name", "ALB DNS name"),
+                     ("database_url", "Database URL without the password (sensitive)"),
+                     ("redis_endpoint", "Redis endpoint (sensitive)"), ("redis_tls", "Redis TLS on or off"),
+                     ("s3_bucket", "S3 bucket name"), ("ecr_repository_url", "ECR repository URL"),
+                     ("alb_dns_name", "ALB DNS name"), ("alb_url", "ALB URL"), ("target_group_arn", "Target group ARN"),
                      ("ecs_service", "ECS cluster and service names")):
     check(f"outputs.{_key}", "outputs", f"{_label} shown")(_output(_key, _label))
 
@@ -81,10 +143,8 @@ for _key, _label in (("vpc_id", "VPC id"), ("rds_endpoint", "RDS endpoint (sensi
 # Network
 
 @check("network.subnets", "network", "Two public, two private and two database subnets")
-def _subnets(snap, exp):
-    subnets = snap.get("subnets")
-    if subnets is None:
-        return missing("network layer")
+@requires("subnets")
+def _subnets(snap, exp, subnets):
     counts = {tier: len(subnets.get(tier, [])) for tier in ("public", "private", "database")}
     return verdict(counts == {"public": 2, "private": 2, "database": 2}, counts, "2 per tier")
 
@@ -92,61 +152,50 @@ def _subnets(snap, exp):
 # RDS and database
 
 @check("rds.available", "database", "RDS instance is available")
-def _rds_available(snap, exp):
-    db = snap.get("db")
-    if db is None:
-        return missing("instance")
+@requires("db")
+def _rds_available(snap, exp, db):
     return verdict(db["status"] == "available", db["status"], "available")
 
 
 @check("rds.multi_az", "database", "Multi-AZ as sized for the environment")
-def _rds_multi_az(snap, exp):
-    db = snap.get("db")
-    if db is None:
-        return missing("instance")
-    return verdict(db["multi_az"] == exp["rds_multi_az"], db["multi_az"], exp["rds_multi_az"])
+@requires("db")
+def _rds_multi_az(snap, exp, db):
+    return against_baseline(exp, "rds_multi_az", db["multi_az"],
+                            verdict(db["multi_az"] == exp["rds_multi_az"], db["multi_az"], exp["rds_multi_az"]))
 
 
 @check("rds.backups", "database", "Automated backups kept as sized")
-def _rds_backups(snap, exp):
-    db = snap.get("db")
-    if db is None:
-        return missing("instance")
+@requires("db")
+def _rds_backups(snap, exp, db):
     days = db["backup_retention_days"]
-    return verdict(days == exp["rds_backup_retention_days"], f"{days} days", f"{exp['rds_backup_retention_days']} days")
+    return against_baseline(exp, "rds_backup_retention_days", days, verdict(
+        days == exp["rds_backup_retention_days"], f"{days} days", f"{exp['rds_backup_retention_days']} days"))
 
 
 @check("rds.encryption", "database", "Storage encrypted")
-def _rds_encryption(snap, exp):
-    db = snap.get("db")
-    if db is None:
-        return missing("instance")
+@requires("db")
+def _rds_encryption(snap, exp, db):
     return verdict(db["encrypted"], db["encrypted"], True)
 
 
 @check("rds.deletion_protection", "database", "Deletion protection as sized")
-def _rds_deletion_protection(snap, exp):
-    db = snap.get("db")
-    if db is None:
-        return missing("instance")
+@requires("db")
+def _rds_deletion_protection(snap, exp, db):
     wanted = exp["rds_deletion_protection"]
-    return verdict(db["deletion_protection"] == wanted, db["deletion_protection"], wanted)
+    return against_baseline(exp, "rds_deletion_protection", db["deletion_protection"],
+                            verdict(db["deletion_protection"] == wanted, db["deletion_protection"], wanted))
 
 
 @check("rds.security_group", "database", "Security group admits only the private subnets")
-def _rds_sg(snap, exp):
-    db, subnets = snap.get("db"), snap.get("subnets")
-    if db is None or subnets is None:
-        return missing("instance and network")
+@requires("db", "subnets")
+def _rds_sg(snap, exp, db, subnets):
     sources = ingress_sources(db["ingress"], 5432)
     return verdict(sources == cidrs(subnets["private"]), sources, cidrs(subnets["private"]))
 
 
 @check("rds.log_exports", "database", "PostgreSQL logs exported to CloudWatch")
-def _rds_logs(snap, exp):
-    db = snap.get("db")
-    if db is None:
-        return missing("instance")
+@requires("db")
+def _rds_logs(snap, exp, db):
     exports = sorted(db["log_exports"])
     return verdict({"postgresql", "upgrade"} <= set(exports), exports, ["postgresql", "upgrade"])
 
@@ -162,64 +211,59 @@ def _db_schema(snap, exp):
     return probe(result, list(SCHEMA_TABLES))
 
 
+@check("database.statistics", "database", "Query statistics available (pg_stat_statements)")
+def _db_statistics(snap, exp):
+    return probe(snap.get("probes", {}).get("statistics"), "pg_stat_statements created and collecting")
+
+
 # Redis
 
 @check("redis.available", "cache", "Replication group is available")
-def _redis_available(snap, exp):
-    redis = snap.get("redis")
-    if redis is None:
-        return missing("replication group")
+@requires("redis")
+def _redis_available(snap, exp, redis):
     return verdict(redis["status"] == "available", redis["status"], "available")
 
 
 @check("redis.nodes", "cache", "Primary and replicas as sized")
-def _redis_nodes(snap, exp):
-    redis = snap.get("redis")
-    if redis is None:
-        return missing("replication group")
-    return verdict(len(redis["members"]) == exp["redis_nodes"], f"{len(redis['members'])} node(s)",
-                   f"{exp['redis_nodes']} node(s)")
+@requires("redis")
+def _redis_nodes(snap, exp, redis):
+    nodes = len(redis["members"])
+    return against_baseline(exp, "redis_nodes", nodes, verdict(
+        nodes == exp["redis_nodes"], f"{nodes} node(s)", f"{exp['redis_nodes']} node(s)"))
 
 
 @check("redis.multi_az", "cache", "Multi-AZ as sized")
-def _redis_multi_az(snap, exp):
-    redis = snap.get("redis")
-    if redis is None:
-        return missing("replication group")
-    return verdict(redis["multi_az"] == exp["redis_multi_az"], redis["multi_az"], exp["redis_multi_az"])
+@requires("redis")
+def _redis_multi_az(snap, exp, redis):
+    return against_baseline(exp, "redis_multi_az", redis["multi_az"], verdict(
+        redis["multi_az"] == exp["redis_multi_az"], redis["multi_az"], exp["redis_multi_az"]))
 
 
 @check("redis.failover", "cache", "Automatic failover as sized")
-def _redis_failover(snap, exp):
-    redis = snap.get("redis")
-    if redis is None:
-        return missing("replication group")
+@requires("redis")
+def _redis_failover(snap, exp, redis):
     wanted = "enabled" if exp["redis_failover"] else "disabled"
-    return verdict(redis["failover"] == wanted, redis["failover"], wanted)
+    return against_baseline(exp, "redis_failover", redis["failover"] == "enabled",
+                            verdict(redis["failover"] == wanted, redis["failover"], wanted))
 
 
 @check("redis.snapshots", "cache", "Snapshot backups kept as sized")
-def _redis_snapshots(snap, exp):
-    redis = snap.get("redis")
-    if redis is None:
-        return missing("replication group")
+@requires("redis")
+def _redis_snapshots(snap, exp, redis):
     days, wanted = redis["snapshot_retention_days"], exp["redis_snapshot_retention_days"]
-    return verdict(days == wanted, f"{days} days", f"{wanted} days")
+    return against_baseline(exp, "redis_snapshot_retention_days", days,
+                            verdict(days == wanted, f"{days} days", f"{wanted} days"))
 
 
 @check("redis.encryption", "cache", "Encryption at rest")
-def _redis_encryption(snap, exp):
-    redis = snap.get("redis")
-    if redis is None:
-        return missing("replication group")
+@requires("redis")
+def _redis_encryption(snap, exp, redis):
     return verdict(redis["at_rest_encryption"], redis["at_rest_encryption"], True)
 
 
 @check("redis.security_group", "cache", "Security group admits only the private subnets")
-def _redis_sg(snap, exp):
-    redis, subnets = snap.get("redis"), snap.get("subnets")
-    if redis is None or subnets is None:
-        return missing("replication group and network")
+@requires("redis", "subnets")
+def _redis_sg(snap, exp, redis, subnets):
     if redis.get("ingress") is None:
         return skipped("the endpoint reports no security group for the member clusters", cidrs(subnets["private"]))
     sources = ingress_sources(redis["ingress"], 6379)
@@ -234,10 +278,8 @@ def _redis_commands(snap, exp):
 # S3
 
 def _bucket_check(key: str, expected: Any, describe: Callable[[Any], Any] = lambda v: v) -> Check:
-    def run(snap, exp):
-        bucket = snap.get("bucket")
-        if bucket is None:
-            return missing("bucket")
+    @requires("bucket")
+    def run(snap, exp, bucket):
         value = bucket.get(key)
         return verdict(value == expected, describe(value), describe(expected))
     return run
@@ -256,20 +298,74 @@ check("s3.public_access_block", "storage", "All four public access blocks on")(
 check("s3.tls_only", "storage", "Bucket policy denies requests without TLS")(_bucket_check("tls_only", True))
 
 
-@check("s3.lifecycle", "storage", "Lifecycle rules active")
-def _s3_lifecycle(snap, exp):
-    bucket = snap.get("bucket")
-    if bucket is None:
-        return missing("bucket")
-    return verdict(bucket["lifecycle_rules"] > 0, f"{bucket['lifecycle_rules']} enabled rule(s)", "at least 1")
+@check("s3.lifecycle", "storage", "Lifecycle rules active, one for the whole bucket")
+@requires("bucket")
+def _s3_lifecycle(snap, exp, bucket):
+    whole = bucket.get("lifecycle") is not None
+    return verdict(bucket["lifecycle_rules"] > 0 and whole,
+                   f"{bucket['lifecycle_rules']} enabled rule(s), {'one' if whole else 'none'} for the whole bucket",
+                   "an enabled rule for the whole bucket")
 
 
-@check("s3.cors", "storage", "CORS configured")
-def _s3_cors(snap, exp):
-    bucket = snap.get("bucket")
-    if bucket is None:
-        return missing("bucket")
-    return verdict(bucket["cors_rules"] > 0, f"{bucket['cors_rules']} rule(s)", "at least 1")
+def _lifecycle_rule(func: Callable[..., tuple]) -> Check:
+    """The item judges the bucket's whole-bucket rule; without one it is skipped (s3.lifecycle fails)."""
+    @requires("bucket")
+    @functools.wraps(func)
+    def run(snap, exp, bucket):
+        if bucket.get("lifecycle") is None:
+            return skipped("no enabled lifecycle rule for the whole bucket (see s3.lifecycle)")
+        return func(snap, exp, bucket["lifecycle"])
+    return run
+
+
+def _days(days: Any) -> str:
+    return "never" if days is None else f"{days} days"
+
+
+@check("s3.lifecycle_transition", "storage", "Objects move to Glacier after the days the inventory sets")
+@_lifecycle_rule
+def _s3_transition(snap, exp, rule):
+    storage_class = (held_to(exp, "s3_transition_storage_class") or {}).get("value", "GLACIER")
+    days = exp.get("s3_glacier_transition_days")
+    observed = rule["transitions"]
+    if days is None:  # no inventory figure: any single transition to the class; the baseline judges the days
+        result = verdict(len(observed) == 1 and observed[0]["storage_class"] == storage_class, observed,
+                         f"one transition to {storage_class}")
+    else:
+        wanted = [{"days": days, "storage_class": storage_class}]
+        result = verdict(observed == wanted, observed, wanted)
+    first = observed[0] if observed else {}
+    result = against_baseline(exp, "s3_glacier_transition_days", first.get("days"), result)
+    return against_baseline(exp, "s3_transition_storage_class", first.get("storage_class"), result)
+
+
+@check("s3.lifecycle_expiration", "storage", "Objects expire after the days the inventory sets")
+@_lifecycle_rule
+def _s3_expiration(snap, exp, rule):
+    days, wanted = rule["expiration_days"], exp.get("s3_expiration_days")
+    result = verdict(days is not None and days == (wanted if wanted is not None else days), _days(days),
+                     _days(wanted) if wanted is not None else "an expiration")
+    return against_baseline(exp, "s3_expiration_days", days, result)
+
+
+@check("s3.lifecycle_noncurrent", "storage", "Old versions expire after the days the inventory sets")
+@_lifecycle_rule
+def _s3_noncurrent(snap, exp, rule):
+    days, wanted = rule["noncurrent_expiration_days"], exp.get("s3_noncurrent_expiration_days")
+    result = verdict(days is not None and days == (wanted if wanted is not None else days), _days(days),
+                     _days(wanted) if wanted is not None else "an expiration of old versions")
+    return against_baseline(exp, "s3_noncurrent_expiration_days", days, result)
+
+
+@check("s3.cors", "storage", "CORS lets the browser app's origins read proofs")
+@requires("bucket")
+def _s3_cors(snap, exp, bucket):
+    wanted = exp.get("cors_origins")
+    if wanted is None:  # not told the origins: any rule will do
+        return verdict(bucket["cors_rules"] > 0, f"{bucket['cors_rules']} rule(s)", "at least 1")
+    wanted = sorted(set(wanted))
+    return verdict(bucket.get("cors_origins", []) == wanted, bucket.get("cors_origins") or "no CORS rules",
+                   wanted or "no CORS rules")
 
 
 @check("s3.object_roundtrip", "storage", "Can upload, download and delete an object")
@@ -280,37 +376,29 @@ def _s3_roundtrip(snap, exp):
 # Secrets Manager
 
 @check("secrets.exists", "secrets", "Secret holds the database credentials")
-def _secret_exists(snap, exp):
-    secret = snap.get("secret")
-    if secret is None:
-        return missing("secret")
+@requires("secret")
+def _secret_exists(snap, exp, secret):
     needed = {"username", "password", "engine", "host", "port", "dbname"}
     keys = set(secret["keys"])
     return verdict(needed <= keys, sorted(keys), sorted(needed))
 
 
 @check("secrets.current_version", "secrets", "A version is in stage AWSCURRENT")
-def _secret_version(snap, exp):
-    secret = snap.get("secret")
-    if secret is None:
-        return missing("secret")
+@requires("secret")
+def _secret_version(snap, exp, secret):
     return verdict(bool(secret["current_version"]), "present" if secret["current_version"] else "none", "present")
 
 
 @check("secrets.retrievable", "secrets", "Secret value can be retrieved")
-def _secret_retrievable(snap, exp):
-    secret = snap.get("secret")
-    if secret is None:
-        return missing("secret")
+@requires("secret")
+def _secret_retrievable(snap, exp, secret):
     return verdict(secret["retrievable"], "retrieved (value not shown)" if secret["retrievable"] else secret["error"],
                    "retrieved")
 
 
 @check("secrets.read_policy", "secrets", "Read policy scoped to this secret")
-def _secret_policy(snap, exp):
-    secret = snap.get("secret")
-    if secret is None:
-        return missing("secret")
+@requires("secret")
+def _secret_policy(snap, exp, secret):
     resources = secret.get("policy_resources")
     if resources is None:
         return missing("policy credlink-<env>-db-credentials-read")
@@ -320,29 +408,52 @@ def _secret_policy(snap, exp):
 # Application
 
 @check("app.image", "application", "Image the service runs is in ECR")
-def _app_image(snap, exp):
-    ecr, ecs = snap.get("ecr"), snap.get("ecs")
-    if ecr is None or ecs is None:
-        return missing("repository and service")
-    if not ecr["tags"]:
-        return skipped("nothing pushed yet: push the image, then run playbooks/deploy_image.yml", ecs["image_tag"])
-    return verdict(ecs["image_tag"] in ecr["tags"], ecr["tags"] or "no images", ecs["image_tag"])
+@requires("ecr", "ecs")
+def _app_image(snap, exp, ecr, ecs):
+    reference = ecs["image_tag"]
+    if not (ecr["tags"] or ecr.get("digests")):
+        rule = held_to(exp, "app_image_in_repository")
+        if rule and rule["value"]:
+            return (FAIL, "nothing pushed", reference, f"the {exp['baseline']['environment']} baseline runs only "
+                    "images of the repository: push the image, then run playbooks/deploy_image.yml")
+        return skipped("nothing pushed yet: push the image, then run playbooks/deploy_image.yml", reference)
+    repository = ecs.get("image_repository", ecr["uri"])
+    if repository != ecr["uri"]:
+        return verdict(False, f"an image of another repository ({repository})", f"{ecr['uri']}:{reference}")
+    pushed = ecr.get("digests", []) if reference.startswith("sha256:") else ecr["tags"]
+    return verdict(reference in pushed, ecr["tags"], reference)
 
 
 @check("app.tasks_running", "application", "Tasks running at the desired count")
-def _app_tasks(snap, exp):
-    ecs = snap.get("ecs")
-    if ecs is None:
-        return missing("service")
+@requires("ecs")
+def _app_tasks(snap, exp, ecs):
     ok = ecs["running"] == ecs["desired"] and ecs["running"] >= exp["ecs_min_tasks"]
-    return verdict(ok, f"{ecs['running']} of {ecs['desired']}", f">= {exp['ecs_min_tasks']}, all desired")
+    # The inventory's minimum is the service's autoscaling minimum: that is what the baseline judges.
+    return against_baseline(exp, "ecs_min_tasks", exp["ecs_min_tasks"], verdict(
+        ok, f"{ecs['running']} of {ecs['desired']}", f">= {exp['ecs_min_tasks']}, all desired"))
+
+
+@check("app.redis_tls", "application", "The app's REDIS_TLS and REDIS_URL match the group's transit encryption")
+@requires("ecs", "redis")
+def _app_redis_tls(snap, exp, ecs, redis):
+    tls = bool(redis["transit_encryption"])
+    wanted = {"REDIS_TLS": "true" if tls else "false", "REDIS_URL": "rediss://" if tls else "redis://"}
+    scheme, setting = ecs.get("redis_url_scheme"), ecs.get("redis_tls_setting")
+    readable = {"REDIS_TLS": setting if setting != "from a secret" else None, "REDIS_URL": scheme}
+    observed = {"REDIS_TLS": setting or "not set",
+                "REDIS_URL": f"{scheme}://" if scheme else ecs.get("redis_url_source") or "not set"}
+    agrees = ((scheme is None or f"{scheme}://" == wanted["REDIS_URL"])
+              and (readable["REDIS_TLS"] is None or readable["REDIS_TLS"].strip().lower() == wanted["REDIS_TLS"]))
+    if agrees and None in readable.values():
+        unknown = " or ".join(name for name, value in readable.items() if value is None)
+        return skipped(f"the task definition gives no readable {unknown} to compare with the group's transit "
+                       f"encryption ({'on' if tls else 'off'})", wanted)
+    return verdict(agrees, observed, wanted)
 
 
 @check("app.targets_healthy", "application", "ALB health checks passing")
-def _app_targets(snap, exp):
-    alb = snap.get("alb")
-    if alb is None:
-        return missing("load balancer")
+@requires("alb")
+def _app_targets(snap, exp, alb):
     states = alb["target_states"]
     healthy = states.count("healthy")
     return verdict(healthy >= max(1, exp["ecs_min_tasks"]) and healthy == len(states),
@@ -355,67 +466,71 @@ def _app_responds(snap, exp):
 
 
 @check("app.log_group", "application", "Log group receives the service's logs")
-def _app_logs(snap, exp):
-    logs = snap.get("log_group")
-    if logs is None:
-        return missing("log group /ecs/credlink-<env>")
-    return verdict(logs["retention_days"] == exp["log_retention_days"] and logs["configured"],
-                   f"{logs['retention_days']} days, {'used' if logs['configured'] else 'not used'} by the task definition",
-                   f"{exp['log_retention_days']} days, used by the task definition")
+@requires("log_group")
+def _app_logs(snap, exp, logs):
+    return against_baseline(exp, "log_retention_days", logs["retention_days"], verdict(
+        logs["retention_days"] == exp["log_retention_days"] and logs["configured"],
+        f"{logs['retention_days']} days, {'used' if logs['configured'] else 'not used'} by the task definition",
+        f"{exp['log_retention_days']} days, used by the task definition"))
+
+
+@check("app.logs_streaming", "application", "Logs streaming to CloudWatch where tasks run")
+@requires("ecs", "log_group")
+def _app_logs_streaming(snap, exp, ecs, logs):
+    window = logs.get("window_minutes")
+    wanted = f"events in the last {window} minutes"
+    ecr = snap.get("ecr")
+    if not ecs["running"]:
+        return skipped("no task runs, so none can log", wanted)
+    if ecr is not None and not (ecr["tags"] or ecr.get("digests")):
+        return skipped("nothing pushed to the repository: no task can have started the app", wanted)
+    if logs.get("recent_events") is None:
+        return skipped("CloudWatch Logs had not finished searching the window (empty pages with a next token)",
+                       wanted)
+    return verdict(logs["recent_events"], f"{'events' if logs['recent_events'] else 'no event'} in the last "
+                                          f"{window} minutes", wanted)
 
 
 # Security
 
 @check("security.rds_private", "security", "RDS in the database subnets, not publicly accessible")
-def _sec_rds(snap, exp):
-    db, subnets = snap.get("db"), snap.get("subnets")
-    if db is None or subnets is None:
-        return missing("instance and network")
+@requires("db", "subnets")
+def _sec_rds(snap, exp, db, subnets):
     ok = not db["publicly_accessible"] and sorted(db["subnet_ids"]) == sorted(s["id"] for s in subnets["database"])
     return verdict(ok, "private" if ok else "reachable from outside or outside the database subnets", "private")
 
 
 @check("security.redis_private", "security", "Redis in the private subnets")
-def _sec_redis(snap, exp):
-    redis, subnets = snap.get("redis"), snap.get("subnets")
-    if redis is None or subnets is None:
-        return missing("replication group and network")
+@requires("redis", "subnets")
+def _sec_redis(snap, exp, redis, subnets):
     ok = sorted(redis["subnet_ids"]) == sorted(s["id"] for s in subnets["private"])
     return verdict(ok, "private subnets" if ok else redis["subnet_ids"], "private subnets")
 
 
 @check("security.ecs_private", "security", "Tasks in the private subnets without public IP")
-def _sec_ecs(snap, exp):
-    ecs, subnets = snap.get("ecs"), snap.get("subnets")
-    if ecs is None or subnets is None:
-        return missing("service and network")
+@requires("ecs", "subnets")
+def _sec_ecs(snap, exp, ecs, subnets):
     ok = not ecs["public_ip"] and sorted(ecs["subnet_ids"]) == sorted(s["id"] for s in subnets["private"])
     return verdict(ok, "private" if ok else "public IP or other subnets", "private")
 
 
 @check("security.alb_public", "security", "ALB in the public subnets only")
-def _sec_alb(snap, exp):
-    alb, subnets = snap.get("alb"), snap.get("subnets")
-    if alb is None or subnets is None:
-        return missing("load balancer and network")
+@requires("alb", "subnets")
+def _sec_alb(snap, exp, alb, subnets):
     ok = sorted(alb["subnet_ids"]) == sorted(s["id"] for s in subnets["public"])
     return verdict(ok, "public subnets" if ok else alb["subnet_ids"], "public subnets")
 
 
 @check("security.world_open", "security", "Only the ALB accepts traffic from anywhere")
-def _sec_world(snap, exp):
-    groups = snap.get("world_open_groups")
-    if groups is None:
-        return missing("network")
+@requires("world_open_groups")
+def _sec_world(snap, exp, groups):
     allowed = {exp["alb_security_group"]}
     return verdict(set(groups) <= allowed, sorted(groups) or "none", sorted(allowed))
 
 
 @check("security.secrets_not_hardcoded", "security", "Database URL comes from Secrets Manager, not the task definition")
-def _sec_secrets(snap, exp):
-    ecs, secret = snap.get("ecs"), snap.get("secret")
-    if ecs is None or secret is None:
-        return missing("service and secret")
+@requires("ecs", "secret")
+def _sec_secrets(snap, exp, ecs, secret):
     suspicious = [name for name in ecs["environment"] if any(w in name.upper() for w in ("PASSWORD", "DATABASE_URL", "SECRET"))]
     injected = ecs["secrets"].get("DATABASE_URL", "")
     ok = not suspicious and injected.startswith(secret["arn"])
@@ -426,20 +541,19 @@ def _sec_secrets(snap, exp):
 # High availability
 
 @check("ha.ecs_tasks", "high_availability", "Enough tasks running")
-def _ha_tasks(snap, exp):
-    ecs = snap.get("ecs")
-    if ecs is None:
-        return missing("service")
-    return verdict(ecs["running"] >= exp["ecs_min_tasks"], ecs["running"], f">= {exp['ecs_min_tasks']}")
+@requires("ecs")
+def _ha_tasks(snap, exp, ecs):
+    return against_baseline(exp, "ecs_min_tasks", ecs["running"], verdict(
+        ecs["running"] >= exp["ecs_min_tasks"], ecs["running"], f">= {exp['ecs_min_tasks']}"))
 
 
 @check("ha.rds_standby", "high_availability", "RDS standby in another zone when Multi-AZ")
-def _ha_rds(snap, exp):
-    db = snap.get("db")
-    if db is None:
-        return missing("instance")
+@requires("db")
+def _ha_rds(snap, exp, db):
     if not exp["rds_multi_az"]:
-        return skipped("the environment is sized single-AZ", "no standby")
+        # Single-AZ where the baseline wants a standby fails (or is waived) here too.
+        return (below_baseline(exp, "rds_multi_az", False, "sized single-AZ", "a standby in another zone")
+                or skipped("the environment is sized single-AZ", "no standby"))
     if db["multi_az"] and not db.get("secondary_az"):
         # AWS always reports the standby's zone for a Multi-AZ instance; some emulators do not.
         return skipped("the endpoint reports Multi-AZ but not the standby's zone", "primary and standby in different zones")
@@ -448,30 +562,30 @@ def _ha_rds(snap, exp):
 
 
 @check("ha.redis_replication", "high_availability", "Redis replication across zones when sized for it")
-def _ha_redis(snap, exp):
-    redis = snap.get("redis")
-    if redis is None:
-        return missing("replication group")
+@requires("redis")
+def _ha_redis(snap, exp, redis):
     if exp["redis_nodes"] < 2:
-        return skipped("the environment is sized with one node", "1 node")
+        return (below_baseline(exp, "redis_nodes", exp["redis_nodes"], "sized with one node", "2+ nodes")
+                or skipped("the environment is sized with one node", "1 node"))
+    if not exp["redis_failover"]:
+        return (below_baseline(exp, "redis_failover", False, "sized without automatic failover",
+                               "2+ nodes, failover enabled")
+                or skipped("the environment is sized without automatic failover", "no failover"))
     return verdict(len(redis["members"]) >= 2 and redis["failover"] == "enabled",
                    f"{len(redis['members'])} node(s), failover {redis['failover']}", "2+ nodes, failover enabled")
 
 
 @check("ha.nat_gateways", "high_availability", "NAT gateways as sized (one per zone in production)")
-def _ha_nat(snap, exp):
-    nats = snap.get("nat_gateways")
-    if nats is None:
-        return missing("network")
+@requires("nat_gateways")
+def _ha_nat(snap, exp, nats):
     zones = sorted({n["az"] for n in nats if n["state"] == "available"})
-    return verdict(len(zones) == exp["nat_gateways"], zones, f"{exp['nat_gateways']} zone(s)")
+    return against_baseline(exp, "nat_gateways", len(zones), verdict(
+        len(zones) == exp["nat_gateways"], zones, f"{exp['nat_gateways']} zone(s)"))
 
 
 @check("ha.alb_zones", "high_availability", "ALB spans both zones")
-def _ha_alb(snap, exp):
-    alb = snap.get("alb")
-    if alb is None:
-        return missing("load balancer")
+@requires("alb")
+def _ha_alb(snap, exp, alb):
     return verdict(len(set(alb["zones"])) >= 2, sorted(alb["zones"]), "2 zones")
 
 
@@ -492,4 +606,4 @@ def evaluate(snapshot: dict, expected: dict, only: list[str] | None = None) -> l
 
 
 def summarize(items: list[dict]) -> dict:
-    return {status: sum(1 for item in items if item["status"] == status) for status in (PASS, FAIL, SKIP)}
+    return {status: sum(1 for item in items if item["status"] == status) for status in STATUSES}

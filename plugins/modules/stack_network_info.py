@@ -78,66 +78,15 @@ nat_gateways:
             "tags": {"Name": "credlink-production-nat-us-east-1a", "Project": "credlink"}}]
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
-
-TIERS = ("public", "private", "database")
-LIVE_NAT_STATES = ("pending", "available")
-
-
-def describe(client, module, method, key, **kwargs):
-    try:
-        paginator = client.get_paginator(method)
-        return paginator.paginate(**kwargs).build_full_result()[key]
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"Couldn't look up the network ({method})")
-
-
-def find_vpc(client, module, name):
-    vpcs = describe(client, module, "describe_vpcs", "Vpcs", Filters=[{"Name": "tag:Name", "Values": [name]}])
-    if len(vpcs) > 1:
-        ids = ", ".join(sorted(v["VpcId"] for v in vpcs))
-        module.fail_json(msg=f"More than one VPC is named {name} ({ids}); remove the stray one before continuing")
-    return vpcs[0] if vpcs else None
-
-
-def group_subnets(raw_subnets):
-    grouped = {tier: [] for tier in TIERS}
-    for raw in raw_subnets:
-        tags = boto3_tag_list_to_ansible_dict(raw.get("Tags", []))
-        tier = tags.get("Tier")
-        if tier in grouped:
-            grouped[tier].append({
-                "id": raw["SubnetId"],
-                "availability_zone": raw["AvailabilityZone"],
-                "cidr_block": raw["CidrBlock"],
-                "name": tags.get("Name", ""),
-            })
-    for subnets in grouped.values():
-        subnets.sort(key=lambda s: (s["availability_zone"], s["cidr_block"]))
-    return grouped
-
-
-def live_nat_gateways(raw_gateways, subnet_zones):
-    gateways = [
-        {
-            "id": raw["NatGatewayId"],
-            "state": raw["State"],
-            "subnet_id": raw["SubnetId"],
-            "availability_zone": subnet_zones.get(raw["SubnetId"], ""),
-            "tags": boto3_tag_list_to_ansible_dict(raw.get("Tags") or []),
-        }
-        for raw in raw_gateways
-        if raw["State"] in LIVE_NAT_STATES
-    ]
-    return sorted(gateways, key=lambda g: (g["availability_zone"], g["id"]))
+from ansible_collections.credlink.infra.plugins.module_utils.network import TIERS
+from ansible_collections.credlink.infra.plugins.module_utils.network import describe_all
+from ansible_collections.credlink.infra.plugins.module_utils.network import find_vpc
+from ansible_collections.credlink.infra.plugins.module_utils.network import group_subnets
+from ansible_collections.credlink.infra.plugins.module_utils.network import live_nat_gateways
 
 
 def main():
@@ -163,8 +112,8 @@ def main():
         module.exit_json(changed=False, found=False, vpc={}, subnets={t: [] for t in TIERS}, nat_gateways=[])
 
     vpc_filter = [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]
-    raw_subnets = describe(client, module, "describe_subnets", "Subnets", Filters=vpc_filter)
-    raw_gateways = describe(client, module, "describe_nat_gateways", "NatGateways", Filter=vpc_filter)
+    raw_subnets = describe_all(client, module, "describe_subnets", "Subnets", Filters=vpc_filter)
+    raw_gateways = describe_all(client, module, "describe_nat_gateways", "NatGateways", Filter=vpc_filter)
     zones = {s["SubnetId"]: s["AvailabilityZone"] for s in raw_subnets}
     module.exit_json(
         changed=False,

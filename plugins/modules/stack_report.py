@@ -18,8 +18,8 @@ description:
     with the picture, the checklist, the outputs and the monthly cost.
   - Every file is private to the user (mode 0600). Sensitive outputs (endpoints) are
     masked in the page unless O(show_sensitive).
-  - Runs on the controller (delegated to C(localhost)); the PNG needs Pillow, without it
-    the module warns and writes the SVG and the page only.
+  - Runs on the controller (an action plugin), whatever host the task targets; the PNG
+    needs Pillow there, without it the module warns and writes the SVG and the page only.
 author:
   - CredLink platform team (@credlink)
 options:
@@ -52,8 +52,22 @@ options:
     type: bool
     default: false
 notes:
-  - Supports C(check_mode) (reports what would change, writes nothing). C(verify.yml) turns
-    check mode off for it because reports are results of the run, not managed state.
+  - C(verify.yml) turns check mode off for it because reports are results of the run, not
+    managed state.
+attributes:
+  action:
+    description: Runs entirely on the controller; the drawing code is never sent to a host.
+    support: full
+  check_mode:
+    description: Reports what would change and writes nothing.
+    support: full
+  diff_mode:
+    description: Not supported; the files are regenerated as a whole.
+    support: none
+  platform:
+    description: Writes to the controller's file system.
+    support: full
+    platforms: posix
 """
 
 EXAMPLES = r"""
@@ -70,7 +84,6 @@ EXAMPLES = r"""
     dest: "{{ playbook_dir }}/../reports"
     checklist: "{{ checklist }}"
     outputs: "{{ checklist.outputs }}"
-  delegate_to: localhost
 """
 
 RETURN = r"""
@@ -81,87 +94,3 @@ files:
   sample: {"svg": "reports/production-topology.svg", "png": "reports/production-topology.png",
            "html": "reports/production-report.html"}
 """
-
-import os
-import tempfile
-from datetime import datetime, timezone
-
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.credlink.infra.plugins.module_utils import diagram
-from ansible_collections.credlink.infra.plugins.module_utils import report
-from ansible_collections.credlink.infra.plugins.module_utils import topology
-
-
-def up_to_date(path, content):
-    try:
-        with open(path, "rb") as current:
-            return current.read() == content and (os.stat(path).st_mode & 0o777) == 0o600
-    except OSError:
-        return False
-
-
-def write_private(path, content):
-    """Replace the file atomically; it is created 0600 so it is never readable by others."""
-    fd, temp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".stack_report-")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(content)
-        os.chmod(temp, 0o600)
-        os.replace(temp, path)
-    except BaseException:
-        os.unlink(temp)
-        raise
-
-
-def contents(p, generated):
-    """Bytes of each file to write, by kind."""
-    checklist = p["checklist"]
-    picture = topology.layout(checklist["topology"])
-    svg = diagram.to_svg(picture, f"credlink-{p['environment']} topology")
-    html = report.render(p["environment"], p["region"], generated, checklist, p["outputs"], p["monthly_cost"], svg,
-                         p["show_sensitive"])
-    files = {"svg": svg.encode(), "html": html.encode()}
-    if diagram.png_supported():
-        files["png"] = diagram.to_png(picture)
-    return files
-
-
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            environment=dict(type="str", required=True),
-            region=dict(type="str", required=True),
-            dest=dict(type="path", required=True),
-            checklist=dict(type="dict", required=True),
-            outputs=dict(type="dict", default={}),
-            monthly_cost=dict(type="dict", default={}),
-            show_sensitive=dict(type="bool", default=False),
-        ),
-        supports_check_mode=True,
-    )
-    p = module.params
-    if not os.path.isdir(p["dest"]):
-        module.fail_json(msg=f"Report directory {p['dest']} does not exist")
-    missing = [key for key in ("items", "summary", "topology") if key not in p["checklist"]]
-    if missing:
-        module.fail_json(msg=f"checklist lacks {', '.join(missing)}: pass the registered result of deployment_checklist")
-    if not diagram.png_supported():
-        module.warn("Pillow is not installed: the topology PNG is not written (the SVG and the HTML report are)")
-
-    generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    names = {"svg": "topology.svg", "png": "topology.png", "html": "report.html"}
-    paths = {kind: os.path.join(p["dest"], f"{p['environment']}-{name}") for kind, name in names.items()}
-    changed = False
-    for kind, content in contents(p, generated).items():
-        if up_to_date(paths[kind], content):
-            continue
-        changed = True
-        if not module.check_mode:
-            write_private(paths[kind], content)
-    module.exit_json(changed=changed, files={kind: path if kind != "png" or diagram.png_supported() else None
-                                             for kind, path in paths.items()})
-
-
-if __name__ == "__main__":
-    main()

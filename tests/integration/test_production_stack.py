@@ -24,7 +24,13 @@ SKIP_SCHEMA = ("--skip-tags", "schema")
 def stack(emulator):
     emulator.reset()
     run = run_playbook("site.yml", ENV, emulator.env, *SKIP_SCHEMA)
-    assert run.returncode == 0, run.stdout[-4000:]
+    # A new production stack runs no image of its repository yet: its checklist fails
+    # app.image alone, saying what to do. Then the image is pushed and the app logs.
+    assert run.returncode != 0, run.stdout[-4000:]
+    assert "1 checklist item(s) failed: app.image" in run.stdout, run.stdout[-4000:]
+    assert "push the image, then run playbooks/deploy_image.yml" in run.stdout
+    push_image(emulator, "latest")
+    app_logs(emulator)
     return emulator
 
 
@@ -40,6 +46,18 @@ def push_image(emulator, tag: str) -> None:
                 "config": {**layer, "mediaType": "application/vnd.docker.container.image.v1+json"}, "layers": [layer]}
     emulator.client("ecr").put_image(repositoryName="credlink-production-sign-service",
                                      imageManifest=json.dumps(manifest), imageTag=tag)
+
+
+def app_logs(emulator, message: str = "listening on 3001") -> None:
+    """What the running app leaves in its log group: the emulator runs no container, so nothing else logs."""
+    import time
+
+    logs, group = emulator.client("logs"), f"/ecs/credlink-{ENV}"
+    stream = "app/app/emulated-task"
+    if not logs.describe_log_streams(logGroupName=group, logStreamNamePrefix=stream)["logStreams"]:
+        logs.create_log_stream(logGroupName=group, logStreamName=stream)
+    logs.put_log_events(logGroupName=group, logStreamName=stream,
+                        logEvents=[{"timestamp": int(time.time() * 1000), "message": message}])
 
 
 def secret_document(emulator) -> dict:
@@ -227,18 +245,20 @@ def test_rerun_and_check_mode_change_nothing(stack):
 
 
 def test_checklist_passes_then_names_exactly_the_broken_setting(stack, tmp_path):
-    push_image(stack, "latest")
     report_dir = {"verify_report_dir": str(tmp_path)}
     verified = run_playbook("verify.yml", ENV, stack.env, extra_vars=report_dir)
     assert verified.returncode == 0, verified.stdout[-4000:]
     report = json.loads((tmp_path / "production-checklist.json").read_text())
     items = {item["id"]: item for item in report["items"]}
     assert report["summary"]["fail"] == 0
-    assert {i for i, item in items.items() if item["status"] == "skip"} == {
-        "database.connect", "database.schema", "redis.commands", "redis.security_group", "app.responds", "ha.rds_standby"}
+    # app.redis_tls is skipped while the task definition gives the app no REDIS_TLS.
+    assert {i for i, item in items.items() if item["status"] == "skip"} - {"app.redis_tls"} == {
+        "database.connect", "database.schema", "database.statistics", "redis.commands", "redis.security_group",
+        "app.responds", "ha.rds_standby"}
+    assert items["app.image"]["status"] == items["app.logs_streaming"]["status"] == "pass"
     assert all(item["reason"] for item in items.values() if item["status"] == "skip")
     assert items["rds.multi_az"]["observed"] is True and items["ha.nat_gateways"]["status"] == "pass"
-    assert report["monthly_cost"]["total"] == 189.64
+    assert report["monthly_cost"]["total"] == 192.56
     outputs = json.loads((tmp_path / "production-outputs.json").read_text())
     assert outputs["rds_endpoint"]["sensitive"] is True and outputs["rds_endpoint"]["value"] not in verified.stdout
     assert outputs["vpc_id"]["value"] in verified.stdout

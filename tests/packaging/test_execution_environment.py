@@ -23,7 +23,8 @@ BIN = Path(sys.executable).parent
 GALAXY = yaml.safe_load((ROOT / "galaxy.yml").read_text())
 TARBALL = f"{GALAXY['namespace']}-{GALAXY['name']}-{GALAXY['version']}.tar.gz"
 # Distribution that provides a top-level module imported by our plugins.
-DISTRIBUTION_OF = {"botocore": "botocore", "boto3": "boto3", "psycopg2": "psycopg2-binary", "PIL": "pillow"}
+DISTRIBUTION_OF = {"botocore": "botocore", "boto3": "boto3", "psycopg2": "psycopg2-binary", "PIL": "pillow",
+                   "redis": "redis"}
 # ansible-core's own dependencies, present wherever ansible-core is (the callback's yaml).
 WITH_ANSIBLE_CORE = {"yaml", "jinja2"}
 

@@ -98,6 +98,31 @@ def _enable_ssl_only(data: Path) -> None:
             os.chown(path, owner.pw_uid, owner.pw_gid)
 
 
+# What the RDS stand-in loads at start, as the RDS parameter group and engine do:
+# - pg_stat_statements is preloaded (roles/database/defaults: database_parameters
+#   shared_preload_libraries), so migration V005 can create the extension;
+# - the master user may create that extension without being a superuser. On RDS it is a
+#   member of rds_superuser, which may "add extensions that are available for use with
+#   Amazon RDS" (docs.aws.amazon.com/AmazonRDS/latest/UserGuide/
+#   Appendix.PostgreSQL.CommonDBATasks.Roles.rds_superuser.html). PostgreSQL 15 itself
+#   lets only superusers create an untrusted extension such as pg_stat_statements, so
+#   the stand-in loads pgextwlist (Debian: postgresql-15-pgextwlist): an allow-list of
+#   extensions that non-superusers may create, whose script then runs as the bootstrap
+#   superuser, as on RDS. Only pg_stat_statements is listed; credlink_admin stays a
+#   plain CREATEDB/CREATEROLE user.
+PRELOADED = "pg_stat_statements"
+USER_CREATABLE_EXTENSIONS = "pg_stat_statements"
+
+
+def _rds_like_options() -> str:
+    plugin = _pg_bindir().parent / "lib" / "plugins" / "pgextwlist.so"
+    if not plugin.exists():
+        raise RuntimeError(f"{plugin} not found (apt-get install postgresql-{PG_MAJOR}-pgextwlist): the RDS stand-in "
+                           "needs it to let the master user create pg_stat_statements, as rds_superuser may")
+    return (f"-c shared_preload_libraries={PRELOADED} -c local_preload_libraries=pgextwlist "
+            f"-c extwlist.extensions={USER_CREATABLE_EXTENSIONS}")
+
+
 def _pg_ctl(cfg: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     _, data, _ = _pg_dirs(cfg)
     argv = [*_as_owner(), str(_pg_bindir() / "pg_ctl"), "-D", str(data), *args]
@@ -125,7 +150,7 @@ def postgres_start(cfg: Settings) -> str:
         if init.returncode != 0:
             raise RuntimeError(f"initdb failed in {data}: {(init.stderr or init.stdout).strip()}")
         _enable_ssl_only(data)
-    options = f"-p {cfg.postgres_port} -k {run} -c listen_addresses={cfg.host}"
+    options = f"-p {cfg.postgres_port} -k {run} -c listen_addresses={cfg.host} {_rds_like_options()}"
     result = _pg_ctl(cfg, "-l", str(base / "postgres.log"), "-o", options, "-w", "-t", "60", "start")
     if result.returncode != 0:
         raise RuntimeError(f"postgres failed to start: {result.stderr.strip() or result.stdout.strip()}")

@@ -9,8 +9,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from ansible_collections.credlink.infra.plugins.module_utils import checklist
-from ansible_collections.credlink.infra.plugins.module_utils import diagram
 from ansible_collections.credlink.infra.plugins.module_utils import topology
+from ansible_collections.credlink.infra.plugins.plugin_utils.render import diagram
+from ansible_collections.credlink.infra.plugins.plugin_utils.render import layout
 from tests.unit.plugins.modules.test_deployment_checklist import EXPECTED, healthy_production
 
 
@@ -83,22 +84,22 @@ def test_no_endpoint_reaches_the_picture():
 
 def test_the_svg_is_well_formed_and_names_every_resource():
     topo = build(healthy_production())
-    svg = diagram.to_svg(topology.layout(topo), "production topology")
+    svg = diagram.to_svg(layout.layout(topo), "production topology")
     root = ET.fromstring(svg)
     texts = " ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
     for label in ("credlink-production-vpc", "credlink-production-alb", "credlink-production-service",
                   "credlink-production-db", "r-001", "r-002", "credlink-production-proofs-123456789012",
                   "credlink-production-db-credentials", "zone us-east-1a", "zone us-east-1b"):
         assert label in texts, label
-    red = [r for r in root.iter("{http://www.w3.org/2000/svg}rect") if r.get("stroke") == topology.STATUS_COLOURS["fail"][1]]
+    red = [r for r in root.iter("{http://www.w3.org/2000/svg}rect") if r.get("stroke") == layout.STATUS_COLOURS["fail"][1]]
     assert len(red) == 1  # the legend's swatch: nothing failed
 
 
 def test_a_failed_resource_is_framed_red_in_the_svg():
     snap = healthy_production()
     snap["bucket"]["versioning"] = "Suspended"
-    root = ET.fromstring(diagram.to_svg(topology.layout(build(snap)), "t"))
-    red = [r for r in root.iter("{http://www.w3.org/2000/svg}rect") if r.get("stroke") == topology.STATUS_COLOURS["fail"][1]]
+    root = ET.fromstring(diagram.to_svg(layout.layout(build(snap)), "t"))
+    red = [r for r in root.iter("{http://www.w3.org/2000/svg}rect") if r.get("stroke") == layout.STATUS_COLOURS["fail"][1]]
     assert len(red) == 2
 
 
@@ -106,7 +107,7 @@ def test_the_png_is_the_same_picture():
     image_module = pytest.importorskip("PIL.Image")
     snap = healthy_production()
     snap["bucket"]["versioning"] = "Suspended"
-    picture = topology.layout(build(snap))
+    picture = layout.layout(build(snap))
     image = image_module.open(io.BytesIO(diagram.to_png(picture))).convert("RGB")
     assert image.size == (picture["width"], picture["height"])
     colours = set(image.getdata())
@@ -121,6 +122,24 @@ def test_an_empty_account_still_draws_what_is_missing():
     assert topo["zones"] == [] and topo["vpc"]["present"] is False
     missing = {n["id"] for n in topo["nodes"] if not n["present"]}
     assert missing == {"alb", "ecs", "redis-0", "rds-primary", "bucket", "secret", "ecr"}
-    root = ET.fromstring(diagram.to_svg(topology.layout(topo), "t"))
+    root = ET.fromstring(diagram.to_svg(layout.layout(topo), "t"))
     dashed = [r for r in root.iter("{http://www.w3.org/2000/svg}rect") if r.get("stroke-dasharray")]
     assert len(dashed) == len(missing) + 1  # and the VPC
+
+
+def test_every_checklist_item_colours_a_resource_of_the_picture():
+    patterns = [p for kind in topology.NODE_ITEMS.values() for p in kind]
+    unplaced = [item_id for item_id, _, _, _ in checklist.CHECKS
+                if not any(item_id == p or (p.endswith("*") and item_id.startswith(p[:-1])) for p in patterns)]
+    assert unplaced == []
+
+
+def test_a_waived_item_colours_its_resource_as_waived_unless_another_fails():
+    items = [{"id": "rds.backups", "status": "waived"}, {"id": "rds.available", "status": "pass"}]
+    assert topology.status_of("rds_primary", items) == "waived"
+    assert topology.status_of("rds_primary", items + [{"id": "rds.encryption", "status": "fail"}]) == "fail"
+    topo = topology.build(healthy_production(), items, "production", "us-east-1")
+    assert topo["summary"] == {"pass": 1, "fail": 0, "skip": 0, "waived": 1}
+    root = ET.fromstring(diagram.to_svg(layout.layout(topo), "t"))
+    violet = [r for r in root.iter("{http://www.w3.org/2000/svg}rect") if r.get("stroke") == layout.STATUS_COLOURS["waived"][1]]
+    assert len(violet) >= 2  # the database box and the legend

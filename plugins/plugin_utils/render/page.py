@@ -21,15 +21,16 @@ th, td { border-bottom: 1px solid #e5e7eb; padding: 5px 8px; text-align: left; v
 th { background: #f4f5f7; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .status { font-weight: bold; text-transform: uppercase; font-size: 11px; }
 tr.pass .status { color: #1e7e34; } tr.fail .status { color: #c62828; } tr.skip .status { color: #a86b00; }
+tr.waived .status { color: #5e35b1; } tr.waived { background: #f5f0fc; }
 tr.fail { background: #fdecea; } tr.layer td { background: #fafafa; font-weight: bold; }
 .badge { display: inline-block; padding: 2px 10px; border-radius: 10px; margin-right: 6px; font-size: 13px; }
 .badge.pass { background: #e6f4ea; color: #1e7e34; } .badge.fail { background: #fdecea; color: #c62828; }
-.badge.skip { background: #fff4d6; color: #a86b00; }
+.badge.skip { background: #fff4d6; color: #a86b00; } .badge.waived { background: #ede7f6; color: #5e35b1; }
 .muted { color: #6b7280; font-size: 12px; } code { font-size: 12px; }
 figure { margin: 0; overflow-x: auto; }
 """
 
-MARK = {"pass": "pass", "fail": "fail", "skip": "skip"}
+MARK = {"pass": "pass", "fail": "fail", "skip": "skip", "waived": "waived"}
 
 
 def text(value: Any) -> str:
@@ -38,10 +39,13 @@ def text(value: Any) -> str:
 
 
 def item_detail(item: dict) -> str:
+    reason = escape(item.get("reason") or "")
     if item["status"] == "skip":
-        return f"skipped: {escape(item.get('reason') or '')}"
+        return f"skipped: {reason}"
     if item["status"] == "fail":
-        return f"expected {text(item['expected'])}, observed {text(item['observed'])}"
+        return f"expected {text(item['expected'])}, observed {text(item['observed'])}" + (f" - {reason}" if reason else "")
+    if item["status"] == "waived":
+        return f"{text(item['observed'])} - {reason}"
     return text(item["observed"])
 
 
@@ -79,8 +83,25 @@ def cost_table(cost: dict, environment: str) -> str:
     unpriced = cost.get("unpriced") or []
     note = f'<p class="muted">not priced (counted as 0): {escape(", ".join(unpriced))}</p>' if unpriced else ""
     return (f'<table class="cost"><thead><tr><th>component</th><th>configuration</th><th>USD / month</th></tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table>{note}'
-            '<p class="muted">prices: playbooks/vars/monthly_prices.yml</p>')
+            f'<tbody>{"".join(rows)}</tbody></table>{note}{options_table(cost)}'
+            '<p class="muted">prices: data/prices.yml (sources and dates in the file)</p>')
+
+
+def options_table(cost: dict) -> str:
+    """The seeds' cost options next to on-demand; rates the price file calls UNCONFIRMED are marked."""
+    options = [o for o in cost.get("options") or [] if o.get("priced")]
+    if not options:
+        return ""
+    rows = [f'<tr><td>{escape(o["option"])}</td><td>{escape(o.get("configuration", ""))}</td>'
+            f'<td class="num">{o["on_demand"]:.2f}</td><td class="num">{o["with_option"]:.2f}</td>'
+            f'<td class="num">{o["saving"]:.2f}</td>'
+            f'<td>{"UNCONFIRMED estimate" if o.get("evidence") == "UNCONFIRMED" else escape(o.get("evidence", ""))}</td></tr>'
+            for o in options]
+    rows.append(f'<tr><th colspan="4">total per month with every option, USD</th>'
+                f'<th class="num">{cost.get("total_with_options", 0):.2f}</th><th></th></tr>')
+    return ('<h3>Cost options</h3><table class="options"><thead><tr><th>option</th><th>applies to</th>'
+            '<th>on-demand</th><th>with the option</th><th>saving</th><th>rates</th></tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table>')
 
 
 def render(environment: str, region: str, generated: str, checklist: dict, outputs: dict, cost: dict,
@@ -88,7 +109,8 @@ def render(environment: str, region: str, generated: str, checklist: dict, outpu
     """The whole page. ``svg`` is inlined as it is: it comes from ``diagram.to_svg``."""
     summary = checklist["summary"]
     badges = "".join(f'<span class="badge {s}">{summary.get(s, 0)} {w}</span>'
-                     for s, w in (("pass", "passed"), ("fail", "failed"), ("skip", "skipped")))
+                     for s, w in (("pass", "passed"), ("fail", "failed"), ("skip", "skipped"), ("waived", "waived"))
+                     if s != "waived" or summary.get(s))
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><title>credlink-{escape(environment)} verification report</title>

@@ -1,0 +1,77 @@
+# -*- coding: utf-8 -*-
+# Copyright: CredLink platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Looking up the network layer of an environment by its tags.
+
+Shared by ``stack_network_info`` (which every layer role uses) and the checklist's stack
+snapshot, so both find the VPC, its tiers and its NAT gateways the same way.
+"""
+
+from __future__ import annotations
+
+try:
+    import botocore
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+
+from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
+
+TIERS = ("public", "private", "database")
+LIVE_NAT_STATES = ("pending", "available")
+
+
+@RETRY
+def all_pages(client, method: str, **kwargs) -> dict:
+    """Every page of a paginated call, the whole walk retried on throttling."""
+    return client.get_paginator(method).paginate(**kwargs).build_full_result()
+
+
+def describe_all(client, module, method: str, key: str, **kwargs) -> list:
+    """Every page of an EC2 describe call (DescribeSecurityGroups, DescribeNatGateways... are paginated)."""
+    try:
+        return all_pages(client, method, **kwargs)[key]
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg=f"Couldn't look up the network ({method})")
+
+
+def find_vpc(client, module, name: str) -> dict | None:
+    vpcs = describe_all(client, module, "describe_vpcs", "Vpcs", Filters=[{"Name": "tag:Name", "Values": [name]}])
+    if len(vpcs) > 1:
+        ids = ", ".join(sorted(v["VpcId"] for v in vpcs))
+        module.fail_json(msg=f"More than one VPC is named {name} ({ids}); remove the stray one before continuing")
+    return vpcs[0] if vpcs else None
+
+
+def group_subnets(raw_subnets: list[dict]) -> dict[str, list[dict]]:
+    """Subnets by their Tier tag, each sorted by zone; subnets of no known tier are left out."""
+    grouped: dict[str, list[dict]] = {tier: [] for tier in TIERS}
+    for raw in raw_subnets:
+        tags = boto3_tag_list_to_ansible_dict(raw.get("Tags", []))
+        tier = tags.get("Tier")
+        if tier in grouped:
+            grouped[tier].append({
+                "id": raw["SubnetId"],
+                "availability_zone": raw["AvailabilityZone"],
+                "cidr_block": raw["CidrBlock"],
+                "name": tags.get("Name", ""),
+            })
+    for subnets in grouped.values():
+        subnets.sort(key=lambda s: (s["availability_zone"], s["cidr_block"]))
+    return grouped
+
+
+def live_nat_gateways(raw_gateways: list[dict], subnet_zones: dict[str, str]) -> list[dict]:
+    gateways = [
+        {
+            "id": raw["NatGatewayId"],
+            "state": raw["State"],
+            "subnet_id": raw["SubnetId"],
+            "availability_zone": subnet_zones.get(raw["SubnetId"], ""),
+            "tags": boto3_tag_list_to_ansible_dict(raw.get("Tags") or []),
+        }
+        for raw in raw_gateways
+        if raw["State"] in LIVE_NAT_STATES
+    ]
+    return sorted(gateways, key=lambda g: (g["availability_zone"], g["id"]))
