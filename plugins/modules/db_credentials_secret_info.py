@@ -13,6 +13,8 @@ description:
     managed by M(credlink.infra.db_credentials_secret). Values are never returned.
   - Layers that reference the secret (task definitions, IAM policies) use it to get the
     full ARN, which includes a random suffix.
+  - When the secret is encrypted with a customer managed KMS key, the key is resolved to
+    its key ARN (C(kms:DescribeKey)), the only form an IAM policy grants C(kms:Decrypt) on.
 author:
   - CredLink platform team (@credlink)
 options:
@@ -66,6 +68,14 @@ secret:
     host:
       description: Database host stored in the secret (not sensitive).
       type: str
+    kms_key_id:
+      description:
+        - KMS key of the secret as Secrets Manager reports it (key id, key ARN or alias
+          ARN); empty for the AWS managed key C(aws/secretsmanager).
+      type: str
+    kms_key_arn:
+      description: Key ARN of that KMS key; empty for the AWS managed key.
+      type: str
     tags:
       description: Tags.
       type: dict
@@ -73,8 +83,20 @@ secret:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.credentials import secret_summary
+
+
+def resolve_key_arn(module, key_id: str) -> str:
+    """The key ARN of a key id, key ARN, alias name or alias ARN (DescribeKey takes all four)."""
+    if not key_id:
+        return ""
+    client = module.client("kms", retry_decorator=RETRY)
+    try:
+        return client.describe_key(aws_retry=True, KeyId=key_id)["KeyMetadata"]["Arn"]
+    except AWS_ERRORS as e:
+        module.fail_json_aws(e, msg=f"Couldn't resolve the KMS key {key_id} of the secret {module.params['name']}")
 
 
 def main():
@@ -84,6 +106,8 @@ def main():
     )
     client = module.client("secretsmanager", retry_decorator=RETRY)
     secret = secret_summary(client, module, module.params["name"])
+    if secret:
+        secret["kms_key_arn"] = resolve_key_arn(module, secret["kms_key_id"])
     module.exit_json(changed=False, found=bool(secret), secret=secret)
 
 
