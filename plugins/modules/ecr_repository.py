@@ -27,7 +27,7 @@ options:
     description:
       - Scan each pushed image for vulnerabilities, through a rule of the registry's
         scanning configuration whose repository filter is this repository's name.
-      - The repository-level C(scanOnPush) setting is not used: AWS is deprecating
+      - The repository-level C(scanOnPush) setting is not used, because AWS is deprecating
         C(PutImageScanningConfiguration) in favour of the registry-level configuration.
       - The registry's other rules and filters (other repositories, other stacks) and its
         scan type are kept; only this repository's filter is added or removed.

@@ -58,7 +58,7 @@ notes:
   - A cluster that still runs services cannot be deleted; delete the services first.
   - Capacity providers need the ECS service-linked role C(AWSServiceRoleForECS); ensure it
     first with M(credlink.infra.iam_service_linked_role). A role created seconds ago
-    cannot be assumed yet: the error C(Unable to assume the service linked role) is
+    cannot be assumed yet, so the error C(Unable to assume the service linked role) is
     retried for up to two minutes.
 extends_documentation_fragment:
   - amazon.aws.common.modules

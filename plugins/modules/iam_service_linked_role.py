@@ -16,7 +16,7 @@ description:
   - In check mode the module only reads; C(changed) says whether the role would be
     created. An account readiness check can therefore run it against any account to
     report the role as present or to be created.
-  - The role is never deleted: other stacks of the account rely on it.
+  - The role is never deleted, because other stacks of the account rely on it.
 author:
   - CredLink platform team (@credlink)
 options:
