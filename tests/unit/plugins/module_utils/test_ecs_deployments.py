@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from ansible_collections.credlink.infra.plugins.module_utils.ecs import (FAILED, PENDING, REPLACED, SETTLED,
-                                                                        deployment_state, failure_message,
-                                                                        failure_report)
+from ansible_collections.credlink.infra.plugins.module_utils.ecs import (
+    FAILED, PENDING, REPLACED, SETTLED, deployment_state, failure_message, failure_report)
 
 T0 = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
 OLD_TD = "arn:aws:ecs:us-east-1:123456789012:task-definition/credlink-production-app:7"

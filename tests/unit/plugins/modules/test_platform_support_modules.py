@@ -81,10 +81,8 @@ def test_other_repositories_rules_are_kept_and_ours_joins_the_scan_on_push_rule(
     assert result["changed"] is True
     config = registry_rules()
     assert config["scanType"] == "BASIC"
-    assert config["rules"] == [
-        {"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": [{"filter": "team-a-*", "filterType": "WILDCARD"},
-                                                                 {"filter": REPO, "filterType": "WILDCARD"}]},
-        OTHERS[1]]
+    merged = [{"filter": "team-a-*", "filterType": "WILDCARD"}, {"filter": REPO, "filterType": "WILDCARD"}]
+    assert config["rules"] == [{"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": merged}, OTHERS[1]]
     assert run_module(ecr_repository, repo_args(), capsys)[0]["changed"] is False
 
 
