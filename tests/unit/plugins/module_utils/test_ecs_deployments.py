@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import botocore.exceptions  # noqa: F401 (module_utils.common expects botocore's submodules loaded, as in a module)
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import (
     FAILED, PENDING, REPLACED, SETTLED, deployment_state, failure_message, failure_report)
 
