@@ -189,9 +189,11 @@ USABLE = ("ISSUED", "PENDING_VALIDATION")
 ALL_KEY_TYPES = ["RSA_1024", "RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1", "EC_secp521r1"]
 FINAL_FAILURES = ("FAILED", "VALIDATION_TIMED_OUT", "REVOKED", "EXPIRED", "INACTIVE")
 # RequestCertificate returns the ARN before DescribeCertificate can show the validation
-# records: "DescribeCertificate calls will not succeed for several seconds" (API reference,
-# quoted in aws-controllers-k8s/acm-controller#2); ResourceRecord is missing for seconds
-# (community.aws#321, aws/aws-sdk-js#2133, dylburger/create-and-validate-acm-certificate#11).
+# records: "there is a delay of several seconds before you can retrieve information about
+# the new certificate" (API reference); ResourceRecord is missing for seconds
+# (community.aws#321, aws/aws-sdk-js#2133, dylburger/create-and-validate-acm-certificate#11;
+# research B, 1a). moto shows it at once and issues after MOTO_ACM_VALIDATION_WAIT seconds
+# whether or not the record exists (research B, 1f).
 RECORDS_TIMEOUT = 120
 RECORDS_DELAY = 3
 # DeleteCertificate right after the listener that used it was deleted: ResourceInUseException

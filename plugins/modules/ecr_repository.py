@@ -143,9 +143,11 @@ COMPARED = ["scan_on_push", "image_tag_mutability", "lifecycle_policy", "tags"]
 # PutImageScanningConfiguration API is being deprecated, in favor of specifying the image
 # scanning configuration at the registry level" (API reference; research A, 13b).
 # RegistryScanningRule (API reference): scanFrequency SCAN_ON_PUSH for BASIC, SCAN_ON_PUSH
-# or CONTINUOUS_SCAN for ENHANCED (both scan on push); at most 100 repositoryFilters per
-# rule; filterType WILDCARD, where a name without "*" matches that repository only.
+# or CONTINUOUS_SCAN for ENHANCED (both scan on push); at most 2 rules and 100
+# repositoryFilters per rule; filterType WILDCARD, where a name without "*" matches that
+# repository only. PUT replaces the whole configuration: read, merge, write (research B, 13).
 PUSH_FREQUENCIES = ("SCAN_ON_PUSH", "CONTINUOUS_SCAN")
+MAX_RULES = 2
 MAX_FILTERS = 100
 
 
@@ -178,6 +180,9 @@ def with_own_filter(module, config, name):
     rules = [dict(rule, repositoryFilters=list(rule.get("repositoryFilters", []))) for rule in config["rules"]]
     rule = next((r for r in rules if r.get("scanFrequency") == "SCAN_ON_PUSH"), None)
     if rule is None:
+        if len(rules) >= MAX_RULES:
+            module.fail_json(msg=f"The registry already has {MAX_RULES} scanning rules, the most AWS allows, and none "
+                                 f"scans on push: add {name} to one of them or make room for a scan-on-push rule")
         rule = {"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": []}
         rules.append(rule)
     if len(rule["repositoryFilters"]) >= MAX_FILTERS:

@@ -121,6 +121,16 @@ def test_a_full_scan_on_push_rule_is_reported_not_overwritten(aws, capsys):
     assert registry_rules()["rules"] == full
 
 
+def test_a_registry_with_two_rules_none_on_push_is_reported_not_given_a_third(aws, capsys):
+    """moto accepts a third rule; AWS allows two (RegistryScanningRuleList max 2)."""
+    two = [{"scanFrequency": "CONTINUOUS_SCAN", "repositoryFilters": [{"filter": "prod-*", "filterType": "WILDCARD"}]},
+           {"scanFrequency": "MANUAL", "repositoryFilters": [{"filter": "sandbox", "filterType": "WILDCARD"}]}]
+    boto3.client("ecr", region_name="us-east-1").put_registry_scanning_configuration(scanType="ENHANCED", rules=two)
+    result, code = run_module(ecr_repository, repo_args(), capsys)
+    assert code == 1 and "already has 2 scanning rules" in result["msg"]
+    assert registry_rules()["rules"] == two
+
+
 def test_an_endpoint_without_registry_scanning_is_reported_not_fatal(aws, capsys, monkeypatch):
     original = botocore.client.BaseClient._make_api_call
 
