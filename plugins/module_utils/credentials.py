@@ -80,6 +80,9 @@ def secret_summary(client, module, name: str, kms=None) -> dict:
         "version_id": version,
         "keys": sorted(document or {}),
         "host": (document or {}).get("host", ""),
+        # Omitted by AWS for the AWS managed key aws/secretsmanager; otherwise the form the
+        # key was given in (key id, key ARN or alias ARN): research A, 10.
+        "kms_key_id": meta.get("KmsKeyId", ""),
         "tags": boto3_tag_list_to_ansible_dict(meta.get("Tags", [])),
     }
     if kms is not None:

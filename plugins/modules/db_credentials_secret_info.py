@@ -13,6 +13,8 @@ description:
     managed by M(credlink.infra.db_credentials_secret). Values are never returned.
   - Layers that reference the secret (task definitions, IAM policies) use it to get the
     full ARN, which includes a random suffix.
+  - When the secret is encrypted with a customer managed KMS key, the key is resolved to
+    its key ARN (C(kms:DescribeKey)), the only form an IAM policy grants C(kms:Decrypt) on.
 author:
   - CredLink platform team (@credlink)
 options:
@@ -65,6 +67,11 @@ secret:
       elements: str
     host:
       description: Database host stored in the secret (not sensitive).
+      type: str
+    kms_key_id:
+      description:
+        - KMS key of the secret as Secrets Manager reports it (key id, key ARN or alias
+          ARN); empty for the AWS managed key C(aws/secretsmanager).
       type: str
     kms_key_arn:
       description:

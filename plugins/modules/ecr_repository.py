@@ -24,7 +24,14 @@ options:
     choices: [present, absent]
     default: present
   scan_on_push:
-    description: Scan each pushed image for vulnerabilities.
+    description:
+      - Scan each pushed image for vulnerabilities, through a rule of the registry's
+        scanning configuration whose repository filter is this repository's name.
+      - The repository-level C(scanOnPush) setting is not used, because AWS is deprecating
+        C(PutImageScanningConfiguration) in favour of the registry-level configuration.
+      - The registry's other rules and filters (other repositories, other stacks) and its
+        scan type are kept; only this repository's filter is added or removed.
+      - With O(state=absent) this repository's filter is removed as well.
     type: bool
     default: true
   image_tag_mutability:
@@ -48,6 +55,15 @@ options:
     default: false
 notes:
   - Supports C(check_mode) and C(diff).
+  - The registry scanning configuration is one document per registry and region, read and
+    written whole (C(ecr:GetRegistryScanningConfiguration),
+    C(ecr:PutRegistryScanningConfiguration)); two runs changing it at the same moment can
+    overwrite each other's filter, which the next run restores.
+  - When the registry uses enhanced scanning (Amazon Inspector), writing its
+    configuration also needs the Amazon Inspector permissions listed in the ECR user guide
+    ("IAM permissions required for enhanced scanning").
+  - An endpoint that does not implement the registry scanning API gets a warning and
+    O(scan_on_push) is reported as C(null); the rest of the repository is managed.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -84,8 +100,14 @@ repository:
       type: str
       sample: 123456789012.dkr.ecr.us-east-1.amazonaws.com/credlink-production-sign-service
     scan_on_push:
-      description: Whether pushed images are scanned.
+      description:
+        - Whether a scan-on-push (or continuous) rule of the registry names this repository;
+          C(null) when the endpoint has no registry scanning API.
       type: bool
+    scan_filter:
+      description: The registry scanning rule's repository filter that stands for this repository.
+      type: dict
+      sample: {"filter": "credlink-production-sign-service", "filterType": "WILDCARD"}
     image_tag_mutability:
       description: Tag mutability.
       type: str
@@ -113,11 +135,96 @@ from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_E
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.common import changed_settings
 from ansible_collections.credlink.infra.plugins.module_utils.common import diff_for
+from ansible_collections.credlink.infra.plugins.module_utils.elasticache import endpoint_lacks_action
 
 COMPARED = ["scan_on_push", "image_tag_mutability", "lifecycle_policy", "tags"]
 
+# Registry-level scanning replaces repository-level scanOnPush: "The
+# PutImageScanningConfiguration API is being deprecated, in favor of specifying the image
+# scanning configuration at the registry level" (API reference; research A, 13b).
+# RegistryScanningRule (API reference): scanFrequency SCAN_ON_PUSH for BASIC, SCAN_ON_PUSH
+# or CONTINUOUS_SCAN for ENHANCED (both scan on push); at most 2 rules and 100
+# repositoryFilters per rule; filterType WILDCARD, where a name without "*" matches that
+# repository only. PUT replaces the whole configuration: read, merge, write (research B, 13).
+PUSH_FREQUENCIES = ("SCAN_ON_PUSH", "CONTINUOUS_SCAN")
+MAX_RULES = 2
+MAX_FILTERS = 100
 
-def describe(client, module, name):
+
+def own_filter(name):
+    return {"filter": name, "filterType": "WILDCARD"}
+
+
+def read_scanning(client, module):
+    """The registry scanning configuration; None when the endpoint lacks the API."""
+    try:
+        config = client.get_registry_scanning_configuration(aws_retry=True)["scanningConfiguration"]
+    except AWS_ERRORS as e:
+        if endpoint_lacks_action(e):
+            module.warn("The endpoint does not implement ECR registry scanning configuration: "
+                        "scan on push is not managed there")
+            return None
+        module.fail_json_aws(e, msg="Couldn't read the registry scanning configuration")
+    return {"scanType": config.get("scanType") or "BASIC", "rules": config.get("rules") or []}
+
+
+def scans_on_push(config, name):
+    if config is None:
+        return None
+    return any(rule.get("scanFrequency") in PUSH_FREQUENCIES and own_filter(name) in rule.get("repositoryFilters", [])
+               for rule in config["rules"])
+
+
+def with_own_filter(module, config, name):
+    """The configuration with this repository's filter in the scan-on-push rule, others kept."""
+    rules = [dict(rule, repositoryFilters=list(rule.get("repositoryFilters", []))) for rule in config["rules"]]
+    rule = next((r for r in rules if r.get("scanFrequency") == "SCAN_ON_PUSH"), None)
+    if rule is None:
+        if len(rules) >= MAX_RULES:
+            module.fail_json(msg=f"The registry already has {MAX_RULES} scanning rules, the most AWS allows, and none "
+                                 f"scans on push: add {name} to one of them or make room for a scan-on-push rule")
+        rule = {"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": []}
+        rules.append(rule)
+    if len(rule["repositoryFilters"]) >= MAX_FILTERS:
+        module.fail_json(msg=f"The registry's scan-on-push rule already has {MAX_FILTERS} repository filters, "
+                             f"the most AWS allows: add a wildcard filter that covers {name} or remove unused ones")
+    rule["repositoryFilters"].append(own_filter(name))
+    return {"scanType": config["scanType"], "rules": rules}
+
+
+def without_own_filter(config, name):
+    """The configuration without this repository's exact filter; rules only it held go too."""
+    rules = []
+    for rule in config["rules"]:
+        filters = [f for f in rule.get("repositoryFilters", []) if f != own_filter(name)]
+        if filters or not rule.get("repositoryFilters"):
+            rules.append(dict(rule, repositoryFilters=filters))
+    return {"scanType": config["scanType"], "rules": rules}
+
+
+def write_scanning(client, module, config):
+    try:
+        client.put_registry_scanning_configuration(aws_retry=True, scanType=config["scanType"], rules=config["rules"])
+    except AWS_ERRORS as e:
+        module.fail_json_aws(e, msg="Couldn't update the registry scanning configuration")
+
+
+def ensure_scanning(client, module, config, name, wanted):
+    """Add or remove this repository's filter; True when the configuration changes."""
+    if config is None or wanted is None or scans_on_push(config, name) == wanted:
+        return False
+    if wanted:
+        updated = with_own_filter(module, config, name)
+    else:
+        updated = without_own_filter(config, name)
+        if updated == config:
+            return False
+    if not module.check_mode:
+        write_scanning(client, module, updated)
+    return True
+
+
+def describe(client, module, name, scanning):
     try:
         repo = client.describe_repositories(aws_retry=True, repositoryNames=[name])["repositories"][0]
     except is_boto3_error_code("RepositoryNotFoundException"):
@@ -140,7 +247,8 @@ def describe(client, module, name):
         "repository_arn": repo["repositoryArn"],
         "repository_uri": repo["repositoryUri"],
         "registry_id": repo.get("registryId"),
-        "scan_on_push": (repo.get("imageScanningConfiguration") or {}).get("scanOnPush", False),
+        "scan_on_push": scans_on_push(scanning, name),
+        "scan_filter": own_filter(name),
         "image_tag_mutability": repo.get("imageTagMutability", "MUTABLE"),
         "encryption": (repo.get("encryptionConfiguration") or {}).get("encryptionType", "AES256"),
         "lifecycle_policy": policy,
@@ -152,10 +260,6 @@ def describe(client, module, name):
 def apply_changes(client, module, current, changes):
     name = module.params["name"]
     try:
-        if "scan_on_push" in changes:
-            client.put_image_scanning_configuration(
-                aws_retry=True, repositoryName=name, imageScanningConfiguration={"scanOnPush": changes["scan_on_push"]},
-            )
         if "image_tag_mutability" in changes:
             client.put_image_tag_mutability(
                 aws_retry=True, repositoryName=name, imageTagMutability=changes["image_tag_mutability"],
@@ -195,11 +299,14 @@ def main():
     )
     p = module.params
     client = module.client("ecr", retry_decorator=RETRY)
-    current = describe(client, module, p["name"])
+    scanning = read_scanning(client, module)
+    current = describe(client, module, p["name"], scanning)
 
     if p["state"] == "absent":
+        # Only this repository's filter leaves the registry's scanning rules.
+        unscanned = ensure_scanning(client, module, scanning, p["name"], False)
         if current is None:
-            module.exit_json(changed=False, repository={})
+            module.exit_json(changed=unscanned, repository={})
         if not module.check_mode:
             try:
                 client.delete_repository(aws_retry=True, repositoryName=p["name"], force=p["force_delete"])
@@ -211,7 +318,7 @@ def main():
     if tags is not None and not p["purge_tags"]:
         tags = {**(current or {}).get("tags", {}), **tags}
     desired = {
-        "scan_on_push": p["scan_on_push"],
+        "scan_on_push": p["scan_on_push"] if scanning is not None else None,
         "image_tag_mutability": p["image_tag_mutability"],
         "lifecycle_policy": p["lifecycle_policy"],
         "tags": tags,
@@ -223,7 +330,6 @@ def main():
             try:
                 client.create_repository(
                     aws_retry=True, repositoryName=p["name"], imageTagMutability=p["image_tag_mutability"],
-                    imageScanningConfiguration={"scanOnPush": p["scan_on_push"]},
                     encryptionConfiguration={"encryptionType": p["encryption"]},
                     tags=ansible_dict_to_boto3_tag_list(tags or {}),
                 )
@@ -231,7 +337,9 @@ def main():
                 module.fail_json_aws(e, msg=f"Couldn't create ECR repository {p['name']}")
             if p["lifecycle_policy"]:
                 apply_changes(client, module, None, {"lifecycle_policy": p["lifecycle_policy"]})
-            after = describe(client, module, p["name"])
+        ensure_scanning(client, module, scanning, p["name"], desired["scan_on_push"])
+        if not module.check_mode:
+            after = describe(client, module, p["name"], read_scanning(client, module))
         module.exit_json(changed=True, repository=after, diff=diff_for(None, after, COMPARED))
 
     if current["encryption"] != p["encryption"]:
@@ -239,7 +347,11 @@ def main():
     changes = changed_settings(current, desired)
     if changes and not module.check_mode:
         apply_changes(client, module, current, changes)
-    after = describe(client, module, p["name"]) if changes and not module.check_mode else {**current, **changes}
+    ensure_scanning(client, module, scanning, p["name"], desired["scan_on_push"])
+    if changes and not module.check_mode:
+        after = describe(client, module, p["name"], read_scanning(client, module))
+    else:
+        after = {**current, **changes}
     module.exit_json(changed=bool(changes), repository=after, diff=diff_for(current, after, COMPARED))
 
 

@@ -56,6 +56,10 @@ options:
 notes:
   - Supports C(check_mode) and C(diff).
   - A cluster that still runs services cannot be deleted; delete the services first.
+  - Capacity providers need the ECS service-linked role C(AWSServiceRoleForECS); ensure it
+    first with M(credlink.infra.iam_service_linked_role). A role created seconds ago
+    cannot be assumed yet, so the error C(Unable to assume the service linked role) is
+    retried for up to two minutes.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -108,6 +112,22 @@ from ansible_collections.credlink.infra.plugins.module_utils.common import diff_
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import ecs_tags_from_dict
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import ecs_tags_to_dict
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import replace_ecs_tags
+from ansible_collections.credlink.infra.plugins.module_utils.eventual import retry_while
+
+# CreateCluster (and PutClusterCapacityProviders) with capacity providers in an account
+# whose AWSServiceRoleForECS is missing or only seconds old fails with
+# InvalidParameterException "Unable to assume the service linked role. Please verify that
+# the ECS service linked role exists." (research A, 2: aws-samples/baseline-environment-on-aws#238,
+# aws-solutions/distributed-load-testing-on-aws#2); a retry seconds later succeeds
+# (cloudformation-coverage-roadmap#818). Bounded like IAM propagation elsewhere: two
+# minutes (terraform-provider-aws iam propagationTimeout).
+SLR_ERROR = ("InvalidParameterException", "Unable to assume the service linked role")
+SLR_TIMEOUT = 120
+SLR_DELAY = 5
+
+
+def until_service_linked_role_works(call):
+    return retry_while(call, *SLR_ERROR, timeout=SLR_TIMEOUT, delay=SLR_DELAY)
 
 
 def describe(client, module, name):
@@ -165,7 +185,7 @@ def create(client, module, desired):
     if desired["tags"]:
         kwargs["tags"] = ecs_tags_from_dict(desired["tags"])
     try:
-        client.create_cluster(aws_retry=True, **kwargs)
+        until_service_linked_role_works(lambda: client.create_cluster(aws_retry=True, **kwargs))
     except AWS_ERRORS as e:
         module.fail_json_aws(e, msg=f"Couldn't create ECS cluster {module.params['name']}")
 
@@ -182,10 +202,10 @@ def update(client, module, current, changes):
         if "capacity_providers" in changes or "default_capacity_provider_strategy" in changes:
             providers = changes.get("capacity_providers", current["capacity_providers"])
             strategy = changes.get("default_capacity_provider_strategy", current["default_capacity_provider_strategy"])
-            client.put_cluster_capacity_providers(
+            until_service_linked_role_works(lambda: client.put_cluster_capacity_providers(
                 aws_retry=True, cluster=name, capacityProviders=providers,
                 defaultCapacityProviderStrategy=strategy_for_api(strategy),
-            )
+            ))
         if "tags" in changes:
             replace_ecs_tags(client, current["cluster_arn"], current["tags"], changes["tags"])
     except AWS_ERRORS as e:

@@ -136,7 +136,11 @@ options:
     default: 15
 notes:
   - Supports C(check_mode) and C(diff).
-  - A deployment whose circuit breaker trips fails the task when O(wait=true).
+  - With O(wait=true) the task succeeds only when the deployment this run started (or, if
+    nothing changed, the current primary deployment) has completed. A deployment whose
+    circuit breaker trips fails the task, also when ECS has rolled back and the service
+    is stable again on the previous task definition; the message names the image that
+    runs now, the rollout reason, why the new tasks stopped and the service events.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -192,15 +196,48 @@ service:
     running_count:
       description: Running tasks.
       type: int
+    deployment_id:
+      description:
+        - Id of the deployment this run started (C(ecs-svc/...)), or of the primary one when
+          nothing changed; await it with M(credlink.infra.ecs_service_wait).
+      type: str
     rollout_state:
       description: State of the primary deployment (IN_PROGRESS, COMPLETED, FAILED).
       type: str
     tags:
       description: Tags of the service.
       type: dict
+deployment:
+  description: Why the awaited deployment did not take over; only when it failed or was rolled back.
+  returned: failure
+  type: dict
+  contains:
+    deployment_id:
+      description: The deployment that was awaited.
+      type: str
+    rolled_back:
+      description: Whether ECS rolled back to the previous deployment.
+      type: bool
+    reason:
+      description: "Rollout state reason, such as C(ECS deployment circuit breaker: tasks failed to start.)."
+      type: str
+    running_images:
+      description: Images of the task definition the service runs now.
+      type: list
+      elements: str
+    failed_images:
+      description: Images of the task definition that failed.
+      type: list
+      elements: str
+    stopped_tasks:
+      description: Stopped reasons of the failed deployment's tasks.
+      type: list
+      elements: str
+    events:
+      description: Service events since the deployment started, oldest first.
+      type: list
+      elements: str
 """
-
-import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
@@ -208,8 +245,11 @@ from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_E
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.common import changed_settings
 from ansible_collections.credlink.infra.plugins.module_utils.common import diff_for
+from ansible_collections.credlink.infra.plugins.module_utils.ecs import await_deployment
+from ansible_collections.credlink.infra.plugins.module_utils.ecs import describe_service
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import ecs_tags_from_dict
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import ecs_tags_to_dict
+from ansible_collections.credlink.infra.plugins.module_utils.ecs import primary_deployment
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import replace_ecs_tags
 
 COMPARED = [
@@ -223,7 +263,7 @@ def normalize(service):
     vpc = (service.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
     config = service.get("deploymentConfiguration") or {}
     breaker = config.get("deploymentCircuitBreaker") or {}
-    primary = next((d for d in service.get("deployments") or [] if d.get("status") == "PRIMARY"), {})
+    primary = primary_deployment(service)
     return {
         "service_arn": service["serviceArn"],
         "service_name": service["serviceName"],
@@ -234,6 +274,7 @@ def normalize(service):
         "running_count": service.get("runningCount"),
         "pending_count": service.get("pendingCount"),
         "deployments": len(service.get("deployments") or []),
+        "deployment_id": primary.get("id"),
         "rollout_state": primary.get("rolloutState"),
         "rollout_state_reason": primary.get("rolloutStateReason"),
         "network": {
@@ -260,16 +301,13 @@ def normalize(service):
     }
 
 
+def describe_raw(client, module):
+    return describe_service(client, module, module.params["cluster"], module.params["name"])
+
+
 def describe(client, module):
-    params = module.params
-    try:
-        services = client.describe_services(
-            aws_retry=True, cluster=params["cluster"], services=[params["name"]], include=["TAGS"],
-        )["services"]
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't describe ECS service {params['name']}")
-    services = [s for s in services if s.get("status") != "INACTIVE"]
-    return normalize(services[0]) if services else None
+    service = describe_raw(client, module)
+    return normalize(service) if service else None
 
 
 def resolve_task_definition(client, module):
@@ -347,26 +385,17 @@ def api_arguments(settings):
     return args
 
 
-def wait_for_deployment(client, module):
+def wait_for_deployment(client, module, started_id, started_task_definition):
+    """Wait until the deployment ``started_id`` has completed; fail when it failed or was replaced.
+
+    A rollback leaves the service stable on the previous task definition, so stability
+    alone proves nothing: the deployment PRIMARY at the end must be the one this run
+    started (module_utils/ecs.py, deployment_state).
+    """
     p = module.params
-    deadline = time.monotonic() + p["wait_timeout"]
-    while True:
-        service = describe(client, module)
-        if service is None:
-            module.fail_json(msg=f"ECS service {p['name']} disappeared while waiting for its deployment")
-        if service["rollout_state"] == "FAILED":
-            module.fail_json(msg=f"Deployment of {p['name']} failed: {service['rollout_state_reason']}", service=service)
-        settled = service["deployments"] == 1 and service["running_count"] == service["desired_count"]
-        if settled and service["rollout_state"] in ("COMPLETED", None):
-            return service
-        if time.monotonic() >= deadline:
-            module.fail_json(
-                msg=f"Timed out after {p['wait_timeout']} s waiting for the deployment of {p['name']} "
-                    f"({service['running_count']}/{service['desired_count']} tasks running, "
-                    f"rollout {service['rollout_state']})",
-                service=service,
-            )
-        time.sleep(p["wait_delay"])
+    service = await_deployment(client, module, p["cluster"], p["name"], started_id, started_task_definition,
+                               p["wait_timeout"], p["wait_delay"], normalize)
+    return normalize(service)
 
 
 def delete(client, module, current):
@@ -401,11 +430,13 @@ def ensure_present(client, module, current):
             if desired["tags"]:
                 args["tags"] = ecs_tags_from_dict(desired["tags"])
             try:
-                client.create_service(aws_retry=True, cluster=p["cluster"], serviceName=p["name"],
-                                      launchType=p["launch_type"], **args)
+                created = client.create_service(aws_retry=True, cluster=p["cluster"], serviceName=p["name"],
+                                                launchType=p["launch_type"], **args)["service"]
             except AWS_ERRORS as e:
                 module.fail_json_aws(e, msg=f"Couldn't create ECS service {p['name']}")
-            after = wait_for_deployment(client, module) if p["wait"] else describe(client, module)
+            started = primary_deployment(created).get("id")
+            after = wait_for_deployment(client, module, started, arn) if p["wait"] else describe(client, module)
+            after["deployment_id"] = started or after.get("deployment_id")
         return True, after, diff_for(None, after, COMPARED)
 
     if current["launch_type"] and current["launch_type"] != p["launch_type"]:
@@ -415,11 +446,14 @@ def ensure_present(client, module, current):
     tag_changes = changes.pop("tags", None)
     redeploy = p["force_new_deployment"]
     changed = bool(changes or tag_changes is not None or redeploy)
+    # The deployment to await: the one UpdateService starts, else the current primary one.
+    started = current["deployment_id"]
     if changed and not module.check_mode:
         try:
             if changes or redeploy:
-                client.update_service(aws_retry=True, cluster=p["cluster"], service=p["name"],
-                                      forceNewDeployment=redeploy, **api_arguments(changes))
+                updated = client.update_service(aws_retry=True, cluster=p["cluster"], service=p["name"],
+                                                forceNewDeployment=redeploy, **api_arguments(changes))["service"]
+                started = primary_deployment(updated).get("id") or started
             if tag_changes is not None:
                 replace_ecs_tags(client, current["service_arn"], current["tags"], tag_changes)
         except AWS_ERRORS as e:
@@ -427,9 +461,12 @@ def ensure_present(client, module, current):
     if module.check_mode:
         after = {**current, **changes, **({"tags": tag_changes} if tag_changes is not None else {})}
     elif p["wait"]:
-        after = wait_for_deployment(client, module)
+        after = wait_for_deployment(client, module, started, arn)
     else:
         after = describe(client, module) if changed else current
+    if not module.check_mode and after:
+        # Not the primary one read afterwards: a quick rollback may already have replaced it.
+        after["deployment_id"] = started or after.get("deployment_id")
     return changed, after, diff_for(current, after, COMPARED)
 
 

@@ -1,7 +1,8 @@
 """The whole production stack (minus the schema, which needs the VPC) on the emulator.
 
 One stack is built for the module; the tests run in file order and the later ones change
-it (autoscaler, new image), so they come last.
+it (autoscaler, new image), so they come last. Production serves HTTPS: the stack gets a
+domain in a hosted zone the test creates first, as the user would own it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ import json
 
 import pytest
 
-from tests.conftest import run_playbook
+from tests.conftest import DUMMY_AWS, run_playbook
+from tools.emulator.process import free_port
 from tests.integration.platform_inspect import (alarms, group, live_tagged_resources, role_policy, scalable_target,
                                                 service_of, task_definition)
 
@@ -18,12 +20,20 @@ pytestmark = pytest.mark.integration
 
 ENV = "production"
 SKIP_SCHEMA = ("--skip-tags", "schema")
+ZONE, DOMAIN = "example.com", "credlink.example.com"
+HTTPS = {"container_platform_domain": DOMAIN, "container_platform_hosted_zone": ZONE}
+
+
+def run_production(playbook: str, emulator, *args, extra_vars: dict | None = None, **kwargs):
+    """Every run of this stack names its domain, as the production inventory would."""
+    return run_playbook(playbook, ENV, emulator.env, *args, extra_vars={**HTTPS, **(extra_vars or {})}, **kwargs)
 
 
 @pytest.fixture(scope="module")
 def stack(emulator):
     emulator.reset()
-    run = run_playbook("site.yml", ENV, emulator.env, *SKIP_SCHEMA)
+    emulator.client("route53").create_hosted_zone(Name=ZONE, CallerReference="credlink-production-test")
+    run = run_production("site.yml", emulator, *SKIP_SCHEMA)
     # A new production stack runs no image of its repository yet: its checklist fails
     # app.image alone, saying what to do. Then the image is pushed and the app logs.
     assert run.returncode != 0, run.stdout[-4000:]
@@ -35,7 +45,13 @@ def stack(emulator):
 
 
 def run(stack, *args, **kwargs):
-    return run_playbook("site.yml", ENV, stack.env, *args, **kwargs)
+    return run_production("site.yml", stack, *args, **kwargs)
+
+
+def zone_records(emulator) -> list[dict]:
+    route53 = emulator.client("route53")
+    [zone] = [z for z in route53.list_hosted_zones()["HostedZones"] if z["Name"] == ZONE + "."]
+    return route53.list_resource_record_sets(HostedZoneId=zone["Id"])["ResourceRecordSets"]
 
 
 def push_image(emulator, tag: str) -> None:
@@ -108,14 +124,20 @@ def test_task_definition_injects_the_database_url_from_the_secret_only(stack):
     assert task["taskRoleArn"].endswith(":role/credlink-production-ecs-task")
     [container] = task["containerDefinitions"]
     environment = {e["name"]: e["value"] for e in container["environment"]}
-    assert environment == {
-        "DATABASE_SSL": "true", "S3_BUCKET": "credlink-production-proofs-123456789012", "AWS_REGION": "us-east-1",
-        "NODE_ENV": "production", "PORT": "3001", "LOG_LEVEL": "info", "REDIS_URL": environment["REDIS_URL"]}
     [redis] = stack.client("elasticache").describe_replication_groups(
         ReplicationGroupId="credlink-production-redis")["ReplicationGroups"]
-    assert environment["REDIS_URL"] == f"redis://{redis['NodeGroups'][0]['PrimaryEndpoint']['Address']}:6379"
+    tls = bool(redis.get("TransitEncryptionEnabled"))
     secret_arn = stack.client("secretsmanager").describe_secret(SecretId="credlink-production-db-credentials")["ARN"]
-    assert container["secrets"] == [{"name": "DATABASE_URL", "valueFrom": f"{secret_arn}:url::"}]
+    secrets = {s["name"]: s["valueFrom"] for s in container["secrets"]}
+    assert secrets["DATABASE_URL"] == f"{secret_arn}:url::"
+    common = {"DATABASE_SSL": "true", "S3_BUCKET": "credlink-production-proofs-123456789012", "AWS_REGION": "us-east-1",
+              "NODE_ENV": "production", "PORT": "3001", "LOG_LEVEL": "info", "REDIS_TLS": "true" if tls else "false"}
+    if tls:  # the AUTH token travels in the URL: only through the cache's secret
+        auth_arn = stack.client("secretsmanager").describe_secret(SecretId="credlink-production-redis-auth")["ARN"]
+        assert environment == common and secrets["REDIS_URL"] == f"{auth_arn}:url::"
+    else:
+        assert environment == {**common, "REDIS_URL": f"redis://{redis['NodeGroups'][0]['PrimaryEndpoint']['Address']}:6379"}
+        assert set(secrets) == {"DATABASE_URL"}
     assert container["portMappings"][0]["containerPort"] == 3001
     assert container["logConfiguration"]["options"]["awslogs-group"] == "/ecs/credlink-production"
     password = secret_document(stack)["password"]
@@ -147,11 +169,39 @@ def test_traffic_flows_alb_to_tasks_to_database_and_cache_only(stack):
     assert sorted(s["CidrBlock"] for s in public) == ["10.0.1.0/24", "10.0.2.0/24"]
     [tg] = stack.client("elbv2").describe_target_groups(Names=["credlink-production-tg"])["TargetGroups"]
     assert (tg["TargetType"], tg["Port"], tg["HealthCheckPath"]) == ("ip", 3001, "/health")
-    [listener] = stack.client("elbv2").describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
-    assert listener["Port"] == 80 and listener["DefaultActions"][0]["TargetGroupArn"] == tg["TargetGroupArn"]
+    listeners = {l["Port"]: l for l in stack.client("elbv2").describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]}
+    assert sorted(listeners) == [80, 443]
+    [redirect] = listeners[80]["DefaultActions"]
+    assert redirect["Type"] == "redirect"
+    assert (redirect["RedirectConfig"]["Protocol"], redirect["RedirectConfig"]["Port"]) == ("HTTPS", "443")
+    assert redirect["RedirectConfig"]["StatusCode"] == "HTTP_301"
+    https = listeners[443]
+    assert https["Protocol"] == "HTTPS" and https["DefaultActions"][0]["TargetGroupArn"] == tg["TargetGroupArn"]
+    assert https["SslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
     attributes = {a["Key"]: a["Value"] for a in stack.client("elbv2").describe_load_balancer_attributes(
         LoadBalancerArn=lb["LoadBalancerArn"])["Attributes"]}
     assert attributes["deletion_protection.enabled"] == "true"
+
+
+def test_the_domain_is_served_over_https_with_its_own_issued_certificate(stack):
+    acm = stack.client("acm")
+    [summary] = acm.list_certificates()["CertificateSummaryList"]
+    certificate = acm.describe_certificate(CertificateArn=summary["CertificateArn"])["Certificate"]
+    assert (certificate["DomainName"], certificate["Status"], certificate["Type"]) == (DOMAIN, "ISSUED", "AMAZON_ISSUED")
+    [option] = certificate["DomainValidationOptions"]
+    assert option["ValidationMethod"] == "DNS"
+    tags = {t["Key"]: t["Value"] for t in acm.list_tags_for_certificate(CertificateArn=summary["CertificateArn"])["Tags"]}
+    assert tags == {"Project": "credlink", "Environment": ENV, "ManagedBy": "ansible", "Name": "credlink-production-certificate"}
+    [lb] = stack.client("elbv2").describe_load_balancers(Names=["credlink-production-alb"])["LoadBalancers"]
+    [https] = [l for l in stack.client("elbv2").describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
+               if l["Port"] == 443]
+    assert https["Certificates"] == [{"CertificateArn": summary["CertificateArn"]}]
+    records = {(r["Name"], r["Type"]): r for r in zone_records(stack)}
+    record = option["ResourceRecord"]
+    assert records[(record["Name"], "CNAME")]["ResourceRecords"] == [{"Value": record["Value"]}]
+    alias = records[(DOMAIN + ".", "A")]["AliasTarget"]
+    assert alias["DNSName"] == lb["DNSName"].lower() + "."
+    assert alias["HostedZoneId"] == lb["CanonicalHostedZoneId"]
 
 
 def test_service_cluster_registry_and_scaling_follow_the_production_sizing(stack):
@@ -167,17 +217,26 @@ def test_service_cluster_registry_and_scaling_follow_the_production_sizing(stack
     assert tracked == {"ECSServiceAverageCPUUtilization": 70.0, "ECSServiceAverageMemoryUtilization": 80.0}
     [cluster] = stack.client("ecs").describe_clusters(clusters=["credlink-production-cluster"], include=["SETTINGS"])["clusters"]
     assert cluster["settings"] == [{"name": "containerInsights", "value": "enabled"}]
-    [repo] = stack.client("ecr").describe_repositories(repositoryNames=["credlink-production-sign-service"])["repositories"]
-    assert repo["imageScanningConfiguration"]["scanOnPush"] is True
+    scanning = stack.client("ecr").get_registry_scanning_configuration()["scanningConfiguration"]
+    assert {"filter": "credlink-production-sign-service", "filterType": "WILDCARD"} in [
+        f for rule in scanning["rules"] if rule["scanFrequency"] == "SCAN_ON_PUSH" for f in rule["repositoryFilters"]]
     [logs] = stack.client("logs").describe_log_groups(logGroupNamePrefix="/ecs/credlink-production")["logGroups"]
     assert logs["retentionInDays"] == 30
 
 
 def test_roles_are_least_privilege_in_the_account(stack):
+    iam = stack.client("iam")
     execution = role_policy(stack, "credlink-production-ecs-execution")
-    secret_arn = stack.client("secretsmanager").describe_secret(SecretId="credlink-production-db-credentials")["ARN"]
-    by_sid = {s["Sid"]: s for s in execution["Statement"]}
-    assert by_sid["ReadDatabaseSecret"]["Resource"] == [secret_arn]
+    # The database secret is read through the secrets layer's managed policy, not a copy.
+    attached = iam.list_attached_role_policies(RoleName="credlink-production-ecs-execution")["AttachedPolicies"]
+    assert [p["PolicyName"] for p in attached] == ["credlink-production-db-credentials-read"]
+    assert not any(a.startswith("secretsmanager:") for s in execution["Statement"] for a in s["Action"])
+    assert iam.list_attached_role_policies(RoleName="credlink-production-ecs-task")["AttachedPolicies"] == []
+    trust = {name: iam.get_role(RoleName=f"credlink-production-ecs-{name}")["Role"]["AssumeRolePolicyDocument"]
+             for name in ("execution", "task")}
+    trust = {k: json.loads(v) if isinstance(v, str) else v for k, v in trust.items()}
+    assert trust["execution"]["Statement"][0]["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+    assert trust["task"]["Statement"][0]["Condition"]["ArnLike"] == {"aws:SourceArn": "arn:aws:ecs:us-east-1:123456789012:*"}
     for document in (execution, role_policy(stack, "credlink-production-ecs-task")):
         for statement in document["Statement"]:
             assert statement["Resource"] != ["*"] or statement["Action"] == ["ecr:GetAuthorizationToken"]
@@ -246,7 +305,7 @@ def test_rerun_and_check_mode_change_nothing(stack):
 
 def test_checklist_passes_then_names_exactly_the_broken_setting(stack, tmp_path):
     report_dir = {"verify_report_dir": str(tmp_path)}
-    verified = run_playbook("verify.yml", ENV, stack.env, extra_vars=report_dir)
+    verified = run_production("verify.yml", stack, extra_vars=report_dir)
     assert verified.returncode == 0, verified.stdout[-4000:]
     report = json.loads((tmp_path / "production-checklist.json").read_text())
     items = {item["id"]: item for item in report["items"]}
@@ -267,10 +326,10 @@ def test_checklist_passes_then_names_exactly_the_broken_setting(stack, tmp_path)
     bucket = "credlink-production-proofs-123456789012"
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
     try:
-        broken = run_playbook("verify.yml", ENV, stack.env, extra_vars=report_dir)
+        broken = run_production("verify.yml", stack, extra_vars=report_dir)
         assert broken.returncode != 0
         assert "1 checklist item(s) failed: s3.versioning" in broken.stdout
-        tolerated = run_playbook("verify.yml", ENV, stack.env, extra_vars={**report_dir, "verify_fail_on_error": False})
+        tolerated = run_production("verify.yml", stack, extra_vars={**report_dir, "verify_fail_on_error": False})
         assert tolerated.returncode == 0
     finally:
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
@@ -285,13 +344,13 @@ def test_container_platform_alone_leaves_the_autoscalers_count(stack):
 
 
 def test_deploy_image_refuses_a_tag_that_was_not_pushed(stack):
-    missing = run_playbook("deploy_image.yml", ENV, stack.env, extra_vars={"container_platform_image_tag": "v9.9.9"})
+    missing = run_production("deploy_image.yml", stack, extra_vars={"container_platform_image_tag": "v9.9.9"})
     assert missing.returncode != 0 and "credlink-production-sign-service:v9.9.9 is not in the repository" in missing.stdout
 
 
 def test_deploy_image_rolls_out_a_tag_that_later_runs_keep(stack):
     push_image(stack, "v1.2.3")
-    deployed = run_playbook("deploy_image.yml", ENV, stack.env, extra_vars={"container_platform_image_tag": "v1.2.3"})
+    deployed = run_production("deploy_image.yml", stack, extra_vars={"container_platform_image_tag": "v1.2.3"})
     assert deployed.returncode == 0, deployed.stdout[-4000:]
     image = task_definition(stack, ENV)["taskDefinition"]["containerDefinitions"][0]["image"]
     assert image.endswith("/credlink-production-sign-service:v1.2.3")
@@ -302,7 +361,7 @@ def test_deploy_image_rolls_out_a_tag_that_later_runs_keep(stack):
 
 
 def test_deploy_image_needs_a_tag(stack):
-    missing = run_playbook("deploy_image.yml", ENV, stack.env)
+    missing = run_production("deploy_image.yml", stack)
     assert missing.returncode != 0 and "Give the image tag to deploy" in missing.stdout
 
 
@@ -319,12 +378,12 @@ def test_teardown_refuses_until_every_safety_rail_is_answered(stack):
                     "-e disable_deletion_protection=true"),
         ({**confirmed, "disable_deletion_protection": True}, "still holds proofs (1 object version(s), of which 0"),
     ):
-        refused = run_playbook("teardown.yml", ENV, stack.env, extra_vars=extra)
+        refused = run_production("teardown.yml", stack, extra_vars=extra)
         output = " ".join(refused.stdout.split())
         assert refused.returncode != 0 and message in output, output[-3000:]
     # Deleted proofs are still there as noncurrent versions behind a delete marker.
     s3.delete_object(Bucket="credlink-production-proofs-123456789012", Key="proofs/p1.json")
-    refused = run_playbook("teardown.yml", ENV, stack.env, extra_vars={**confirmed, "disable_deletion_protection": True})
+    refused = run_production("teardown.yml", stack, extra_vars={**confirmed, "disable_deletion_protection": True})
     assert refused.returncode != 0
     assert "of which 1 noncurrent, and 1 delete marker(s)" in " ".join(refused.stdout.split())
     assert live_tagged_resources(stack, ENV) == before
@@ -333,7 +392,7 @@ def test_teardown_refuses_until_every_safety_rail_is_answered(stack):
 def test_teardown_removes_everything_but_the_final_snapshot_and_is_repeatable(stack):
     rails = {"confirm_teardown": f"{ENV}@123456789012", "disable_deletion_protection": True, "purge_proofs": True}
     password = secret_document(stack)["password"]
-    first = run_playbook("teardown.yml", ENV, stack.env, "-vvv", "--diff", extra_vars=rails)
+    first = run_production("teardown.yml", stack, "-vvv", "--diff", extra_vars=rails)
     assert first.returncode == 0, first.stdout[-4000:]
     assert password not in first.stdout + first.stderr
     snapshots = stack.client("rds").describe_db_snapshots()["DBSnapshots"]
@@ -354,5 +413,31 @@ def test_teardown_removes_everything_but_the_final_snapshot_and_is_repeatable(st
     clusters = stack.client("ecs").describe_clusters(clusters=["credlink-production-cluster"])["clusters"]
     assert all(c["status"] == "INACTIVE" for c in clusters)
     assert [r["RoleName"] for r in stack.client("iam").list_roles()["Roles"] if r["RoleName"].startswith("credlink-")] == []
-    again = run_playbook("teardown.yml", ENV, stack.env, extra_vars=rails)
+    # What the HTTPS setup wrote is gone; the zone itself (the user's) stays.
+    assert stack.client("acm").list_certificates()["CertificateSummaryList"] == []
+    assert sorted(r["Type"] for r in zone_records(stack)) == ["NS", "SOA"]
+    scanning = stack.client("ecr").get_registry_scanning_configuration()["scanningConfiguration"]
+    assert not [f for rule in scanning["rules"] for f in rule["repositoryFilters"]
+                if f["filter"] == "credlink-production-sign-service"]
+    again = run_production("teardown.yml", stack, extra_vars=rails)
     assert again.returncode == 0 and again.recap["changed"] == 0, again.stdout[-4000:]
+
+
+def test_production_without_https_is_refused_before_any_aws_call():
+    dead_endpoint = {**DUMMY_AWS, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}"}
+    refused = run_playbook("site.yml", ENV, dead_endpoint)
+    assert refused.returncode != 0 and "Production serves the application over HTTPS only" in refused.stdout
+    assert "Could not connect" not in refused.stdout + refused.stderr
+    # Allowed deliberately, or a run that does not build the platform: the check passes (the
+    # run then stops at the first AWS call, the dead endpoint).
+    for args, extra in ((), {"container_platform_allow_http": True}), (("--tags", "network"), {}):
+        passed = run_playbook("site.yml", ENV, dead_endpoint, *args, extra_vars=extra)
+        assert "Production serves the application over HTTPS only" not in passed.stdout, passed.stdout[-2000:]
+
+
+def test_a_domain_outside_its_zone_is_refused():
+    dead_endpoint = {**DUMMY_AWS, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}"}
+    for extra in ({"container_platform_domain": "credlink.example.org", "container_platform_hosted_zone": ZONE},
+                  {"container_platform_domain": DOMAIN}):
+        refused = run_playbook("site.yml", ENV, dead_endpoint, extra_vars=extra)
+        assert refused.returncode != 0 and "give both or neither" in refused.stdout, refused.stdout[-2000:]

@@ -7,12 +7,14 @@ emulator server: without them moto forgets the circuit breaker of a new service.
 from __future__ import annotations
 
 import boto3
+import botocore
 import pytest
 from moto import mock_aws
 
 from ansible_collections.credlink.infra.plugins.modules import ecs_cluster
 from ansible_collections.credlink.infra.plugins.modules import ecs_service
 from ansible_collections.credlink.infra.plugins.modules import ecs_service_autoscaling
+from ansible_collections.credlink.infra.plugins.modules import ecs_service_wait
 from ansible_collections.credlink.infra.plugins.modules import ecs_task_definition
 from tests.unit.module_runner import run_module
 from tools.emulator import patches
@@ -98,6 +100,57 @@ def test_cluster_check_mode_creates_nothing(aws, capsys):
 def test_cluster_strategy_must_name_a_provider_of_the_cluster(aws, capsys):
     result, code = run_module(ecs_cluster, cluster_args(capacity_providers=["FARGATE_SPOT"]), capsys)
     assert code == 1 and "providers the cluster lacks: FARGATE" in result["msg"]
+
+
+def unassumable_role(monkeypatch, failures: int | None):
+    """CreateCluster answers as AWS does while AWSServiceRoleForECS is missing or seconds old."""
+    original = botocore.client.BaseClient._make_api_call
+    calls = []
+
+    def create_cluster(self, operation, params):
+        if operation == "CreateCluster":
+            calls.append(operation)
+            if failures is None or len(calls) <= failures:
+                raise botocore.exceptions.ClientError({"Error": {
+                    "Code": "InvalidParameterException",
+                    "Message": "Unable to assume the service linked role. Please verify that the ECS service linked role exists."}},
+                    operation)
+        return original(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", create_cluster)
+    monkeypatch.setattr(ecs_cluster, "SLR_DELAY", 0.05)
+    return calls
+
+
+def test_cluster_creation_waits_for_a_service_linked_role_seconds_old(aws, capsys, monkeypatch):
+    calls = unassumable_role(monkeypatch, failures=2)
+    result, code = run_module(ecs_cluster, cluster_args(), capsys)
+    assert code == 0 and result["changed"] is True and len(calls) == 3
+    assert aws["ecs"].describe_clusters(clusters=[CLUSTER])["clusters"][0]["status"] == "ACTIVE"
+
+
+def test_cluster_creation_gives_up_on_the_service_linked_role_after_its_bound(aws, capsys, monkeypatch):
+    calls = unassumable_role(monkeypatch, failures=None)
+    monkeypatch.setattr(ecs_cluster, "SLR_TIMEOUT", 0.3)
+    result, code = run_module(ecs_cluster, cluster_args(), capsys)
+    assert code == 1 and "Unable to assume the service linked role" in result["msg"]
+    assert 2 <= len(calls) <= 8
+
+
+def test_cluster_creation_does_not_retry_other_invalid_parameters(aws, capsys, monkeypatch):
+    original = botocore.client.BaseClient._make_api_call
+    calls = []
+
+    def invalid(self, operation, params):
+        if operation == "CreateCluster":
+            calls.append(operation)
+            raise botocore.exceptions.ClientError(
+                {"Error": {"Code": "InvalidParameterException", "Message": "Invalid setting name"}}, operation)
+        return original(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", invalid)
+    result, code = run_module(ecs_cluster, cluster_args(), capsys)
+    assert code == 1 and len(calls) == 1
 
 
 # ecs_task_definition
@@ -265,3 +318,87 @@ def test_tag_changes_are_applied_in_place(platform, capsys):
     assert retagged["changed"] is True and retagged["task_definition"]["revision"] == 1
     stored = platform["ecs"].describe_task_definition(taskDefinition=FAMILY, include=["TAGS"])["tags"]
     assert stored == [{"key": "Team", "value": "platform"}]
+
+
+# ecs_service: a deployment the circuit breaker rolled back
+
+def rolled_back_after_update(monkeypatch):
+    """After UpdateService, ECS answers as after a circuit-breaker rollback (research A, 9).
+
+    The deployment the update started is FAILED and a new PRIMARY deployment runs the
+    previous task definition, completed: the service is stable again, on the old image.
+    """
+    original = botocore.client.BaseClient._make_api_call
+    state = {}
+
+    def ecs(self, operation, params):
+        response = original(self, operation, params)
+        if operation == "UpdateService":
+            state["started"] = next(d for d in response["service"]["deployments"] if d["status"] == "PRIMARY")
+            state["old"] = f"{FAMILY}:1"
+        elif operation == "DescribeServices" and state and response["services"]:
+            service = response["services"][0]
+            started = state["started"]
+            old_arn = started["taskDefinition"].rsplit(":", 1)[0] + ":1"
+            service["taskDefinition"] = old_arn
+            service["deployments"] = [
+                {**started, "id": "ecs-svc/7246342417563559064", "taskDefinition": old_arn, "status": "PRIMARY",
+                 "rolloutState": "COMPLETED",
+                 "rolloutStateReason": f"ECS deployment circuit breaker: rolling back to deploymentId {started['id']}."},
+                {**started, "status": "ACTIVE", "runningCount": 0, "failedTasks": 3, "rolloutState": "FAILED",
+                 "rolloutStateReason": "ECS deployment circuit breaker: tasks failed to start."},
+            ]
+            service["events"] = [
+                {"id": "2", "createdAt": started["createdAt"], "message":
+                 "(service credlink-test-service) rolling back to deployment ecs-svc/1675294001379389663."},
+                {"id": "1", "createdAt": started["createdAt"], "message":
+                 f"(service credlink-test-service) (deployment {started['id']}) deployment failed: tasks failed to start."},
+            ]
+        elif operation == "ListTasks" and params.get("desiredStatus") == "STOPPED" and state:
+            response["taskArns"] = [f"arn:aws:ecs:us-east-1:123456789012:task/{CLUSTER}/0668a"]
+        elif operation == "DescribeTasks" and state:
+            response = {"tasks": [{"taskArn": params["tasks"][0], "lastStatus": "STOPPED", "stopCode": "TaskFailedToStart",
+                                   "stoppedReason": "Essential container in task exited",
+                                   "containers": [{"name": "app", "reason": "CannotPullContainerError: not found"}]}],
+                        "failures": []}
+        return response
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", ecs)
+
+
+def test_a_rolled_back_deployment_fails_and_names_the_image_running_again(platform, capsys, monkeypatch):
+    run_module(ecs_service, service_args(platform), capsys)
+    run_module(ecs_task_definition, task_args(containers=[container(image="repo:v2-broken")]), capsys)
+    rolled_back_after_update(monkeypatch)
+    result, code = run_module(ecs_service, service_args(platform, task_definition=f"{FAMILY}:2", wait=True,
+                                                        wait_delay=1, wait_timeout=5), capsys)
+    assert code == 1, result
+    assert result["msg"].startswith("Deployment of repo:v2-broken to credlink-test-service failed and ECS rolled it "
+                                    "back: the service runs repo:latest")
+    assert "Reason: ECS deployment circuit breaker: tasks failed to start." in result["msg"]
+    assert "Essential container in task exited; app: CannotPullContainerError: not found" in result["msg"]
+    assert "deployment failed: tasks failed to start." in result["msg"]
+    assert result["deployment"]["rolled_back"] is True and result["deployment"]["failed_images"] == ["repo:v2-broken"]
+
+
+def test_a_deployment_started_earlier_is_awaited_to_completion(platform, capsys):
+    created, _ = run_module(ecs_service, service_args(platform), capsys)
+    result, code = run_module(ecs_service_wait, {"cluster": CLUSTER, "service": SERVICE, "wait_delay": 1,
+                                                 "wait_timeout": 5,
+                                                 "deployment_id": created["service"]["deployment_id"]}, capsys)
+    assert code == 0 and result["changed"] is False
+    assert result["service"]["rollout_state"] == "COMPLETED" and result["service"]["running_count"] == 2
+
+
+def test_awaiting_a_deployment_that_was_rolled_back_fails(platform, capsys, monkeypatch):
+    run_module(ecs_service, service_args(platform), capsys)
+    run_module(ecs_task_definition, task_args(containers=[container(image="repo:v2-broken")]), capsys)
+    rolled_back_after_update(monkeypatch)
+    updated, _ = run_module(ecs_service, service_args(platform, task_definition=f"{FAMILY}:2"), capsys)
+    result, code = run_module(ecs_service_wait, {
+        "cluster": CLUSTER, "service": SERVICE, "wait_delay": 1, "wait_timeout": 5,
+        "deployment_id": updated["service"]["deployment_id"],
+        "task_definition": updated["service"]["task_definition"]}, capsys)
+    assert code == 1
+    assert "failed and ECS rolled it back: the service runs repo:latest" in result["msg"]
+    assert result["deployment"]["failed_images"] == ["repo:v2-broken"]
