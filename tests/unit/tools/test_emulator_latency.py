@@ -29,7 +29,7 @@ class FakeClock:
 def test_durations_are_the_midpoints_of_the_shared_table():
     seconds = latency.load_seconds()
     assert seconds == {"rds_multi_az": 750, "rds": 660, "elasticache_replication_group": 450,
-                       "nat_gateway": 105, "alb": 159, "ecs_service": 150}
+                       "nat_gateway": 105, "alb": 159, "ecs_service": 150, "eni_release": 480}
 
 
 @pytest.mark.parametrize("text, scale", [(None, 0.0), ("", 0.0), ("0", 0.0), ("0.0167", 0.0167), ("1", 1.0)])

@@ -70,7 +70,8 @@ def test_a_no_log_result_is_never_read():
 
 def test_the_duration_table_covers_every_awaited_resource_with_a_source():
     table = load_durations()
-    assert set(table) == {"rds_multi_az", "rds", "elasticache_replication_group", "nat_gateway", "alb", "ecs_service"}
+    assert set(table) == {"rds_multi_az", "rds", "elasticache_replication_group", "nat_gateway", "alb", "ecs_service",
+                          "eni_release"}
     assert all(0 < low < high for low, high in (entry["minutes"] for entry in table.values()))
     assert table["rds_multi_az"]["minutes"] == [10, 15] and table["nat_gateway"]["minutes"] == [1.5, 2]
     assert all(entry["source"].strip() for entry in table.values())
