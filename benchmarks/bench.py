@@ -128,6 +128,7 @@ def model(shape: dict) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=0.1, help="latency scale of run (c) (default 0.1)")
+
     def api_latency(value: str) -> float:
         try:
             return latency.parse_api_latency(value, "--api-latency-ms")
@@ -156,7 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     results = {
         "date": date.today().isoformat(),
         "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
-        "scale": args.scale, "api_latency_ms": args.api_latency_ms, "realism": args.realism, "stack": shape, "zero_latency": first, "noop": noop, "noop_runner_off": noop_cold,
+        "scale": args.scale, "api_latency_ms": args.api_latency_ms, "realism": args.realism, "stack": shape,
+        "zero_latency": first, "noop": noop, "noop_runner_off": noop_cold,
         "latency": scaled,
         "critical_path_real_minutes": round(real["critical_path"] / 60, 2),
         "sequential_sum_real_minutes": round(real["sequential_sum"] / 60, 2),

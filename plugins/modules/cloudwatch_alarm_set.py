@@ -99,10 +99,10 @@ options:
   owner_tags:
     description:
       - The tags that make an alarm this set's (for the stack, C(Project), C(Environment)
-        and C(ManagedBy)). A prefix alone does not: C(credlink-dev-) also starts the alarms
-        of an environment C(dev-alice). With O(purge=true) only alarms carrying all of
+        and C(ManagedBy)). A prefix alone does not, since C(credlink-dev-) also starts
+        the alarms of an environment C(dev-alice). With O(purge=true) only alarms carrying all of
         these tags are deleted; others are left alone and listed in RV(foreign).
-      - An alarm the set lists that exists without these tags is not adopted: the module
+      - An alarm the set lists that exists without these tags is not adopted; the module
         fails, naming it.
       - Empty (the default) keeps the old behaviour of owning every alarm with the prefix.
     type: dict

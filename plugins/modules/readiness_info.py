@@ -66,7 +66,7 @@ notes:
   - The states each kind is ready in, and the states it does not leave by waiting, are
     listed here and nowhere else in the collection. An RDS instance is usable while
     C(available) and during C(storage-optimization) (which follows a storage change and can
-    last hours). A C(stopped) or C(stopping) instance fails at once: it never becomes
+    last hours). A C(stopped) or C(stopping) instance fails at once, as it never becomes
     available by itself.
 extends_documentation_fragment:
   - amazon.aws.common.modules

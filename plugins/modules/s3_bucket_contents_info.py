@@ -92,7 +92,7 @@ def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
             bucket=dict(type="str", required=True),
-            max_keys=dict(type="int", default=100),
+            max_keys=dict(type="int", default=100, no_log=False),
         ),
         supports_check_mode=True,
     )

@@ -119,7 +119,7 @@ def test_a_prod_inventory_marked_protected_is_held_to_the_same_settings():
 def test_credentials_of_another_account_stop_every_playbook_before_any_change(playbook, clean_emulator):
     for name in ("site.yml", "verify.yml", "teardown.yml"):
         run = playbook(name, "dev", extra_vars={"credlink_expected_account_id": "111122223333",
-                                               "confirm_teardown": "dev@123456789012"})
+                                                "confirm_teardown": "dev@123456789012"})
         output = " ".join(run.stdout.split())
         assert run.returncode != 0, name
         assert ("Refusing to touch account 123456789012: the credentials in use (no AWS_PROFILE: environment "

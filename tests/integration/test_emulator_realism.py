@@ -219,8 +219,8 @@ def test_a_fresh_account_has_no_ecs_service_linked_role(emu):
     def create():
         return ecs.create_cluster(clusterName="c", capacityProviders=["FARGATE", "FARGATE_SPOT"])
 
-    assert error(create) == ("InvalidParameterException", "Unable to assume the service linked role. Please verify "
-                                                           "that the ECS service linked role exists.")
+    assert error(create) == ("InvalidParameterException",
+                             "Unable to assume the service linked role. Please verify that the ECS service linked role exists.")
     # As on AWS, the failed call created the role in the background ...
     created = iam.get_role(RoleName="AWSServiceRoleForECS")["Role"]
     assert created["Path"] == "/aws-service-role/ecs.amazonaws.com/"
@@ -658,8 +658,8 @@ def test_a_force_deleted_secret_name_stays_taken_for_a_while(emu):
     def create():
         return secrets.create_secret(Name="credlink-test-db-credentials", SecretString="{}")
 
-    assert error(create) == ("InvalidRequestException", "You can't create this secret because a secret with this "
-                                                         "name is already scheduled for deletion.")
+    assert error(create) == ("InvalidRequestException",
+                             "You can't create this secret because a secret with this name is already scheduled for deletion.")
     eventually(create)
     secrets.delete_secret(SecretId="credlink-test-db-credentials", RecoveryWindowInDays=7)
     assert error(create)[1].endswith("already scheduled for deletion.")
@@ -719,4 +719,4 @@ def test_the_emulator_reports_its_realism(realistic):
     emu = realistic
     assert emu.realism() == {"realism": "on", "consistency_seconds": DELAY,
                              "delays": {key: DELAY for key in ("iam", "slr", "ids", "enis", "states", "deployments",
-                                                              "secrets")}}
+                                                               "secrets")}}

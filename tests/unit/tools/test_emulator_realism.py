@@ -78,6 +78,7 @@ def test_options_come_from_the_environment_and_check_the_versions_table(tmp_path
 def test_a_resource_is_young_until_its_behaviours_delay_has_passed():
     clock = FakeClock()
     context = Context(Delays(3.0, (("enis", 10.0),)), now=clock)
+
     class Resource:
         pass
 

@@ -91,7 +91,7 @@ def test_transitional_states_wait_and_dead_ends_fail(kind, answer, ready, failed
 
 
 @pytest.mark.parametrize("state, ready", [("available", True), ("storage-optimization", True),
-                                           ("backing-up", False), ("modifying", False)])
+                                          ("backing-up", False), ("modifying", False)])
 def test_an_instance_optimizing_its_storage_is_usable(state, ready):
     answer = {"describe_db_instances": {"DBInstances": [{"DBInstanceStatus": state, "Endpoint": {"Address": "a"}}]}}
     [result] = readiness_info.readiness(lambda service: Describing(**answer), [{"kind": "rds_instance", "id": "x"}])
