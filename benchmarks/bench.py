@@ -51,6 +51,9 @@ FAST_POLLS = {f"{layer}_poll_interval": 1 for layer in ("network", "database", "
 # A new production stack's checklist fails app.image until an image is pushed: the runs
 # still verify (and count the time), but report instead of failing.
 FAST_POLLS["verify_fail_on_error"] = False
+# The emulator's account; and plain HTTP on the load balancer (no hosted zone to validate a
+# certificate in: ACM's validation wait is not what is measured).
+FAST_POLLS.update(credlink_expected_account_id="123456789012", container_platform_allow_http=True)
 TARGETS = {"latency_vs_bound": 1.15, "latency_vs_sequential": 0.55, "projected_minutes": 16,
            "noop_seconds": 30, "zero_latency_seconds": 60}
 
