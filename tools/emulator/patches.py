@@ -391,6 +391,46 @@ def fix_nat_gateway_interfaces() -> None:
     NatGatewayBackend.delete_nat_gateway = delete_nat_gateway
 
 
+def fix_scaling_policy_alarms() -> None:
+    """Delete a target tracking policy's alarms with the policy, however the policy goes.
+
+    moto 5.2.5 deletes them only on DeleteScalingPolicy. A policy replaced by
+    PutScalingPolicy leaves its old alarms behind, and DeregisterScalableTarget keeps the
+    target's policies and their alarms. On AWS, "deregistering a scalable target deletes the
+    scaling policies that are associated with it" (Application Auto Scaling API reference,
+    DeregisterScalableTarget), and the alarms of a target tracking policy are managed by
+    Application Auto Scaling and deleted with it (User Guide, "Target tracking scaling
+    policies").
+    """
+    from moto.applicationautoscaling.models import ApplicationAutoscalingBackend
+
+    original_put = ApplicationAutoscalingBackend.put_scaling_policy
+    if getattr(original_put, "_credlink_fixed", False):
+        return
+    original_deregister = ApplicationAutoscalingBackend.deregister_scalable_target
+
+    def put_scaling_policy(self, policy_name, service_namespace, resource_id, scalable_dimension, *args, **kwargs):
+        old = [p for p in self.policies.values() if (p.policy_name, p.service_namespace, p.resource_id,
+                                                     p.scalable_dimension) ==
+               (policy_name, service_namespace, resource_id, scalable_dimension)]
+        policy = original_put(self, policy_name, service_namespace, resource_id, scalable_dimension, *args, **kwargs)
+        for replaced in old:
+            if replaced is not policy:
+                replaced.delete_alarms(self.account_id, self.region_name)
+        return policy
+
+    def deregister_scalable_target(self, namespace, r_id, dimension):
+        original_deregister(self, namespace, r_id, dimension)
+        for key, policy in list(self.policies.items()):
+            if (policy.service_namespace, policy.resource_id, policy.scalable_dimension) == (namespace, r_id, dimension):
+                policy.delete_alarms(self.account_id, self.region_name)
+                del self.policies[key]
+
+    put_scaling_policy._credlink_fixed = True  # type: ignore[attr-defined]
+    ApplicationAutoscalingBackend.put_scaling_policy = put_scaling_policy
+    ApplicationAutoscalingBackend.deregister_scalable_target = deregister_scalable_target
+
+
 def apply_all() -> None:
     fix_rds_touching_windows()
     fix_ec2_tag_resource_types()
@@ -403,3 +443,4 @@ def apply_all() -> None:
     add_cache_subnet_group_deletion()
     fix_tls_only_bucket_policies()
     fix_nat_gateway_interfaces()
+    fix_scaling_policy_alarms()

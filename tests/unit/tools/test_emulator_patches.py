@@ -182,3 +182,28 @@ def test_a_nat_gateway_interface_looks_as_on_aws_and_goes_with_the_gateway(offli
         [address] = ec2.describe_addresses(AllocationIds=[allocation])["Addresses"]
         assert "AssociationId" not in address
         ec2.release_address(AllocationId=allocation)
+
+
+def test_target_tracking_alarms_go_with_their_policy_and_target():
+    with mock_aws():
+        scaling = boto3.client("application-autoscaling", region_name="us-east-1")
+        cloudwatch = boto3.client("cloudwatch", region_name="us-east-1")
+        ecs = boto3.client("ecs", region_name="us-east-1")
+        ecs.create_cluster(clusterName="c")
+        ecs.register_task_definition(family="f", containerDefinitions=[{"name": "app", "image": "i", "memory": 512}])
+        ecs.create_service(cluster="c", serviceName="s", taskDefinition="f", desiredCount=1)
+        target = {"ServiceNamespace": "ecs", "ResourceId": "service/c/s", "ScalableDimension": "ecs:service:DesiredCount"}
+        scaling.register_scalable_target(**target, MinCapacity=1, MaxCapacity=2)
+
+        def put(value):
+            scaling.put_scaling_policy(**target, PolicyName="cpu", PolicyType="TargetTrackingScaling",
+                                       TargetTrackingScalingPolicyConfiguration={
+                                           "TargetValue": value, "PredefinedMetricSpecification": {
+                                               "PredefinedMetricType": "ECSServiceAverageCPUUtilization"}})
+        put(70)
+        assert len(cloudwatch.describe_alarms()["MetricAlarms"]) == 2
+        put(60)  # replaced: its old alarms go
+        assert len(cloudwatch.describe_alarms()["MetricAlarms"]) == 2
+        scaling.deregister_scalable_target(**target)
+        assert cloudwatch.describe_alarms()["MetricAlarms"] == []
+        assert scaling.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"] == []
