@@ -149,6 +149,8 @@ class PlaybookRun:
 # The account moto answers get-caller-identity with. The production and dev inventories
 # name no account (their users set theirs); runs against the emulator name this one.
 EMULATOR_ACCOUNT = "123456789012"
+FAST_POLLS = {**{f"{layer}_poll_interval": 1 for layer in ("network", "database", "cache", "container_platform")},
+              "credlink_consistency_delay": 1}
 
 
 def run_playbook(playbook: str, inventory: str, env: dict[str, str], *args: str,
@@ -158,6 +160,10 @@ def run_playbook(playbook: str, inventory: str, env: dict[str, str], *args: str,
     extra_vars = dict(extra_vars or {})
     if inventory != "local":
         extra_vars.setdefault("credlink_expected_account_id", EMULATOR_ACCOUNT)
+        # The emulator's delays are seconds, not the minutes real-AWS poll intervals are made
+        # for (inventories/local polls every second for the same reason).
+        for name, value in FAST_POLLS.items():
+            extra_vars.setdefault(name, value)
     if extra_vars:
         argv += ["-e", json.dumps(extra_vars)]
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
