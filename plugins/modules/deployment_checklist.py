@@ -96,11 +96,16 @@ options:
     description:
       - The seeds' baseline document (C(settings), C(environments),
         C(unlisted_environments)), as in the collection's C(data/baseline.yml). The module
-        holds the stack to the baseline of O(environment), or of the environment the
-        document names for unlisted ones.
+        holds the stack to the baseline of O(baseline_environment) (by default
+        O(environment)), or of the environment the document names for unlisted ones.
       - Empty, the stack is judged against O(expected) only.
     type: dict
     default: {}
+  baseline_environment:
+    description:
+      - Whose baseline applies. The playbooks give C(production) for a protected
+        environment (C(credlink_protected)), whatever it is called, and its own name otherwise.
+    type: str
   allow_below_baseline:
     description:
       - The inventory was deliberately allowed below the baseline
@@ -253,6 +258,7 @@ def main():
                 cors_origins=dict(type="list", elements="str"),
             )),
             baseline=dict(type="dict", default={}),
+            baseline_environment=dict(type="str"),
             allow_below_baseline=dict(type="bool", default=False),
             log_events_window=dict(type="int", default=60),
             database_endpoint=dict(type="dict", default={}),
@@ -275,7 +281,8 @@ def main():
     snapshot.credentials = {}
 
     expected = {**p["expected"], "alb_security_group": f"credlink-{p['environment']}-alb",
-                "baseline": baseline.for_environment(p["baseline"], p["environment"]) if p["baseline"] else None,
+                "baseline": baseline.for_environment(p["baseline"], p["baseline_environment"] or p["environment"])
+                if p["baseline"] else None,
                 "allow_below_baseline": p["allow_below_baseline"]}
     items = checklist.evaluate(snap, expected, p["only"])
     module.exit_json(changed=False, items=items, summary=checklist.summarize(items), outputs=snap["outputs"],
