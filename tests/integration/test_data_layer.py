@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.platform_inspect import alarms, live_tagged_resources, scalable_target, service_of, task_definition
+from tests.integration.platform_inspect import (alarms, live_tagged_resources, push, scalable_target, service_of,
+                                                task_definition)
 
 pytestmark = pytest.mark.integration
 
@@ -36,9 +37,11 @@ def alarm_names(emulator) -> list[str]:
     return sorted(a["AlarmName"] for a in emulator.client("cloudwatch").describe_alarms()["MetricAlarms"])
 
 
-def test_dev_database_is_single_az_and_disposable(playbook, clean_emulator):
+def test_dev_lives_through_reruns_months_of_aws_a_failed_deploy_and_teardown(playbook, clean_emulator):
     alice_alarm(clean_emulator)
-    run = playbook("site.yml", "dev", "--skip-tags", "schema")
+    # Created with a pinned minor that AWS later upgrades.
+    pinned = {"database_engine_version": "15.13"}
+    run = playbook("site.yml", "dev", "--skip-tags", "schema", extra_vars=pinned)
     assert run.returncode == 0, run.stdout[-4000:]
     assert "credlink-dev-alice-rds-cpu-critical" in alarm_names(clean_emulator)
     db = db_instance(clean_emulator, "dev")
@@ -59,6 +62,30 @@ def test_dev_database_is_single_az_and_disposable(playbook, clean_emulator):
     assert found["credlink-dev-ecs-running-tasks-critical"]["Threshold"] == 1
     # 80 % of 84: db.t3.micro's 1 GiB less the 256 MiB RDS keeps, / 9531392 (112 on nominal memory)
     assert found["credlink-dev-rds-connections-critical"]["Threshold"] == 67
+
+    assert db["EngineVersion"] == "15.13" and db["AllocatedStorage"] == 20
+    again = playbook("site.yml", "dev", "--skip-tags", "schema", extra_vars=pinned)
+    assert again.returncode == 0 and again.recap["changed"] == 0, again.stdout[-4000:]
+
+    # Months later AWS upgraded the minor and storage autoscaling grew the disk: neither the
+    # pinned minor nor the major alone asks for a downgrade, nor the configured size for a shrink.
+    changes = clean_emulator.advance()
+    assert {(c["setting"], c["from"], c["to"]) for c in changes["rds"]} == {
+        ("EngineVersion", "15.13", "15.17"), ("AllocatedStorage", 20, 30)}
+    for inputs in (pinned, {}):
+        later = playbook("site.yml", "dev", "--skip-tags", "schema", extra_vars=inputs)
+        assert later.returncode == 0 and later.recap["changed"] == 0, later.stdout[-4000:]
+    db = db_instance(clean_emulator, "dev")
+    assert (db["EngineVersion"], db["AllocatedStorage"]) == ("15.17", 30)
+
+    # An image that never becomes healthy is rolled back and named; a good one deploys.
+    push(clean_emulator, "dev", "v2-broken")
+    failed = playbook("deploy_image.yml", "dev", extra_vars={"container_platform_image_tag": "v2-broken"})
+    assert failed.returncode != 0
+    assert "failed and ECS rolled it back" in " ".join(failed.stdout.split()), failed.stdout[-3000:]
+    push(clean_emulator, "dev", "v2.0.1")
+    fixed = playbook("deploy_image.yml", "dev", extra_vars={"container_platform_image_tag": "v2.0.1"})
+    assert fixed.returncode == 0, fixed.stdout[-4000:]
 
     # An address someone else allocated under a name like the stack's, without its tags.
     ec2 = clean_emulator.client("ec2")

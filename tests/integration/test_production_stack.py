@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import DUMMY_AWS, run_playbook
 from tools.emulator.process import free_port
-from tests.integration.platform_inspect import (alarms, group, live_tagged_resources, role_policy, scalable_target,
+from tests.integration.platform_inspect import (push, alarms, group, live_tagged_resources, role_policy, scalable_target,
                                                 service_of, task_definition)
 
 pytestmark = pytest.mark.integration
@@ -55,13 +55,7 @@ def zone_records(emulator) -> list[dict]:
 
 
 def push_image(emulator, tag: str) -> None:
-    """What `docker push` leaves in the repository: a manifest under the tag."""
-    layer = {"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 1,
-             "digest": "sha256:" + "0" * 64}
-    manifest = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-                "config": {**layer, "mediaType": "application/vnd.docker.container.image.v1+json"}, "layers": [layer]}
-    emulator.client("ecr").put_image(repositoryName="credlink-production-sign-service",
-                                     imageManifest=json.dumps(manifest), imageTag=tag)
+    push(emulator, ENV, tag)
 
 
 def app_logs(emulator, message: str = "listening on 3001") -> None:
@@ -303,6 +297,20 @@ def test_rerun_and_check_mode_change_nothing(stack):
     assert checked.returncode == 0 and checked.recap["changed"] == 0, checked.stdout[-4000:]
 
 
+def test_months_later_a_rerun_neither_downgrades_nor_shrinks(stack):
+    """AWS upgrades minors and storage autoscaling grows the disk; the inventory still says 15 and 20 GiB."""
+    changes = stack.advance()
+    grown = [c for c in changes["rds"] if c["setting"] == "AllocatedStorage"]
+    assert [(c["resource"], c["from"], c["to"]) for c in grown] == [("credlink-production-db", 20, 30)]
+    [before] = stack.client("rds").describe_db_instances(DBInstanceIdentifier="credlink-production-db")["DBInstances"]
+    again = run(stack, *SKIP_SCHEMA)
+    assert again.returncode == 0 and again.recap["changed"] == 0, again.stdout[-4000:]
+    [after] = stack.client("rds").describe_db_instances(DBInstanceIdentifier="credlink-production-db")["DBInstances"]
+    assert (after["EngineVersion"], after["AllocatedStorage"]) == (before["EngineVersion"], 30)
+    # The free storage alarm still counts from the configured 20 GiB: growth changed nothing.
+    assert alarms(stack, ENV)["credlink-production-rds-storage-critical"]["Threshold"] == 20 * 1024**3 * 0.10
+
+
 def test_checklist_passes_then_names_exactly_the_broken_setting(stack, tmp_path):
     report_dir = {"verify_report_dir": str(tmp_path)}
     verified = run_production("verify.yml", stack, extra_vars=report_dir)
@@ -358,6 +366,22 @@ def test_deploy_image_rolls_out_a_tag_that_later_runs_keep(stack):
     rerun = run(stack, "--tags", "container_platform")
     assert rerun.returncode == 0 and rerun.recap["changed"] == 0, rerun.stdout[-4000:]
     assert task_definition(stack, ENV)["taskDefinition"]["containerDefinitions"][0]["image"] == image
+
+
+def test_a_deployment_that_never_becomes_healthy_is_rolled_back_and_named(stack):
+    running = task_definition(stack, ENV)["taskDefinition"]["containerDefinitions"][0]["image"]
+    push_image(stack, "v1.3.0-broken")
+    failed = run_production("deploy_image.yml", stack, extra_vars={"container_platform_image_tag": "v1.3.0-broken"})
+    output = " ".join(failed.stdout.split())
+    assert failed.returncode != 0
+    assert "failed and ECS rolled it back: the service runs" in output and running.rsplit(":", 1)[1] in output and "v1.3.0-broken" in output, output[-3000:]
+    assert "Traceback" not in failed.stdout + failed.stderr
+    # The service runs the previous image again, and a good tag still deploys afterwards.
+    assert task_definition(stack, ENV)["taskDefinition"]["containerDefinitions"][0]["image"] == running
+    push_image(stack, "v1.3.1")
+    fixed = run_production("deploy_image.yml", stack, extra_vars={"container_platform_image_tag": "v1.3.1"})
+    assert fixed.returncode == 0, fixed.stdout[-4000:]
+    assert task_definition(stack, ENV)["taskDefinition"]["containerDefinitions"][0]["image"].endswith(":v1.3.1")
 
 
 def test_deploy_image_needs_a_tag(stack):
