@@ -27,9 +27,13 @@ CASES = [
     ({"credlink_expected_account_id": "12345"}, "credlink_expected_account_id '12345': name the 12-digit AWS account"),
     ({"credlink_expected_account_id": ""}, "credlink_expected_account_id is not set"),
     ({"credlink_protected": True}, "environment dev is protected (credlink_protected): it requires"),
-    # A protected environment is held to production's baseline whatever it is called.
-    ({"credlink_protected": True, "database_deletion_protection": True, "database_final_snapshot": True},
+    # A protected environment is held to production's baseline whatever it is called (and
+    # to HTTPS, allowed off here so that the baseline is what stops it).
+    ({"credlink_protected": True, "database_deletion_protection": True, "database_final_snapshot": True,
+      "container_platform_allow_http": True},
      "database_multi_az=False (the production baseline"),
+    ({"credlink_protected": True, "database_deletion_protection": True, "database_final_snapshot": True},
+     "is protected (credlink_protected) and serves the application over HTTPS only"),
     ({"database_iops": 3000}, "gp3 below 400 GiB takes no explicit IOPS or throughput"),
     ({"database_storage_throughput": 125}, "gp3 below 400 GiB takes no explicit IOPS or throughput"),
     ({"database_allocated_storage": 400, "database_max_allocated_storage": 500, "database_iops": 3000},

@@ -14,6 +14,11 @@ from tools.emulator.process import free_port
 pytestmark = pytest.mark.integration
 
 
+# Production serves HTTPS only (preflight refuses it otherwise); name a domain so that the
+# baseline is what these runs meet.
+HTTPS = {"container_platform_domain": "credlink.example.com", "container_platform_hosted_zone": "example.com"}
+
+
 def dead_endpoint() -> dict[str, str]:
     return {**DUMMY_AWS, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}"}
 
@@ -27,7 +32,7 @@ def dead_endpoint() -> dict[str, str]:
      "storage_noncurrent_expiration_days=7 (the dev baseline is at least 30)"),
 ], ids=["backups", "glacier-later", "dev"])
 def test_an_inventory_below_its_baseline_is_refused_before_any_aws_call(inventory, extra_vars, message):
-    run = run_playbook("site.yml", inventory, dead_endpoint(), extra_vars=extra_vars)
+    run = run_playbook("site.yml", inventory, dead_endpoint(), extra_vars={**HTTPS, **extra_vars})
     output = run.stdout + run.stderr
     assert run.returncode != 0
     assert f"The inventory of {inventory} is below the baseline of the seeds: {message}" in output
@@ -37,7 +42,7 @@ def test_an_inventory_below_its_baseline_is_refused_before_any_aws_call(inventor
 
 def test_the_allowance_lets_the_run_past_preflight():
     run = run_playbook("site.yml", "production", dead_endpoint(), "-v",
-                       extra_vars={"database_backup_retention_days": 10, "credlink_allow_below_baseline": True})
+                       extra_vars={**HTTPS, "database_backup_retention_days": 10, "credlink_allow_below_baseline": True})
     output = run.stdout + run.stderr
     assert "below the baseline, allowed by credlink_allow_below_baseline: database_backup_retention_days=10" in output
     assert "is below the baseline of the seeds" not in output

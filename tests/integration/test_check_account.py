@@ -53,12 +53,17 @@ def test_a_full_vpc_quota_and_a_foreign_bucket_stop_the_check_with_their_fixes(p
     for index in range(4):  # with the default VPC: 5, the quota
         ec2.create_vpc(CidrBlock=f"10.{40 + index}.0.0/16")
     clean_emulator.client("s3").create_bucket(Bucket="credlink-dev-proofs-123456789012")  # not tagged as ours
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                     "Principal": {"Service": "ecs-tasks.amazonaws.com"}}]}
+    clean_emulator.client("iam").create_role(RoleName="credlink-dev-ecs-task",  # another team's, same name
+                                             AssumeRolePolicyDocument=json.dumps(trust))
     before = holdings(clean_emulator)
     run = playbook("check_account.yml", "dev", "--check", extra_vars={"check_account_report_dir": str(tmp_path)})
     assert run.returncode != 0
-    assert "2 blocking: quota: VPCs, bucket name" in run.stdout
+    # The ownership gate does not stop the check: what it finds becomes rows of the table.
+    assert "3 blocking: quota: VPCs, bucket name, ownership: iam_role credlink-dev-ecs-task" in run.stdout
     assert "BLOCKING quota: VPCs" in run.stdout and "5 in use of 5 (applied quota)" in run.stdout
     assert "ask AWS for a higher quota (Service Quotas, vpc: 'VPCs per Region' (L-F678F1CE))" in run.stdout
     assert "the stack does not adopt a bucket it did not create" in run.stdout
-    assert json.loads((tmp_path / "dev-account.json").read_text())["summary"]["blocking"] == 2
+    assert json.loads((tmp_path / "dev-account.json").read_text())["summary"]["blocking"] == 3
     assert holdings(clean_emulator) == before

@@ -511,6 +511,15 @@ def test_gp3_below_400_gib_takes_no_iops_or_throughput(emu):
     assert database(emu, "big", AllocatedStorage=400, Iops=12000)["AllocatedStorage"] == 400
 
 
+def test_gp3_reports_its_baseline_performance_when_none_was_given(emu):
+    small = database(emu)
+    assert (small["Iops"], small["StorageThroughput"]) == (3000, 125)
+    big = database(emu, "big", AllocatedStorage=400)
+    assert (big["Iops"], big["StorageThroughput"]) == (12000, 500)
+    provisioned = database(emu, "provisioned", AllocatedStorage=400, Iops=16000, StorageThroughput=1000)
+    assert (provisioned["Iops"], provisioned["StorageThroughput"]) == (16000, 1000)
+
+
 def test_allocated_storage_never_shrinks(emu):
     rds = emu.client("rds")
     available_database(emu, AllocatedStorage=30)

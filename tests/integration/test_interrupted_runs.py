@@ -136,8 +136,8 @@ def test_the_stack_converges_through_throttling_and_server_errors(clean_emulator
     # Retried calls changed nothing twice: the second faulty run finds everything in place.
     assert again.returncode == 0, again.stdout[-4000:]
     assert again.recap["changed"] == 0, again.stdout[-4000:]
-    assert [s["Name"] for s in emulator.client("secretsmanager").list_secrets()["SecretList"]] == [
-        "credlink-dev-db-credentials"]
+    assert sorted(s["Name"] for s in emulator.client("secretsmanager").list_secrets()["SecretList"]) == [
+        "credlink-dev-db-credentials", "credlink-dev-redis-auth"]
     assert len(emulator.client("s3").list_buckets()["Buckets"]) == 1
 
 

@@ -76,8 +76,16 @@ def secret_document(emulator) -> dict:
 
 
 def test_database_matches_the_production_sizing(stack):
-    [db] = stack.client("rds").describe_db_instances(DBInstanceIdentifier="credlink-production-db")["DBInstances"]
-    assert (db["DBInstanceClass"], db["Engine"], db["EngineVersion"]) == ("db.t3.small", "postgres", "15.4")
+    rds = stack.client("rds")
+    [db] = rds.describe_db_instances(DBInstanceIdentifier="credlink-production-db")["DBInstances"]
+    # The inventory pins the major version; the instance gets the newest orderable 15.x, not
+    # the default minor CreateDBInstance would pick for "15".
+    orderable = [v["EngineVersion"] for v in rds.describe_db_engine_versions(Engine="postgres")["DBEngineVersions"]
+                 if v["EngineVersion"].startswith("15.")]
+    newest = max(orderable, key=lambda v: tuple(int(p) for p in v.split(".")))
+    assert newest == "15.17" and rds.describe_db_engine_versions(
+        Engine="postgres", EngineVersion="15", DefaultOnly=True)["DBEngineVersions"][0]["EngineVersion"] != newest
+    assert (db["DBInstanceClass"], db["Engine"], db["EngineVersion"]) == ("db.t3.small", "postgres", newest)
     assert db["MultiAZ"] is True and db["DeletionProtection"] is True
     assert (db["AllocatedStorage"], db["MaxAllocatedStorage"], db["StorageType"]) == (20, 100, "gp3")
     assert db["StorageEncrypted"] is True and db["PubliclyAccessible"] is False
@@ -224,7 +232,10 @@ def test_roles_are_least_privilege_in_the_account(stack):
     # The database secret is read through the secrets layer's managed policy, not a copy.
     attached = iam.list_attached_role_policies(RoleName="credlink-production-ecs-execution")["AttachedPolicies"]
     assert [p["PolicyName"] for p in attached] == ["credlink-production-db-credentials-read"]
-    assert not any(a.startswith("secretsmanager:") for s in execution["Statement"] for a in s["Action"])
+    # Inline, it reads only the Redis AUTH token (production has one), never the database secret.
+    inline_reads = [s for s in execution["Statement"] if any(a.startswith("secretsmanager:") for a in s["Action"])]
+    assert [(s["Action"], [r.split(":")[-1].rsplit("-", 1)[0] for r in s["Resource"]]) for s in inline_reads] == [
+        (["secretsmanager:GetSecretValue"], ["credlink-production-redis-auth"])]
     assert iam.list_attached_role_policies(RoleName="credlink-production-ecs-task")["AttachedPolicies"] == []
     trust = {name: iam.get_role(RoleName=f"credlink-production-ecs-{name}")["Role"]["AssumeRolePolicyDocument"]
              for name in ("execution", "task")}

@@ -359,7 +359,8 @@ def fix_nat_gateway_interfaces() -> None:
     description, and keeps it forever after the gateway is deleted: its subnet then never
     becomes free. On AWS the interface has no security group, is described
     ``Interface for NAT Gateway nat-...`` with type ``nat_gateway``, and is removed when
-    the gateway is deleted (EC2 User Guide, "NAT gateways": deleting a NAT gateway
+    the gateway is deleted (after a while: with realism on, realism/enis.py keeps it for
+    the ``enis`` delay) (EC2 User Guide, "NAT gateways": deleting a NAT gateway
     "disassociates its Elastic IP address, but does not release the address").
     """
     from moto.ec2.models.nat_gateways import NatGateway, NatGatewayBackend
@@ -383,7 +384,9 @@ def fix_nat_gateway_interfaces() -> None:
             for address in self.addresses:
                 if address.eni is eni:
                     address.eni, address.association_id = None, None
-            self.enis.pop(eni.id, None)
+            # With realism on the interface lingers as on AWS (realism/enis.py owns it).
+            if not getattr(eni, "_credlink_key", None):
+                self.enis.pop(eni.id, None)
         return gateway
 
     init._credlink_fixed = True  # type: ignore[attr-defined]
