@@ -4,7 +4,7 @@ Measures, on this machine, in one run:
   (a) the first full run with zero latency (the playbooks' own overhead),
   (b) the no-op rerun,
   (c) the first full run on an emulator whose slow resources take their real-world time
-      times SCALE (playbooks/vars/wait_durations.yml, midpoints), compared with
+      times SCALE (data/wait_durations.yml, midpoints), compared with
         - the critical-path bound: the database, then the service that needs its endpoint,
           plus the zero-latency overhead (a),
         - the sequential sum: every slow resource awaited in turn,

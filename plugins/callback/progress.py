@@ -13,7 +13,7 @@ description:
   - Prints what C(ansible.builtin.default) prints, except the C(FAILED - RETRYING) line of
     every poll of a wait task. While slow resources (RDS, ElastiCache, NAT gateways, the
     ALB, the ECS service) are awaited it shows instead, per resource, its current state,
-    the time spent waiting and the typical duration on AWS (C(playbooks/vars/wait_durations.yml)),
+    the time spent waiting and the typical duration on AWS (C(data/wait_durations.yml)),
     and once ready how long it took.
   - On a terminal the view is redrawn in place at every poll; when the output is not a
     terminal (CI logs) it prints plain lines, when a state changes and at most every

@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 import yaml
 
-DURATIONS_FILE = Path(__file__).resolve().parents[2] / "playbooks" / "vars" / "wait_durations.yml"
+DURATIONS_FILE = Path(__file__).resolve().parents[2] / "data" / "wait_durations.yml"
 
 
 @dataclass(frozen=True)

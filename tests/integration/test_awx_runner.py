@@ -101,7 +101,8 @@ def _write_private_data_dir(private: Path, endpoint_url: str, base_env: dict) ->
             "~/.ansible/collections", "/usr/share/ansible/collections"]),
         # The "Amazon Web Services" credential (dummy keys) and the endpoint credential type of
         # docs/awx.md, which also names a region: a client with an endpoint URL and no region
-        # cannot sign IAM calls (real IAM needs none; the playbooks pass credlink_region elsewhere).
+        # cannot sign IAM calls (real IAM needs none; the playbooks' modules get credlink_region
+        # from module_defaults, a play of one's own may not).
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_ENDPOINT_URL": endpoint_url,

@@ -148,6 +148,9 @@ CACHE_TEARDOWN = """
 - name: Tear down the cache layer alone
   hosts: all
   gather_facts: false
+  module_defaults:
+    group/credlink.infra.aws:
+      region: "{{ credlink_region }}"
   roles:
     - role: credlink.infra.preflight
   tasks:

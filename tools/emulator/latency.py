@@ -16,7 +16,7 @@ ECS service deployment      ``IN_PROGRESS``,      ``COMPLETED``, desired
                             0 running             count running
 ==========================  ====================  ====================
 
-The durations are the midpoints of the ranges in ``playbooks/vars/wait_durations.yml``
+The durations are the midpoints of the ranges in ``data/wait_durations.yml``
 (one table for the emulator, the progress view and the benchmark). Only creation (and an
 ECS deployment) takes time: modifications and deletions stay immediate. With realism on
 (``realism``), no creation is shorter than the realism delay, whatever the scale.
@@ -38,7 +38,7 @@ import yaml
 
 from .config import PROJECT_ROOT
 
-DURATIONS_FILE = PROJECT_ROOT / "playbooks" / "vars" / "wait_durations.yml"
+DURATIONS_FILE = PROJECT_ROOT / "data" / "wait_durations.yml"
 SCALE_ENV = "CREDLINK_EMULATOR_LATENCY_SCALE"
 API_LATENCY_ENV = "CREDLINK_EMULATOR_API_LATENCY_MS"
 

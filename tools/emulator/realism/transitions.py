@@ -2,7 +2,7 @@
 
 Under realism every slow resource is created in its transitional state for at least the
 ``states`` delay (``latency.Schedule`` with a floor; AWS takes minutes: see
-``playbooks/vars/wait_durations.yml``), and then:
+``data/wait_durations.yml``), and then:
 
 - while an RDS instance is ``creating``, DescribeDBInstances has no ``Endpoint``
   (boto/boto3#805, aws/aws-cli#4165: the key is absent until provisioning is far enough);

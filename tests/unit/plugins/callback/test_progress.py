@@ -75,7 +75,7 @@ def test_the_duration_table_covers_every_awaited_resource_with_a_source():
     assert all(0 < low < high for low, high in (entry["minutes"] for entry in table.values()))
     assert table["rds_multi_az"]["minutes"] == [10, 15] and table["nat_gateway"]["minutes"] == [1.5, 2]
     assert all(entry["source"].strip() for entry in table.values())
-    source = yaml.safe_load((ROOT / "playbooks/vars/wait_durations.yml").read_text())["source"]
+    source = yaml.safe_load((ROOT / "data/wait_durations.yml").read_text())["source"]
     assert "design estimates" in source and "published measurements" in source
 
 
