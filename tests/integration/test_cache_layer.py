@@ -10,7 +10,8 @@ import pytest
 
 from tests.conftest import ROOT, run_playbook, serve_emulator
 
-pytestmark = pytest.mark.integration
+# One stack shared by the tests of this file: they run together, in order, on one worker.
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("cache_layer")]
 
 FAST_POLLS = {"network_poll_interval": 1, "database_poll_interval": 1, "cache_poll_interval": 1}
 

@@ -35,7 +35,8 @@ KILL_POINTS = [
 def killed_run(env: dict[str, str], marker: str, delay: float, timeout: float = 600) -> str:
     """Start site.yml on dev, SIGKILL its whole process group ``delay`` s after ``marker``."""
     argv = [str(Path(sys.executable).parent / "ansible-playbook"), "playbooks/site.yml",
-            "-i", "inventories/dev", "--skip-tags", "schema", "-e", f"credlink_expected_account_id={EMULATOR_ACCOUNT}"]
+            "-i", "inventories/dev", "--skip-tags", "schema",
+            "-e", json.dumps({"credlink_expected_account_id": EMULATOR_ACCOUNT, **FAST_POLLS})]
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     full_env.update(env, ANSIBLE_NOCOLOR="1", PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(argv, cwd=ROOT, env=full_env, stdout=subprocess.PIPE,
@@ -103,7 +104,7 @@ def test_runs_killed_at_several_points_converge_without_duplicates(clean_emulato
     assert duplicates(g["GroupName"] for g in groups) == {}
 
     secrets = emulator.client("secretsmanager").list_secrets()["SecretList"]
-    assert [s["Name"] for s in secrets] == ["credlink-dev-db-credentials"]
+    assert sorted(s["Name"] for s in secrets) == ["credlink-dev-db-credentials", "credlink-dev-redis-auth"]
     assert len(emulator.client("rds").describe_db_instances()["DBInstances"]) == 1
     assert len(emulator.client("elasticache").describe_replication_groups()["ReplicationGroups"]) == 1
 

@@ -9,7 +9,8 @@ import pytest
 
 from tests.conftest import ROOT, local_stack_vars, psql, run_playbook
 
-pytestmark = pytest.mark.integration
+# One stack shared by the tests of this file: they run together, in order, on one worker.
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("local_stack")]
 
 
 @pytest.fixture(scope="module")
