@@ -88,7 +88,7 @@ unit: ## Unit tests (modules against moto in-process, filters, callback, report 
 	$(BIN)/python -m pytest tests/unit -q -rs -n 2
 
 integration: ## Playbooks against the embedded emulator (started by the tests on a free port)
-	$(BIN)/python -m pytest tests/integration -q -n 2 --dist loadgroup --durations=15
+	$(BIN)/python -m pytest tests/integration -q -n 2 --dist loadfile --durations=15
 
 molecule: ## Molecule scenarios against a private emulator instance (all but localstack)
 	@cd extensions && PYTHONPATH=$(CURDIR) $(CURDIR)/$(BIN)/python -m tools.emulator run -- molecule test --all --exclude localstack

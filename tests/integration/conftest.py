@@ -1,4 +1,9 @@
-"""Order of the integration tests across the two workers (``make integration``)."""
+"""Order of the integration tests across the two workers (``make integration``).
+
+The workers take whole files (``--dist loadfile``): a file's tests share its module-scoped
+stack. (``--dist loadgroup`` with ``xdist_group`` marks would balance better, but with
+pytest 9.2 it silently stops grouping: pytest-dev/pytest-xdist#1386.)
+"""
 
 from __future__ import annotations
 

@@ -10,8 +10,7 @@ import pytest
 
 from tests.conftest import ROOT, run_playbook, serve_emulator
 
-# One stack shared by the tests of this file: they run together, in order, on one worker.
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("cache_layer")]
+pytestmark = pytest.mark.integration
 
 FAST_POLLS = {"network_poll_interval": 1, "database_poll_interval": 1, "cache_poll_interval": 1}
 

@@ -18,8 +18,7 @@ from botocore.exceptions import ClientError
 
 from tests.conftest import ROOT, TEST_CONSISTENCY_SECONDS, serve_emulator
 
-# One emulator shared by the tests of this file: they run together on one worker.
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("emulator_realism")]
+pytestmark = pytest.mark.integration
 DELAY = float(TEST_CONSISTENCY_SECONDS)
 
 

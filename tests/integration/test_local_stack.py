@@ -9,8 +9,7 @@ import pytest
 
 from tests.conftest import ROOT, local_stack_vars, psql, run_playbook
 
-# One stack shared by the tests of this file: they run together, in order, on one worker.
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("local_stack")]
+pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,7 @@ from tools.emulator.process import free_port
 from tests.integration.platform_inspect import (push, alarms, group, live_tagged_resources, role_policy, scalable_target,
                                                 service_of, task_definition)
 
-# One stack shared by the tests of this file: they run together, in order, on one worker.
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("production_stack")]
+pytestmark = pytest.mark.integration
 
 ENV = "production"
 SKIP_SCHEMA = ("--skip-tags", "schema")
