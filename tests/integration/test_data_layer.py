@@ -67,14 +67,14 @@ def test_dev_lives_through_reruns_months_of_aws_a_failed_deploy_and_teardown(pla
     again = playbook("site.yml", "dev", "--skip-tags", "schema", extra_vars=pinned)
     assert again.returncode == 0 and again.recap["changed"] == 0, again.stdout[-4000:]
 
-    # Months later AWS upgraded the minor and storage autoscaling grew the disk: neither the
-    # pinned minor nor the major alone asks for a downgrade, nor the configured size for a shrink.
+    # Months later AWS upgraded the minor and storage autoscaling grew the disk: the pinned
+    # minor asks for no downgrade, nor the configured size for a shrink. (The major alone,
+    # production's inventory, is rerun after the same months in test_production_stack.)
     changes = clean_emulator.advance()
     assert {(c["setting"], c["from"], c["to"]) for c in changes["rds"]} == {
         ("EngineVersion", "15.13", "15.17"), ("AllocatedStorage", 20, 30)}
-    for inputs in (pinned, {}):
-        later = playbook("site.yml", "dev", "--skip-tags", "schema", extra_vars=inputs)
-        assert later.returncode == 0 and later.recap["changed"] == 0, later.stdout[-4000:]
+    later = playbook("site.yml", "dev", "--skip-tags", "schema", extra_vars=pinned)
+    assert later.returncode == 0 and later.recap["changed"] == 0, later.stdout[-4000:]
     db = db_instance(clean_emulator, "dev")
     assert (db["EngineVersion"], db["AllocatedStorage"]) == ("15.17", 30)
 
