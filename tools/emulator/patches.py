@@ -434,6 +434,54 @@ def fix_scaling_policy_alarms() -> None:
     ApplicationAutoscalingBackend.deregister_scalable_target = deregister_scalable_target
 
 
+GP3_BASELINE_FROM_GIB = 400
+# (IOPS, MiB/s) below and from GP3_BASELINE_FROM_GIB.
+GP3_BASELINE = {False: (3000, 125), True: (12000, 500)}
+
+
+def gp3_baseline(database) -> None:
+    """Report the gp3 baseline where the instance was given no IOPS or throughput of its own."""
+    if database.storage_type != "gp3" or getattr(database, "_credlink_provisioned", False):
+        return
+    iops, throughput = GP3_BASELINE[int(database.allocated_storage or 0) >= GP3_BASELINE_FROM_GIB]
+    database.iops = iops
+    database.storage_throughput = throughput
+
+
+def fix_gp3_baseline() -> None:
+    """A gp3 instance reports its IOPS and throughput, the baseline when none were given.
+
+    DescribeDBInstances carries ``Iops`` and ``StorageThroughput`` for every gp3 instance:
+    without values of its own, the baseline, 3,000 IOPS and 125 MiB/s below 400 GiB and
+    12,000 IOPS and 500 MiB/s from 400 GiB (RDS User Guide, "gp3 storage", baseline storage
+    performance for PostgreSQL). moto 5.2.5 leaves both out, and amazon.aws ``rds_instance``
+    reads ``StorageThroughput`` of a gp3 instance unconditionally on every rerun (KeyError).
+    """
+    from moto.rds.models import RDSBackend
+
+    original_create = RDSBackend.create_db_instance
+    if getattr(original_create, "_credlink_fixed", False):
+        return
+    original_modify = RDSBackend.modify_db_instance
+
+    def create_db_instance(self, db_kwargs):
+        database = original_create(self, db_kwargs)
+        database._credlink_provisioned = bool(db_kwargs.get("iops") or db_kwargs.get("storage_throughput"))
+        gp3_baseline(database)
+        return database
+
+    def modify_db_instance(self, db_instance_identifier, db_kwargs):
+        database = original_modify(self, db_instance_identifier, db_kwargs)
+        if db_kwargs.get("iops") or db_kwargs.get("storage_throughput"):
+            database._credlink_provisioned = True
+        gp3_baseline(database)
+        return database
+
+    create_db_instance._credlink_fixed = True  # type: ignore[attr-defined]
+    RDSBackend.create_db_instance = create_db_instance
+    RDSBackend.modify_db_instance = modify_db_instance
+
+
 def apply_all() -> None:
     fix_rds_touching_windows()
     fix_ec2_tag_resource_types()
@@ -447,3 +495,4 @@ def apply_all() -> None:
     fix_tls_only_bucket_policies()
     fix_nat_gateway_interfaces()
     fix_scaling_policy_alarms()
+    fix_gp3_baseline()

@@ -207,3 +207,27 @@ def test_target_tracking_alarms_go_with_their_policy_and_target():
         scaling.deregister_scalable_target(**target)
         assert cloudwatch.describe_alarms()["MetricAlarms"] == []
         assert scaling.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"] == []
+
+
+def test_gp3_instances_report_the_baseline_unless_they_have_their_own_performance():
+    rds = boto3.client("rds", region_name="us-east-1")
+
+    def create(name, **extra):
+        return rds.create_db_instance(
+            DBInstanceIdentifier=name, Engine="postgres", DBInstanceClass="db.t3.micro", StorageType="gp3",
+            MasterUsername="credlink_admin", MasterUserPassword="x" * 32, **extra)["DBInstance"]
+
+    small = create("small", AllocatedStorage=20)
+    assert (small["Iops"], small["StorageThroughput"]) == (3000, 125)
+    assert (create("big", AllocatedStorage=400)["Iops"], create("big2", AllocatedStorage=500)["StorageThroughput"]) == (
+        12000, 500)
+    own = create("own", AllocatedStorage=400, Iops=16000, StorageThroughput=1000)
+    assert (own["Iops"], own["StorageThroughput"]) == (16000, 1000)
+    grown = rds.modify_db_instance(DBInstanceIdentifier="small", AllocatedStorage=400, ApplyImmediately=True)
+    described = rds.describe_db_instances(DBInstanceIdentifier="small")["DBInstances"][0]
+    assert grown["DBInstance"]["DBInstanceIdentifier"] == "small"
+    assert (described["Iops"], described["StorageThroughput"]) == (12000, 500)
+    gp2 = rds.create_db_instance(
+        DBInstanceIdentifier="gp2", Engine="postgres", DBInstanceClass="db.t3.micro", StorageType="gp2",
+        MasterUsername="credlink_admin", MasterUserPassword="x" * 32, AllocatedStorage=20)["DBInstance"]
+    assert "StorageThroughput" not in gp2

@@ -9,11 +9,6 @@
   ``AllocatedStorage`` answers ``InvalidParameterCombination`` "Invalid storage size for
   engine name postgres and storage type gp3: 50" (the requested size; Turbot Guardrails
   runbook after storage autoscaling, aws-cloudformation-resource-providers-rds#598).
-- A gp3 PostgreSQL instance created without IOPS or throughput still reports them: the
-  baseline, 3,000 IOPS and 125 MiB/s below 400 GiB, 12,000 IOPS and 500 MiB/s from 400 GiB
-  (RDS User Guide, "gp3 storage": "Baseline storage performance"). DescribeDBInstances
-  carries ``Iops`` and ``StorageThroughput`` for every gp3 instance; moto leaves both out,
-  and amazon.aws ``rds_instance`` reads ``StorageThroughput`` unconditionally on a rerun.
 - Load balancer and target group names are at most 32 characters: ``ValidationError``
   "The load balancer name '...' cannot be longer than '32' characters"
   (aws-cloudformation/cfn-lint#3259); moto already refuses long target group names with
@@ -39,8 +34,6 @@ PI_RETENTION_DAYS = frozenset({7, 731} | {31 * month for month in range(1, 24)})
 # Smallest allocated storage per storage type for PostgreSQL (RDS User Guide, "Amazon RDS DB instance storage").
 MIN_STORAGE_GIB = {"gp2": 20, "gp3": 20, "io1": 100, "io2": 100, "standard": 5}
 ENGINES_WITH_GP3_RULE = ("postgres",)
-# (IOPS, MiB/s) below and from GP3_LIMIT_GIB.
-GP3_BASELINE = {False: (3000, 125), True: (12000, 500)}
 
 
 def _invalid(code: str, message: str) -> Exception:
@@ -64,17 +57,6 @@ def check_storage(engine: str, storage_type: str | None, size: int | None, curre
         raise _invalid("InvalidParameterCombination", IOPS_BELOW_400.format(engine=engine))
 
 
-def apply_gp3_baseline(database) -> None:
-    """Report the gp3 baseline where the instance was given no IOPS or throughput of its own."""
-    if database.storage_type != "gp3" or database.engine not in ENGINES_WITH_GP3_RULE:
-        return
-    if getattr(database, "_credlink_provisioned", False):
-        return
-    iops, throughput = GP3_BASELINE[int(database.allocated_storage or 0) >= GP3_LIMIT_GIB]
-    database.iops = iops
-    database.storage_throughput = throughput
-
-
 def check_retention(days) -> None:
     if days is not None and int(days) not in PI_RETENTION_DAYS:
         raise _invalid("InvalidParameterValue", PI_RETENTION.format(days=days))
@@ -91,10 +73,7 @@ def _patch_rds(context: Context) -> None:
             check_storage(db_kwargs.get("engine"), db_kwargs.get("storage_type"), db_kwargs.get("allocated_storage"),
                           None, db_kwargs.get("iops"), db_kwargs.get("storage_throughput"))
         check_retention(db_kwargs.get("performance_insights_retention_period"))
-        database = original_create(self, db_kwargs)
-        database._credlink_provisioned = bool(db_kwargs.get("iops") or db_kwargs.get("storage_throughput"))
-        apply_gp3_baseline(database)
-        return database
+        return original_create(self, db_kwargs)
 
     def modify_db_instance(self, db_instance_identifier, db_kwargs):
         database = self.describe_db_instances(db_instance_identifier)[0]
@@ -104,11 +83,7 @@ def _patch_rds(context: Context) -> None:
                           int(size) if size is not None else None, database.allocated_storage,
                           db_kwargs.get("iops"), db_kwargs.get("storage_throughput"))
         check_retention(db_kwargs.get("performance_insights_retention_period"))
-        database = original_modify(self, db_instance_identifier, db_kwargs)
-        if db_kwargs.get("iops") or db_kwargs.get("storage_throughput"):
-            database._credlink_provisioned = True
-        apply_gp3_baseline(database)
-        return database
+        return original_modify(self, db_instance_identifier, db_kwargs)
 
     RDSBackend.create_db_instance = create_db_instance
     RDSBackend.modify_db_instance = modify_db_instance

@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import math
 
-from . import cache_members, parameter_rules, versions
+from .. import patches
+from . import cache_members, versions
 from .clock import Context
 
 
@@ -69,7 +70,7 @@ def _rds(changes: list[dict]) -> None:
                 changes.append(_change(account, region, db.db_instance_identifier, "AllocatedStorage",
                                        db.allocated_storage, size))
                 db.allocated_storage = size
-                parameter_rules.apply_gp3_baseline(db)
+                patches.gp3_baseline(db)
 
 
 def _elasticache(changes: list[dict]) -> None:
