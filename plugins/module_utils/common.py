@@ -28,7 +28,23 @@ T = TypeVar("T")
 # RequestLimitExceeded, 5xx) but not how the JSON APIs (Secrets Manager, ECS, ECR, Logs,
 # Application Auto Scaling) and S3 spell throttling: without these, a throttled call of
 # those services failed after the SDK's few quick attempts.
-RETRY = AWSRetry.jittered_backoff(
+class _Retry(AWSRetry):
+    """AWSRetry that never retries an answer with HTTP status 501.
+
+    501 Not Implemented means the endpoint lacks the API (an emulator without the service,
+    whose error code may still be a retryable InternalFailure); AWS does not answer a call
+    it implements with 501, and no wait changes the answer. Retrying it ten times with
+    backoff cost minutes per call.
+    """
+
+    @staticmethod
+    def status_code_from_exception(error):
+        if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 501:
+            return "NotImplemented"
+        return AWSRetry.status_code_from_exception(error)
+
+
+RETRY = _Retry.jittered_backoff(
     retries=10,
     delay=1,
     max_delay=30,

@@ -69,3 +69,27 @@ def test_error_matches_reads_code_and_message():
     assert error_matches(refusal(), "InvalidParameter", "Unable to assume")
     assert not error_matches(refusal(), "InvalidParameter", "scheduled for deletion")
     assert not error_matches(ValueError(), "InvalidParameter", "")
+
+
+def _answer(code: str, status: int) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": "m"}, "ResponseMetadata": {"HTTPStatusCode": status}}, "Op")
+
+
+def test_retry_gives_up_at_once_on_an_endpoint_that_lacks_the_api(monkeypatch):
+    from ansible_collections.credlink.infra.plugins.module_utils import common
+
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    calls = []
+
+    @common.RETRY
+    def call(error):
+        calls.append(error)
+        raise error
+
+    with pytest.raises(ClientError):
+        call(_answer("InternalFailure", 501))  # an emulator without the service
+    assert len(calls) == 1
+    calls.clear()
+    with pytest.raises(ClientError):
+        call(_answer("InternalFailure", 500))  # AWS's transient failure: retried
+    assert len(calls) == 10
