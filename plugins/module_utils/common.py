@@ -23,11 +23,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 T = TypeVar("T")
 
-# Throttling and the short eventual-consistency windows of EC2/IAM are retried with
-# jittered exponential backoff. AWSRetry knows the query APIs' codes (Throttling,
-# RequestLimitExceeded, 5xx) but not how the JSON APIs (Secrets Manager, ECS, ECR, Logs,
-# Application Auto Scaling) and S3 spell throttling: without these, a throttled call of
-# those services failed after the SDK's few quick attempts.
+
 class _Retry(AWSRetry):
     """AWSRetry that never retries an answer with HTTP status 501.
 
@@ -44,6 +40,11 @@ class _Retry(AWSRetry):
         return AWSRetry.status_code_from_exception(error)
 
 
+# Throttling and the short eventual-consistency windows of EC2/IAM are retried with
+# jittered exponential backoff. AWSRetry knows the query APIs' codes (Throttling,
+# RequestLimitExceeded, 5xx) but not how the JSON APIs (Secrets Manager, ECS, ECR, Logs,
+# Application Auto Scaling) and S3 spell throttling: without these, a throttled call of
+# those services failed after the SDK's few quick attempts.
 RETRY = _Retry.jittered_backoff(
     retries=10,
     delay=1,
