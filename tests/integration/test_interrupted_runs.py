@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EMULATOR_ACCOUNT, ROOT, run_playbook, serve_emulator
+from tests.conftest import EMULATOR_ACCOUNT, FAST_POLLS, ROOT, run_playbook, serve_emulator
 
 pytestmark = pytest.mark.integration
 
