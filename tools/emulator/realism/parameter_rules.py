@@ -22,9 +22,11 @@
 
 from __future__ import annotations
 
+from ..patches import GP3_BASELINE_FROM_GIB
 from .clock import Context
 
-GP3_LIMIT_GIB = 400
+# The size from which gp3 has its higher baseline and takes IOPS and throughput of its own.
+GP3_LIMIT_GIB = GP3_BASELINE_FROM_GIB
 IOPS_BELOW_400 = "You can't specify IOPS or storage throughput for engine {engine} and a storage size less than 400."
 STORAGE_SIZE = "Invalid storage size for engine name {engine} and storage type {storage_type}: {size}"
 LOAD_BALANCER_NAME = "The load balancer name '{name}' cannot be longer than '32' characters"
