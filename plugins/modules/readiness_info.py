@@ -279,6 +279,12 @@ def failure_reason(kind, name, state):
     if kind == "rds_instance" and state in ("stopped", "stopping"):
         return (f"is {state}; start it (aws rds start-db-instance --db-instance-identifier {name}, or the console) "
                 "and run again")
+    if kind == "replication_group" and state == "create-failed":
+        return ("is create-failed; ElastiCache does not repair it and only its events say why (aws elasticache "
+                f"describe-events --source-type replication-group --source-identifier {name}). Delete it "
+                "(teardown of the cache layer) and run again")
+    if state == "deleting":
+        return "is being deleted by someone else; run again once it is gone to create it anew"
     return f"is {state}, a state it does not leave by waiting; see its events in the AWS console"
 
 

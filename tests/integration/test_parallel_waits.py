@@ -44,7 +44,7 @@ def test_database_and_cache_are_awaited_by_one_task(slow_emulator):
     assert re.search(r"^waiting: +Redis replication group +credlink-dev-redis +creating", run.stdout, re.M)
     # One task polled until both were ready; the layers' own waits found them ready at once.
     assert finished_waits(run.stdout) == {
-        "TASK [Wait for the NAT gateways, the database and the cache together]": ["credlink-dev-db", "credlink-dev-redis"]
+        "TASK [credlink.infra.joint_wait : Wait for the started resources together]": ["credlink-dev-db", "credlink-dev-redis"]
     }, run.stdout[-4000:]
 
     # What the layers published once their resource was ready.
