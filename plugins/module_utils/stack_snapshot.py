@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
 from ansible_collections.credlink.infra.plugins.module_utils import credentials
+from ansible_collections.credlink.infra.plugins.module_utils import naming
 from ansible_collections.credlink.infra.plugins.module_utils import network
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
@@ -103,7 +104,8 @@ class StackSnapshot:
 
     def __init__(self, module) -> None:
         self.module = module
-        self.prefix = f"credlink-{module.params['environment']}"
+        self.prefix = naming.prefix(module.params["environment"])
+        self.names = naming.names(module.params["environment"])
         self.clients: dict[str, Any] = {}
         self.groups: dict[str, dict] = {}
         # The secret's document and the app's Redis AUTH, for the live probes; never returned.
@@ -150,7 +152,7 @@ class StackSnapshot:
 
     def network(self, snap: dict) -> None:
         ec2 = self.client("ec2")
-        vpc = network.find_vpc(ec2, self.module, f"{self.prefix}-vpc")
+        vpc = network.find_vpc(ec2, self.module, self.names["vpc"])
         if vpc is None:
             snap.update(vpc=None, subnets=None, nat_gateways=None, world_open_groups=None)
             return
@@ -186,7 +188,7 @@ class StackSnapshot:
 
     def database(self, snap: dict) -> None:
         found = self.call("rds", "describe_db_instances", missing_codes=["DBInstanceNotFound"],
-                          DBInstanceIdentifier=f"{self.prefix}-db")
+                          DBInstanceIdentifier=self.names["db_instance"])
         if not found:
             snap["db"] = None
             return
@@ -205,7 +207,7 @@ class StackSnapshot:
 
     def cache(self, snap: dict) -> None:
         found = self.call("elasticache", "describe_replication_groups", missing_codes=["ReplicationGroupNotFoundFault"],
-                          ReplicationGroupId=f"{self.prefix}-redis")
+                          ReplicationGroupId=self.names["replication_group"])
         if not found:
             snap["redis"] = None
             return
@@ -213,7 +215,7 @@ class StackSnapshot:
         node_group = (group.get("NodeGroups") or [{}])[0]
         primary = node_group.get("PrimaryEndpoint") or {}
         subnet_group = self.call("elasticache", "describe_cache_subnet_groups", missing_codes=["CacheSubnetGroupNotFoundFault"],
-                                 CacheSubnetGroupName=f"{self.prefix}-redis")
+                                 CacheSubnetGroupName=self.names["cache_subnet_group"])
         members = group.get("MemberClusters", [])
         # Where each node runs and which is primary, for the topology picture.
         nodes = [{"id": m.get("CacheClusterId"), "zone": m.get("PreferredAvailabilityZone"), "role": m.get("CurrentRole")}
@@ -237,7 +239,7 @@ class StackSnapshot:
         }
 
     def bucket(self, snap: dict, account_id: str) -> None:
-        name = f"{self.prefix}-proofs-{account_id}"
+        name = naming.names(self.module.params["environment"], account_id)["bucket"]
         if self.call("s3", "head_bucket", missing_codes=["404", "NoSuchBucket"], Bucket=name) is None:
             snap["bucket"] = None
             return
@@ -265,7 +267,7 @@ class StackSnapshot:
         }
 
     def secret(self, snap: dict) -> None:
-        name = f"{self.prefix}-db-credentials"
+        name = self.names["secret"]
         meta = credentials.describe_secret(self.client("secretsmanager"), self.module, name)
         if not meta or meta.get("DeletedDate"):
             snap["secret"] = None
@@ -301,7 +303,7 @@ class StackSnapshot:
             policies = network.all_pages(self.client("iam"), "list_policies", Scope="Local")["Policies"]
         except AWS_ERRORS as e:
             self.module.fail_json_aws(e, msg=f"Couldn't list the IAM policies while verifying {self.prefix}")
-        policy = next((p for p in policies if p["PolicyName"] == f"{self.prefix}-db-credentials-read"), None)
+        policy = next((p for p in policies if p["PolicyName"] == self.names["secret_read_policy"]), None)
         if policy is None:
             return None
         version = self.call("iam", "get_policy_version", PolicyArn=policy["Arn"], VersionId=policy["DefaultVersionId"])
@@ -317,7 +319,7 @@ class StackSnapshot:
 
     def application(self, snap: dict) -> None:
         repos = self.call("ecr", "describe_repositories", missing_codes=["RepositoryNotFoundException"],
-                          repositoryNames=[f"{self.prefix}-sign-service"])
+                          repositoryNames=[self.names["repository"]])
         if repos:
             repo = repos["repositories"][0]
             try:
@@ -332,7 +334,7 @@ class StackSnapshot:
             snap["ecr"] = None
 
         services = self.call("ecs", "describe_services", missing_codes=["ClusterNotFoundException"],
-                             cluster=f"{self.prefix}-cluster", services=[f"{self.prefix}-service"])
+                             cluster=self.names["cluster"], services=[self.names["service"]])
         service = next((s for s in (services or {}).get("services", []) if s.get("status") == "ACTIVE"), None)
         if service is None:
             snap["ecs"] = None
@@ -342,7 +344,7 @@ class StackSnapshot:
             awsvpc = (service.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
             image = container.get("image", "")
             snap["ecs"] = {
-                "cluster": f"{self.prefix}-cluster", "service": service["serviceName"],
+                "cluster": self.names["cluster"], "service": service["serviceName"],
                 "desired": service["desiredCount"], "running": service["runningCount"],
                 "subnet_ids": awsvpc.get("subnets", []), "public_ip": awsvpc.get("assignPublicIp") == "ENABLED",
                 "image": image,
@@ -357,12 +359,12 @@ class StackSnapshot:
         snap["alb"] = self.load_balancer()
 
     def log_group(self, snap: dict) -> None:
-        groups = self.call("logs", "describe_log_groups", logGroupNamePrefix=f"/ecs/{self.prefix}")["logGroups"]
-        group = next((g for g in groups if g["logGroupName"] == f"/ecs/{self.prefix}"), None)
+        groups = self.call("logs", "describe_log_groups", logGroupNamePrefix=self.names["app_log_group"])["logGroups"]
+        group = next((g for g in groups if g["logGroupName"] == self.names["app_log_group"]), None)
         snap["log_group"] = None if group is None else {
             "name": group["logGroupName"],
             "retention_days": group.get("retentionInDays"),
-            "configured": bool(snap.get("ecs")) and snap["ecs"]["log_group"] == f"/ecs/{self.prefix}",
+            "configured": bool(snap.get("ecs")) and snap["ecs"]["log_group"] == self.names["app_log_group"],
             "window_minutes": self.module.params["log_events_window"],
             # Only where tasks run: otherwise nothing could have logged.
             "recent_events": (self.recent_events(group["logGroupName"], self.module.params["log_events_window"])
@@ -441,12 +443,12 @@ class StackSnapshot:
         return None
 
     def load_balancer(self) -> dict | None:
-        lbs = self.call("elbv2", "describe_load_balancers", missing_codes=["LoadBalancerNotFound"], Names=[f"{self.prefix}-alb"])
+        lbs = self.call("elbv2", "describe_load_balancers", missing_codes=["LoadBalancerNotFound"], Names=[self.names["load_balancer"]])
         if not lbs:
             return None
         lb = lbs["LoadBalancers"][0]
         groups = self.call("elbv2", "describe_target_groups", missing_codes=["TargetGroupNotFound"],
-                           Names=[f"{self.prefix}-tg"])
+                           Names=[self.names["target_group"]])
         target_group = groups["TargetGroups"][0]["TargetGroupArn"] if groups else None
         health = []
         if target_group:

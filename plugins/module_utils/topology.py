@@ -12,6 +12,8 @@ JSON-able topology (no endpoints: those are sensitive outputs), which
 
 from __future__ import annotations
 
+from ansible_collections.credlink.infra.plugins.module_utils import naming
+
 # Checklist items that speak for each kind of node ("rds.*" = every item of that prefix).
 NODE_ITEMS: dict[str, tuple[str, ...]] = {
     "vpc": ("outputs.vpc_id", "security.world_open"),
@@ -62,7 +64,7 @@ def spread(count: int, zones: list[str], first: str | None) -> list[str | None]:
     return [zones[(start + n) % len(zones)] for n in range(count)]
 
 
-def network_nodes(snap: dict, items: list[dict], prefix: str) -> list[dict]:
+def network_nodes(snap: dict, items: list[dict], names: dict[str, str]) -> list[dict]:
     nodes = []
     subnet_status = status_of("subnet", items)
     for tier, subnets in (snap.get("subnets") or {}).items():
@@ -70,31 +72,31 @@ def network_nodes(snap: dict, items: list[dict], prefix: str) -> list[dict]:
             nodes.append(node(f"subnet-{tier}-{s['az']}", "subnet", f"{tier} subnet", s["cidr"], subnet_status, tier, s["az"]))
     for nat in snap.get("nat_gateways") or []:
         ok = nat["state"] == "available"
-        nodes.append(node(f"nat-{nat['az']}", "nat", f"{prefix}-nat-{nat['az']}", f"NAT gateway, {nat['state']}",
+        nodes.append(node(f"nat-{nat['az']}", "nat", names["nat_gateway_prefix"] + nat["az"], f"NAT gateway, {nat['state']}",
                           status_of("nat", items) if ok else "fail", "public", nat["az"]))
     return nodes
 
 
-def database_nodes(snap: dict, items: list[dict], prefix: str, zones: list[str]) -> list[dict]:
+def database_nodes(snap: dict, items: list[dict], names: dict[str, str], zones: list[str]) -> list[dict]:
     db = snap.get("db")
     if db is None:
-        return [node("rds-primary", "rds_primary", f"{prefix}-db", "RDS PostgreSQL: missing", "fail", "database",
+        return [node("rds-primary", "rds_primary", names["db_instance"], "RDS PostgreSQL: missing", "fail", "database",
                      zones[0] if zones else None, present=False)]
     primary_zone = db.get("az") or (zones[0] if zones else None)
-    nodes = [node("rds-primary", "rds_primary", f"{prefix}-db", f"RDS PostgreSQL primary, {db['status']}",
+    nodes = [node("rds-primary", "rds_primary", names["db_instance"], f"RDS PostgreSQL primary, {db['status']}",
                   status_of("rds_primary", items), "database", primary_zone)]
     if db["multi_az"]:
         standby_zone = db.get("secondary_az") or spread(2, zones, primary_zone)[1]
         detail = "standby" if db.get("secondary_az") else "standby (zone not reported)"
-        nodes.append(node("rds-standby", "rds_standby", f"{prefix}-db", detail, status_of("rds_standby", items),
+        nodes.append(node("rds-standby", "rds_standby", names["db_instance"], detail, status_of("rds_standby", items),
                           "database", standby_zone))
     return nodes
 
 
-def cache_nodes(snap: dict, items: list[dict], prefix: str, zones: list[str]) -> list[dict]:
+def cache_nodes(snap: dict, items: list[dict], names: dict[str, str], zones: list[str]) -> list[dict]:
     redis = snap.get("redis")
     if redis is None:
-        return [node("redis-0", "redis_primary", f"{prefix}-redis", "Redis: missing", "fail", "private",
+        return [node("redis-0", "redis_primary", names["replication_group"], "Redis: missing", "fail", "private",
                      zones[0] if zones else None, present=False)]
     members = redis.get("nodes") or [{"id": m, "zone": None, "role": "primary" if n == 0 else "replica"}
                                      for n, m in enumerate(redis["members"])]
@@ -109,7 +111,7 @@ def cache_nodes(snap: dict, items: list[dict], prefix: str, zones: list[str]) ->
     return nodes
 
 
-def application_nodes(snap: dict, items: list[dict], prefix: str) -> list[dict]:
+def application_nodes(snap: dict, items: list[dict], names: dict[str, str]) -> list[dict]:
     alb, ecs = snap.get("alb"), snap.get("ecs")
     if alb is None:
         alb_detail = "load balancer: missing"
@@ -119,20 +121,20 @@ def application_nodes(snap: dict, items: list[dict], prefix: str) -> list[dict]:
     ecs_detail = ("ECS service: missing" if ecs is None else
                   f"ECS Fargate service, {ecs['running']}/{ecs['desired']} tasks, image {ecs['image_tag']}")
     return [
-        node("alb", "alb", f"{prefix}-alb", alb_detail, status_of("alb", items), "public", present=alb is not None),
-        node("ecs", "ecs", f"{prefix}-service", ecs_detail, status_of("ecs", items), "private", present=ecs is not None),
+        node("alb", "alb", names["load_balancer"], alb_detail, status_of("alb", items), "public", present=alb is not None),
+        node("ecs", "ecs", names["service"], ecs_detail, status_of("ecs", items), "private", present=ecs is not None),
     ]
 
 
-def regional_nodes(snap: dict, items: list[dict], prefix: str) -> list[dict]:
+def regional_nodes(snap: dict, items: list[dict], names: dict[str, str]) -> list[dict]:
     bucket, secret, ecr = snap.get("bucket"), snap.get("secret"), snap.get("ecr")
     return [
-        node("bucket", "bucket", bucket["name"] if bucket else f"{prefix}-proofs-<account>",
+        node("bucket", "bucket", bucket["name"] if bucket else names["bucket"],
              f"S3 proofs bucket, versioning {bucket['versioning']}" if bucket else "S3 bucket: missing",
              status_of("bucket", items), "regional", present=bucket is not None),
-        node("secret", "secret", f"{prefix}-db-credentials", "Secrets Manager secret" if secret else "secret: missing",
+        node("secret", "secret", names["secret"], "Secrets Manager secret" if secret else "secret: missing",
              status_of("secret", items), "regional", present=secret is not None),
-        node("ecr", "ecr", f"{prefix}-sign-service",
+        node("ecr", "ecr", names["repository"],
              f"ECR repository, {len(ecr['tags'])} tagged image(s)" if ecr else "ECR repository: missing",
              status_of("ecr", items), "regional", present=ecr is not None),
     ]
@@ -149,18 +151,19 @@ def edges_of(nodes: list[dict]) -> list[dict]:
 
 def build(snap: dict, items: list[dict], environment: str, region: str) -> dict:
     """The topology of the account as the checklist saw it."""
-    prefix = f"credlink-{environment}"
+    # A missing bucket is labelled with the account left open: the snapshot has no bucket name then.
+    names = naming.names(environment, "<account>")
     zones = zones_of(snap)
     vpc = snap.get("vpc")
     nodes = [node("internet", "internet", "internet", "users and the browser app", "none", "internet")]
-    nodes += network_nodes(snap, items, prefix)
-    nodes += application_nodes(snap, items, prefix)
-    nodes += cache_nodes(snap, items, prefix, zones)
-    nodes += database_nodes(snap, items, prefix, zones)
-    nodes += regional_nodes(snap, items, prefix)
+    nodes += network_nodes(snap, items, names)
+    nodes += application_nodes(snap, items, names)
+    nodes += cache_nodes(snap, items, names, zones)
+    nodes += database_nodes(snap, items, names, zones)
+    nodes += regional_nodes(snap, items, names)
     return {
-        "title": prefix, "region": region, "zones": zones,
-        "vpc": {"label": f"{prefix}-vpc", "detail": f"{vpc['id']}  {vpc['cidr']}" if vpc else "missing",
+        "title": naming.prefix(environment), "region": region, "zones": zones,
+        "vpc": {"label": names["vpc"], "detail": f"{vpc['id']}  {vpc['cidr']}" if vpc else "missing",
                 "status": status_of("vpc", items) if vpc else "fail", "present": vpc is not None},
         "nodes": nodes, "edges": edges_of(nodes),
         "summary": {s: sum(1 for i in items if i["status"] == s) for s in ("pass", "fail", "skip", "waived")},

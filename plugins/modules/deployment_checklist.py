@@ -232,6 +232,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.credlink.infra.plugins.module_utils import baseline
 from ansible_collections.credlink.infra.plugins.module_utils import checklist
+from ansible_collections.credlink.infra.plugins.module_utils import naming
 from ansible_collections.credlink.infra.plugins.module_utils import probes
 from ansible_collections.credlink.infra.plugins.module_utils import topology
 from ansible_collections.credlink.infra.plugins.module_utils.stack_snapshot import StackSnapshot
@@ -280,7 +281,7 @@ def main():
     snap["probes"] = probes.run_all(module, snapshot, snap)
     snapshot.credentials = {}
 
-    expected = {**p["expected"], "alb_security_group": f"credlink-{p['environment']}-alb",
+    expected = {**p["expected"], "alb_security_group": naming.names(p["environment"])["alb_security_group"],
                 "baseline": baseline.for_environment(p["baseline"], p["baseline_environment"] or p["environment"])
                 if p["baseline"] else None,
                 "allow_below_baseline": p["allow_below_baseline"]}
