@@ -100,9 +100,9 @@ molecule-localstack: ## Scenario localstack and tests/localstack against a priva
 localstack-install: ## Create .venv-localstack (LocalStack community, host mode) from tools/localstack/requirements.txt
 	@$(BIN)/python -m tools.emulator.localstack install
 
-bench: bootstrap ## Benchmark a full production apply on private emulators (zero latency, no-op, latency-scaled); SCALE=0.1 API_LATENCY_MS=0 REALISM=on
+bench: bootstrap ## Benchmark a full production apply on private emulators (zero latency, no-op, latency-scaled); SCALE=0.1 API_LATENCY_MS=0 REALISM=on; COMPARE=REV: this tree against REV
 	$(BIN)/python benchmarks/bench.py --scale $(or $(SCALE),0.1) --api-latency-ms $(or $(API_LATENCY_MS),0) \
-		--realism $(or $(REALISM),on) --json benchmarks/results.json
+		--realism $(or $(REALISM),on) $(if $(COMPARE),--compare $(COMPARE) --json benchmarks/compare.json,--json benchmarks/results.json)
 
 clean: ## Stop services and remove the venv, emulator state, reports and builds
 	-@$(EMULATOR) stop 2>/dev/null

@@ -19,6 +19,11 @@ latency: what a no-op costs when each call takes a round trip to a region); ``--
 runs them without the emulator's realism (on by default, as everywhere).
 
     .venv/bin/python benchmarks/bench.py [--scale 0.1] [--api-latency-ms 0] [--realism on] [--json results.json]
+    .venv/bin/python benchmarks/bench.py --compare REV [--rounds 2]   (make bench COMPARE=REV)
+
+``--compare REV`` runs (a) and (b) of this tree and of revision REV (a temporary git worktree)
+in turn on fresh emulators and prints this tree's seconds over REV's: the figure that counts
+when the machine's speed drifts.
 """
 
 from __future__ import annotations
@@ -86,12 +91,13 @@ def emulator(scale: float):
             aws.stop(cfg)
 
 
-def apply(env: dict[str, str], label: str) -> dict:
-    """One site.yml run: wall seconds and the recap counts."""
+def apply(env: dict[str, str], label: str, root: Path = ROOT) -> dict:
+    """One site.yml run of the tree at ``root``: wall seconds and the recap counts."""
     argv = [str(Path(sys.executable).parent / "ansible-playbook"), "playbooks/site.yml", "-i", f"inventories/{INVENTORY}",
             *SKIP, "-e", json.dumps(FAST_POLLS)]
+    env = {**env, "ANSIBLE_CONFIG": str(root / "ansible.cfg"), "ANSIBLE_COLLECTIONS_PATH": str(root / "collections")}
     started = time.monotonic()
-    proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True, check=False)
     seconds = time.monotonic() - started
     recap = next((line for line in reversed(proc.stdout.splitlines()) if line.startswith("localhost")), "")
     counts = {k: int(v) for k, v in (part.split("=") for part in recap.split()[2:])}
@@ -128,6 +134,43 @@ def model(shape: dict) -> dict[str, float]:
     }
 
 
+def compare(rev: str, rounds: int) -> dict:
+    """(a) and (b) of this tree and of ``rev`` (checked out in a temporary worktree), in turn on
+    fresh emulators, ``rounds`` times; the best of each, and this tree's over rev's.
+
+    Taking turns, rather than one tree after the other, spreads the machine's drift over both."""
+    best: dict[str, dict[str, dict]] = {}
+    with tempfile.TemporaryDirectory(prefix="credlink-bench-rev-") as tmp:
+        other = Path(tmp) / "tree"
+        subprocess.run(["git", "worktree", "add", "--detach", str(other), rev], cwd=ROOT, check=True,
+                       capture_output=True)
+        try:
+            for turn in range(1, rounds + 1):
+                for name, root in ((rev, other), ("this tree", ROOT)):
+                    with emulator(0) as env:
+                        runs = {"first": apply(env, f"{name}, round {turn}: (a) first run", root),
+                                "noop": apply(env, f"{name}, round {turn}: (b) no-op rerun", root)}
+                    for kind, run in runs.items():
+                        kept = best.setdefault(name, {}).get(kind)
+                        if kept is None or run["seconds"] < kept["seconds"]:
+                            best[name][kind] = run
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(other)], cwd=ROOT, check=False)
+
+    def tasks(run):
+        return run["ok"] + run["skipped"]
+
+    this, then = best["this tree"], best[rev]
+    return {
+        "date": date.today().isoformat(),
+        "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
+        "compared_with": rev, "rounds": rounds, "this_tree": this, "rev": then,
+        "first_run_ratio": round(this["first"]["seconds"] / then["first"]["seconds"], 3),
+        "noop_ratio": round(this["noop"]["seconds"] / then["noop"]["seconds"], 3),
+        "noop_tasks": {"this_tree": tasks(this["noop"]), "rev": tasks(then["noop"])},
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=0.1, help="latency scale of run (c) (default 0.1)")
@@ -142,8 +185,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="answer every AWS call this many milliseconds late (default 0)")
     parser.add_argument("--realism", choices=("on", "off"), default="on", help="the emulators' realism (default on)")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--compare", metavar="REV",
+                        help="instead: (a) and (b) of this tree and of git revision REV, in turn, and their ratios")
+    parser.add_argument("--rounds", type=int, default=2, help="with --compare: turns per tree, the best counts (2)")
     args = parser.parse_args(argv)
     EMULATOR_SETTINGS.update({latency.API_LATENCY_ENV: str(args.api_latency_ms), realism.REALISM_ENV: args.realism})
+    if args.compare:
+        results = compare(args.compare, args.rounds)
+        print(json.dumps(results, indent=2))
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=2) + "\n")
+        return 0
 
     with emulator(0) as env:
         first = apply(env, "(a) first run, zero latency")
