@@ -14,7 +14,7 @@ from ansible_collections.amazon.aws.plugins.modules import ec2_vpc_nat_gateway, 
 
 from ansible_collections.credlink.infra.plugins.modules import (
     cloudwatch_alarm_set, db_credentials_secret, ec2_vpc_flow_log, s3_bucket_request_metrics)
-from tests.unit.module_runner import run_module
+from tests.unit.in_process import call_main
 
 TAGS = {"Project": "credlink", "Environment": "lstest", "ManagedBy": "ansible"}
 
@@ -37,9 +37,9 @@ def vpc(localstack_env) -> str:
 
 
 def twice(module, args: dict, capsys) -> tuple[dict, dict]:
-    first, code = run_module(module, args, capsys)
+    first, code = call_main(module, args, capsys)
     assert code == 0, first
-    second, code = run_module(module, args, capsys)
+    second, code = call_main(module, args, capsys)
     assert code == 0, second
     return first, second
 
@@ -55,10 +55,10 @@ def test_new_route_table_with_routes_then_purging_rerun(localstack_env, vpc, nam
     ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
     args = {"vpc_id": vpc, "lookup": "tag", "tags": {**TAGS, "Name": name}, "purge_tags": True,
             "routes": [{"dest": "0.0.0.0/0", "gateway_id": igw}], "purge_routes": False}
-    created, code = run_module(ec2_vpc_route_table, args, capsys)
+    created, code = call_main(ec2_vpc_route_table, args, capsys)
     assert code == 0 and created["changed"] is True, created
     table_id = created["route_table"]["id"]
-    rerun, code = run_module(ec2_vpc_route_table, {**args, "lookup": "id", "route_table_id": table_id,
+    rerun, code = call_main(ec2_vpc_route_table, {**args, "lookup": "id", "route_table_id": table_id,
                                                    "purge_routes": True}, capsys)
     assert code == 0 and rerun["changed"] is False, rerun
     try:
@@ -80,11 +80,11 @@ def test_nat_gateway_tags_read_from_describe_nat_gateways(localstack_env, vpc, n
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.77.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
     tags = {**TAGS, "Name": name}
     args = {"subnet_id": subnet, "if_exist_do_not_create": True, "wait": False, "tags": tags}
-    created, code = run_module(ec2_vpc_nat_gateway, args, capsys)
+    created, code = call_main(ec2_vpc_nat_gateway, args, capsys)
     assert code == 0 and created["changed"] is True, created
     [nat] = ec2.describe_nat_gateways(Filter=[{"Name": "subnet-id", "Values": [subnet]}])["NatGateways"]
     assert {t["Key"]: t["Value"] for t in nat["Tags"]} == tags
-    rerun, code = run_module(ec2_vpc_nat_gateway, {**args, "tags": None}, capsys)
+    rerun, code = call_main(ec2_vpc_nat_gateway, {**args, "tags": None}, capsys)
     assert code == 0 and rerun["changed"] is False, rerun
     ec2.delete_nat_gateway(NatGatewayId=nat["NatGatewayId"])
 
@@ -96,21 +96,21 @@ def test_flow_log_rerun_reports_no_change(localstack_env, vpc, name, capsys):
     first, second = twice(ec2_vpc_flow_log, args, capsys)
     assert first["changed"] is True and second["changed"] is False
     assert second["flow_log"]["tags"] == {**TAGS, "Name": name}
-    run_module(ec2_vpc_flow_log, {**args, "state": "absent"}, capsys)
+    call_main(ec2_vpc_flow_log, {**args, "state": "absent"}, capsys)
 
 
 def test_credentials_secret_rerun_keeps_the_password(localstack_env, name, capsys):
     sm = localstack_env.client("secretsmanager")
     args = {"name": name, "tags": {**TAGS, "Name": name}, "recovery_window_days": 7}
-    first, code = run_module(db_credentials_secret, args, capsys)
+    first, code = call_main(db_credentials_secret, args, capsys)
     assert code == 0 and first["changed"] is True
     version = sm.describe_secret(SecretId=name)["VersionIdsToStages"]
-    second, code = run_module(db_credentials_secret, args, capsys)
+    second, code = call_main(db_credentials_secret, args, capsys)
     assert code == 0 and second["changed"] is False
     assert sm.describe_secret(SecretId=name)["VersionIdsToStages"] == version
     password = json.loads(sm.get_secret_value(SecretId=name)["SecretString"])["password"]
     assert password not in repr(first) + repr(second), "the password never leaves the module"
-    deleted, code = run_module(db_credentials_secret, {**args, "state": "absent"}, capsys)
+    deleted, code = call_main(db_credentials_secret, {**args, "state": "absent"}, capsys)
     assert code == 0 and deleted["changed"] is True
     assert "DeletedDate" in sm.describe_secret(SecretId=name), "deleted with a 7-day recovery window"
     sm.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
@@ -137,6 +137,6 @@ def test_alarm_set_rerun_reports_no_change_and_purges(localstack_env, name, caps
     args = {"prefix": f"{name}-", "alarms": [alarm], "tags": TAGS, "purge": True}
     first, second = twice(cloudwatch_alarm_set, args, capsys)
     assert first["changed"] is True and second["changed"] is False
-    purged, code = run_module(cloudwatch_alarm_set, {**args, "alarms": []}, capsys)
+    purged, code = call_main(cloudwatch_alarm_set, {**args, "alarms": []}, capsys)
     assert code == 0 and purged["changed"] is True
     assert cloudwatch.describe_alarms(AlarmNamePrefix=f"{name}-")["MetricAlarms"] == []

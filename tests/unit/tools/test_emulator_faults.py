@@ -13,7 +13,7 @@ from werkzeug.serving import make_server
 from tools.emulator.faults import FaultInjector, FaultPlan
 
 from ansible_collections.credlink.infra.plugins.modules import db_credentials_secret
-from tests.unit.module_runner import run_module
+from tests.unit.in_process import call_main
 
 
 def _healthy(environ, start_response):
@@ -105,7 +105,7 @@ def test_a_module_retries_with_backoff_then_names_the_call_and_the_error(injecto
     pauses = []
     # The backoff's sleeps are recorded instead of waited: the budget is what is asserted.
     monkeypatch.setattr("time.sleep", pauses.append)
-    result, code = run_module(db_credentials_secret, {"name": "credlink-test-db-credentials"}, capsys)
+    result, code = call_main(db_credentials_secret, {"name": "credlink-test-db-credentials"}, capsys)
     assert code == 1 and result["failed"]
     assert "ThrottlingException" in result["msg"] and "reached max retries" in result["msg"]
     assert "Traceback" not in result["msg"]

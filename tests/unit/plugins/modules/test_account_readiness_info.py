@@ -21,7 +21,7 @@ from moto import mock_aws
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.credlink.infra.plugins.modules import account_readiness_info as module
-from tests.unit.module_runner import run_module
+from tests.unit.in_process import call_main
 
 ACCOUNT = "123456789012"  # moto's
 OURS = {"Project": "credlink", "Environment": "dev", "ManagedBy": "ansible"}
@@ -140,7 +140,7 @@ class Aws:
         return boto3.client(service, region_name=region)
 
     def run(self, check_mode=False, **args):
-        result, code = run_module(module, {**BASE, **args}, self.capsys, check_mode=check_mode)
+        result, code = call_main(module, {**BASE, **args}, self.capsys, check_mode=check_mode)
         assert code == 0, result.get("msg")
         assert result["changed"] is False
         return result
@@ -263,7 +263,7 @@ def test_the_write_scan_catches_a_write():
 
 
 def test_ownership_tags_are_required(aws):
-    result, code = run_module(module, {**BASE, "ownership_tags": {}}, aws.capsys)
+    result, code = call_main(module, {**BASE, "ownership_tags": {}}, aws.capsys)
     assert code == 1 and "ownership_tags must name at least one tag" in result["msg"]
 
 
@@ -603,5 +603,5 @@ def test_an_unexpected_aws_error_fails_naming_the_check(aws):
     def broken(**_):
         raise client_error("InvalidParameterValue", "DescribeAddresses", message="bad filter")
     aws.patches["ec2"] = {"describe_addresses": broken}
-    result, code = run_module(module, BASE, aws.capsys)
+    result, code = call_main(module, BASE, aws.capsys)
     assert code == 1 and result["msg"].startswith("Couldn't check quota: Elastic IPs (DescribeAddresses)")

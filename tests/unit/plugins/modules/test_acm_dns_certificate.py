@@ -10,7 +10,7 @@ from moto import mock_aws
 from moto import settings as moto_settings
 
 from ansible_collections.credlink.infra.plugins.modules import acm_dns_certificate
-from tests.unit.module_runner import run_module
+from tests.unit.in_process import call_main
 
 DOMAIN = "credlink.example.com"
 OWNER = {"Project": "credlink", "Environment": "production", "ManagedBy": "ansible"}
@@ -35,7 +35,7 @@ def arns(acm):
 
 
 def test_a_certificate_is_requested_with_dns_validation_and_its_records_returned(acm, capsys):
-    result, code = run_module(acm_dns_certificate, args(), capsys)
+    result, code = call_main(acm_dns_certificate, args(), capsys)
     assert code == 0 and result["changed"] is True
     certificate = result["certificate"]
     assert certificate["status"] == "PENDING_VALIDATION" and certificate["domain_name"] == DOMAIN
@@ -47,8 +47,8 @@ def test_a_certificate_is_requested_with_dns_validation_and_its_records_returned
 
 
 def test_rerun_finds_the_same_certificate(acm, capsys):
-    first, _ = run_module(acm_dns_certificate, args(), capsys)
-    again, _ = run_module(acm_dns_certificate, args(), capsys)
+    first, _ = call_main(acm_dns_certificate, args(), capsys)
+    again, _ = call_main(acm_dns_certificate, args(), capsys)
     assert again["changed"] is False
     assert again["certificate"]["certificate_arn"] == first["certificate"]["certificate_arn"]
     assert len(arns(acm)) == 1
@@ -57,9 +57,9 @@ def test_rerun_finds_the_same_certificate(acm, capsys):
 def test_another_teams_certificate_for_the_same_domain_is_never_taken(acm, capsys):
     theirs = acm.request_certificate(DomainName=DOMAIN, ValidationMethod="DNS",
                                      Tags=[{"Key": "Project", "Value": "billing"}])["CertificateArn"]
-    result, _ = run_module(acm_dns_certificate, args(), capsys)
+    result, _ = call_main(acm_dns_certificate, args(), capsys)
     assert result["changed"] is True and result["certificate"]["certificate_arn"] != theirs
-    removed, _ = run_module(acm_dns_certificate, {"match_tags": OWNER, "state": "absent"}, capsys)
+    removed, _ = call_main(acm_dns_certificate, {"match_tags": OWNER, "state": "absent"}, capsys)
     assert removed["certificates_deleted"] == [result["certificate"]["certificate_arn"]]
     assert arns(acm) == [theirs]
     # Their certificate still needs the domain's validation record: it must stay.
@@ -67,15 +67,15 @@ def test_another_teams_certificate_for_the_same_domain_is_never_taken(acm, capsy
 
 
 def test_wait_returns_once_acm_has_issued_it(acm, capsys, monkeypatch):
-    run_module(acm_dns_certificate, args(), capsys)
+    call_main(acm_dns_certificate, args(), capsys)
     monkeypatch.setattr(moto_settings, "ACM_VALIDATION_WAIT", 0)
-    result, code = run_module(acm_dns_certificate, args(wait=True), capsys)
+    result, code = call_main(acm_dns_certificate, args(wait=True), capsys)
     assert code == 0 and result["certificate"]["status"] == "ISSUED" and result["changed"] is False
 
 
 def test_wait_times_out_naming_the_records_to_check(acm, capsys):
-    run_module(acm_dns_certificate, args(), capsys)
-    result, code = run_module(acm_dns_certificate, args(wait=True, wait_timeout=1), capsys)
+    call_main(acm_dns_certificate, args(), capsys)
+    result, code = call_main(acm_dns_certificate, args(wait=True, wait_timeout=1), capsys)
     assert code == 1 and "still PENDING_VALIDATION" in result["msg"] and "acm-validations.aws." in result["msg"]
 
 
@@ -89,7 +89,7 @@ def test_a_failed_validation_fails_at_once_with_acms_reason(acm, capsys, monkeyp
         return response
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", failed)
-    result, code = run_module(acm_dns_certificate, args(wait=True, wait_timeout=600), capsys)
+    result, code = call_main(acm_dns_certificate, args(wait=True, wait_timeout=600), capsys)
     assert code == 1 and "FAILED CAA_ERROR" in result["msg"]
 
 
@@ -108,22 +108,22 @@ def test_records_shown_late_are_awaited(acm, capsys, monkeypatch):
         return response
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", late)
-    result, code = run_module(acm_dns_certificate, args(), capsys)
+    result, code = call_main(acm_dns_certificate, args(), capsys)
     assert code == 0 and len(result["certificate"]["validation_records"]) == 1 and len(seen) >= 3
 
 
 def test_check_mode_requests_nothing(acm, capsys):
-    result, _ = run_module(acm_dns_certificate, args(), capsys, check_mode=True)
+    result, _ = call_main(acm_dns_certificate, args(), capsys, check_mode=True)
     assert result["changed"] is True and result["certificate"] == {} and arns(acm) == []
 
 
 def test_tags_that_drop_the_owner_tags_are_refused(acm, capsys):
-    result, code = run_module(acm_dns_certificate, args(tags={"Name": "x"}), capsys)
+    result, code = call_main(acm_dns_certificate, args(tags={"Name": "x"}), capsys)
     assert code == 1 and "tags must include match_tags" in result["msg"]
 
 
 def test_deletion_retries_in_use_then_succeeds(acm, capsys, monkeypatch):
-    first, _ = run_module(acm_dns_certificate, args(), capsys)
+    first, _ = call_main(acm_dns_certificate, args(), capsys)
     original = botocore.client.BaseClient._make_api_call
     attempts = []
 
@@ -137,16 +137,16 @@ def test_deletion_retries_in_use_then_succeeds(acm, capsys, monkeypatch):
         return original(self, operation, params)
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", in_use)
-    result, code = run_module(acm_dns_certificate, {"match_tags": OWNER, "state": "absent"}, capsys)
+    result, code = call_main(acm_dns_certificate, {"match_tags": OWNER, "state": "absent"}, capsys)
     assert code == 0 and result["changed"] is True and len(attempts) == 3
     assert result["validation_records"] == first["certificate"]["validation_records"]
     assert arns(acm) == []
-    again, _ = run_module(acm_dns_certificate, {"match_tags": OWNER, "state": "absent"}, capsys)
+    again, _ = call_main(acm_dns_certificate, {"match_tags": OWNER, "state": "absent"}, capsys)
     assert again["changed"] is False and again["validation_records"] == []
 
 
 def test_a_certificate_still_in_use_after_the_bound_is_reported(acm, capsys, monkeypatch):
-    run_module(acm_dns_certificate, args(), capsys)
+    call_main(acm_dns_certificate, args(), capsys)
     original = botocore.client.BaseClient._make_api_call
 
     def in_use(self, operation, params):
@@ -156,5 +156,5 @@ def test_a_certificate_still_in_use_after_the_bound_is_reported(acm, capsys, mon
         return original(self, operation, params)
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", in_use)
-    result, code = run_module(acm_dns_certificate, {"match_tags": OWNER, "state": "absent", "in_use_timeout": 0}, capsys)
+    result, code = call_main(acm_dns_certificate, {"match_tags": OWNER, "state": "absent", "in_use_timeout": 0}, capsys)
     assert code == 1 and "Couldn't delete the ACM certificate" in result["msg"]

@@ -7,7 +7,7 @@ import pytest
 from moto import mock_aws
 
 from ansible_collections.credlink.infra.plugins.modules import cloudwatch_alarm_set
-from tests.unit.module_runner import run_module
+from tests.unit.in_process import call_main
 
 OURS = {"Project": "credlink", "Environment": "dev", "ManagedBy": "ansible"}
 
@@ -41,7 +41,7 @@ def set_args(alarms, **overrides):
 def test_alarms_of_an_environment_sharing_the_prefix_survive_a_purge(cloudwatch, capsys):
     put(cloudwatch, "credlink-dev-alice-rds-cpu-critical", {**OURS, "Environment": "dev-alice"})
     put(cloudwatch, "credlink-dev-old-critical", OURS)
-    result, code = run_module(cloudwatch_alarm_set, set_args([alarm("credlink-dev-rds-cpu-critical")]), capsys)
+    result, code = call_main(cloudwatch_alarm_set, set_args([alarm("credlink-dev-rds-cpu-critical")]), capsys)
     assert code == 0 and result["deleted"] == ["credlink-dev-old-critical"]
     assert result["foreign"] == ["credlink-dev-alice-rds-cpu-critical"]
     assert names(cloudwatch) == ["credlink-dev-alice-rds-cpu-critical", "credlink-dev-rds-cpu-critical"]
@@ -51,14 +51,14 @@ def test_deleting_the_whole_set_keeps_what_is_not_ours(cloudwatch, capsys):
     put(cloudwatch, "credlink-dev-alice-rds-cpu-critical", {**OURS, "Environment": "dev-alice"})
     put(cloudwatch, "credlink-dev-untagged", {})
     put(cloudwatch, "credlink-dev-rds-cpu-critical", OURS)
-    result, code = run_module(cloudwatch_alarm_set, set_args([]), capsys)
+    result, code = call_main(cloudwatch_alarm_set, set_args([]), capsys)
     assert code == 0 and result["deleted"] == ["credlink-dev-rds-cpu-critical"]
     assert names(cloudwatch) == ["credlink-dev-alice-rds-cpu-critical", "credlink-dev-untagged"]
 
 
 def test_a_same_named_alarm_that_is_not_ours_is_not_adopted(cloudwatch, capsys):
     put(cloudwatch, "credlink-dev-rds-cpu-critical", {"Project": "other"})
-    result, code = run_module(cloudwatch_alarm_set, set_args([alarm("credlink-dev-rds-cpu-critical", 80)]), capsys)
+    result, code = call_main(cloudwatch_alarm_set, set_args([alarm("credlink-dev-rds-cpu-critical", 80)]), capsys)
     assert code == 1
     assert "credlink-dev-rds-cpu-critical exist without the tags Environment=dev, ManagedBy=ansible, Project=credlink" \
         in result["msg"]
@@ -68,5 +68,5 @@ def test_a_same_named_alarm_that_is_not_ours_is_not_adopted(cloudwatch, capsys):
 
 def test_without_owner_tags_the_prefix_owns_everything(cloudwatch, capsys):
     put(cloudwatch, "credlink-dev-untagged", {})
-    result, code = run_module(cloudwatch_alarm_set, set_args([], owner_tags={}), capsys)
+    result, code = call_main(cloudwatch_alarm_set, set_args([], owner_tags={}), capsys)
     assert code == 0 and result["deleted"] == ["credlink-dev-untagged"] and names(cloudwatch) == []

@@ -16,7 +16,7 @@ from ansible_collections.credlink.infra.plugins.module_utils import checklist
 from ansible_collections.credlink.infra.plugins.module_utils import probes
 from ansible_collections.credlink.infra.plugins.module_utils.stack_snapshot import StackSnapshot
 from ansible_collections.credlink.infra.plugins.modules import deployment_checklist
-from tests.unit.module_runner import run_module
+from tests.unit.in_process import call_main
 
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:credlink-production-db-credentials-AbCdEf"
 PRIVATE = [{"id": "subnet-p1", "cidr": "10.0.11.0/24", "az": "us-east-1a"},
@@ -374,7 +374,7 @@ def aws(offline_aws):
 
 
 def test_module_on_an_empty_account_fails_items_and_never_changes(aws, capsys):
-    result, code = run_module(deployment_checklist, {"environment": "production", "expected": EXPECTED_ARGS}, capsys,
+    result, code = call_main(deployment_checklist, {"environment": "production", "expected": EXPECTED_ARGS}, capsys,
                               check_mode=True)
     assert code == 0 and result["changed"] is False
     assert result["summary"]["pass"] == 0 and result["summary"]["fail"] > 30
@@ -386,7 +386,7 @@ def test_module_reads_the_secret_but_never_returns_it(aws, capsys):
     secrets.create_secret(Name="credlink-production-db-credentials", SecretString=json.dumps(
         {"username": "credlink_admin", "password": "Sup3r-s3cret-passw0rd", "engine": "postgres", "host": "h",
          "port": 5432, "dbname": "credlink"}))
-    result, _ = run_module(deployment_checklist, {"environment": "production", "expected": EXPECTED_ARGS}, capsys)
+    result, _ = call_main(deployment_checklist, {"environment": "production", "expected": EXPECTED_ARGS}, capsys)
     items = {i["id"]: i for i in result["items"]}
     assert items["secrets.exists"]["status"] == "pass" and items["secrets.retrievable"]["status"] == "pass"
     assert items["secrets.read_policy"]["status"] == "fail"
@@ -394,7 +394,7 @@ def test_module_reads_the_secret_but_never_returns_it(aws, capsys):
 
 
 def test_module_refuses_a_baseline_that_is_not_one(aws, capsys):
-    result, code = run_module(deployment_checklist, {"environment": "production", "expected": EXPECTED_ARGS,
+    result, code = call_main(deployment_checklist, {"environment": "production", "expected": EXPECTED_ARGS,
                                                      "baseline": {"settings": {}}}, capsys)
     assert code == 1 and "baseline is not a baseline document" in result["msg"]
 
@@ -402,7 +402,7 @@ def test_module_refuses_a_baseline_that_is_not_one(aws, capsys):
 def test_module_refuses_incomplete_expectations(aws, capsys):
     partial = copy.deepcopy(EXPECTED_ARGS)
     del partial["nat_gateways"]
-    result, code = run_module(deployment_checklist, {"environment": "production", "expected": partial}, capsys)
+    result, code = call_main(deployment_checklist, {"environment": "production", "expected": partial}, capsys)
     assert code == 1 and "nat_gateways" in result["msg"]
 
 
@@ -461,7 +461,7 @@ def test_secret_values_are_masked_in_whatever_the_module_returns(aws, capsys, mo
         return {**{name: dict(leak) for name in probes.PROBES}}
 
     monkeypatch.setattr(probes, "run_all", leaky)
-    result, _ = run_module(deployment_checklist, {"environment": "production", "expected": EXPECTED_ARGS}, capsys)
+    result, _ = call_main(deployment_checklist, {"environment": "production", "expected": EXPECTED_ARGS}, capsys)
     out = json.dumps(result)
     assert CREDENTIALS["password"] not in out and "postgresql://credlink_admin:" not in out
     assert {i["id"]: i for i in result["items"]}["database.connect"]["observed"] == "login failed for ********"
@@ -476,7 +476,7 @@ def test_the_read_policy_is_found_beyond_the_first_page_of_policies(aws, capsys)
     read = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
                                                     "Resource": arn}]}
     iam.create_policy(PolicyName="credlink-production-db-credentials-read", PolicyDocument=json.dumps(read))
-    result, _ = run_module(deployment_checklist, {"environment": "production", "expected": EXPECTED_ARGS,
+    result, _ = call_main(deployment_checklist, {"environment": "production", "expected": EXPECTED_ARGS,
                                                   "only": ["secrets"]}, capsys)
     item = {i["id"]: i for i in result["items"]}["secrets.read_policy"]
     assert item["status"] == "pass", item
@@ -493,7 +493,7 @@ def test_a_group_open_to_the_ipv6_internet_is_world_open(aws, capsys):
         group = ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc)["GroupId"]
         ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
             {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, **permission}])
-    result, _ = run_module(deployment_checklist, {"environment": "production", "expected": EXPECTED_ARGS,
+    result, _ = call_main(deployment_checklist, {"environment": "production", "expected": EXPECTED_ARGS,
                                                   "only": ["security.world_open"]}, capsys)
     [item] = result["items"]
     assert item["status"] == "fail" and item["observed"] == ["credlink-production-alb", "credlink-production-rds"]
@@ -554,7 +554,7 @@ def test_outputs_hold_the_database_url_without_password_the_alb_url_and_the_targ
     create_secret()
     ec2, elbv2 = boto3.client("ec2", region_name="us-east-1"), boto3.client("elbv2", region_name="us-east-1")
     lb, group, _ = load_balancer(ec2, elbv2)
-    result, _ = run_module(deployment_checklist, {"environment": "production", "expected": EXPECTED_ARGS,
+    result, _ = call_main(deployment_checklist, {"environment": "production", "expected": EXPECTED_ARGS,
                                                   "only": ["outputs"]}, capsys)
     outputs = result["outputs"]
     assert outputs["database_url"] == {"value": "postgresql://credlink_admin@h:5432/credlink?sslmode=require",
@@ -574,7 +574,7 @@ def test_the_alb_url_is_https_with_the_certificate_name_when_the_alb_serves_one(
         DomainName="credlink.example.com", ValidationMethod="DNS")["CertificateArn"]
     elbv2.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTPS", Port=443, DefaultActions=forward,
                           Certificates=[{"CertificateArn": certificate}])
-    result, _ = run_module(deployment_checklist, {"environment": "production", "expected": EXPECTED_ARGS,
+    result, _ = call_main(deployment_checklist, {"environment": "production", "expected": EXPECTED_ARGS,
                                                   "only": ["outputs"]}, capsys)
     assert result["outputs"]["alb_url"]["value"] == "https://credlink.example.com"
 
@@ -597,7 +597,7 @@ def test_the_redis_url_of_a_secret_is_compared_by_its_scheme_and_never_returned(
     boto3.client("elasticache", region_name="us-east-1").create_replication_group(
         ReplicationGroupId="credlink-production-redis", ReplicationGroupDescription="cache", Engine="redis",
         CacheNodeType="cache.t3.micro", NumCacheClusters=1, TransitEncryptionEnabled=transit_encryption)
-    result, _ = run_module(deployment_checklist, {"environment": "production", "expected": EXPECTED_ARGS}, capsys)
+    result, _ = call_main(deployment_checklist, {"environment": "production", "expected": EXPECTED_ARGS}, capsys)
     assert token not in json.dumps(result)
     item = {i["id"]: i for i in result["items"]}["app.redis_tls"]
     assert item["status"] == status, item
@@ -619,7 +619,7 @@ def test_the_lifecycle_rule_and_the_cors_origins_are_compared_with_the_inventory
     s3.put_bucket_cors(Bucket=PROOFS, CORSConfiguration={"CORSRules": [
         {"AllowedOrigins": ["https://app.credlink.example"], "AllowedMethods": ["GET", "HEAD"]}]})
     args = {"environment": "production", "expected": EXPECTED_ARGS, "baseline": BASELINE, "only": ["storage"]}
-    result, _ = run_module(deployment_checklist, args, capsys)
+    result, _ = call_main(deployment_checklist, args, capsys)
     items = {i["id"]: i for i in result["items"]}
     for item_id in ("s3.lifecycle", "s3.lifecycle_transition", "s3.lifecycle_expiration", "s3.lifecycle_noncurrent",
                     "s3.cors"):
@@ -627,7 +627,7 @@ def test_the_lifecycle_rule_and_the_cors_origins_are_compared_with_the_inventory
     assert items["s3.lifecycle_transition"]["observed"] == [{"days": 90, "storage_class": "GLACIER"}]
 
     later = {**EXPECTED_ARGS, "s3_glacier_transition_days": 180, "cors_origins": ["https://other.example"]}
-    result, _ = run_module(deployment_checklist, {**args, "expected": later}, capsys)
+    result, _ = call_main(deployment_checklist, {**args, "expected": later}, capsys)
     items = {i["id"]: i for i in result["items"]}
     assert items["s3.lifecycle_transition"]["status"] == items["s3.cors"]["status"] == "fail"
 
@@ -672,7 +672,7 @@ def test_logs_streaming_looks_for_events_within_the_window(aws, capsys, monkeypa
     monkeypatch.setattr(StackSnapshot, "application", one_task_runs)
     args = {"environment": "production", "expected": {**EXPECTED_ARGS, "ecs_min_tasks": 1}, "baseline": BASELINE,
             "allow_below_baseline": True, "only": ["app.logs_streaming", "app.image"]}
-    result, _ = run_module(deployment_checklist, args, capsys)
+    result, _ = call_main(deployment_checklist, args, capsys)
     items = {i["id"]: i for i in result["items"]}
     assert items["app.image"]["status"] == "pass", items["app.image"]
     assert items["app.logs_streaming"]["status"] == status, items["app.logs_streaming"]

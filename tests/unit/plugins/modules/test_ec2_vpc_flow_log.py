@@ -7,7 +7,7 @@ import pytest
 from moto import mock_aws
 
 from ansible_collections.credlink.infra.plugins.modules import ec2_vpc_flow_log
-from tests.unit.module_runner import run_module
+from tests.unit.in_process import call_main
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/credlink-test-flow-logs"
 GROUP = "/aws/vpc/credlink-test-flow-logs"
@@ -40,7 +40,7 @@ def flow_logs(ec2, vpc_id):
 
 
 def test_creates_flow_log_with_tags(ec2, vpc_id, capsys):
-    result, code = run_module(ec2_vpc_flow_log, args(vpc_id), capsys)
+    result, code = call_main(ec2_vpc_flow_log, args(vpc_id), capsys)
     assert code == 0 and result["changed"] is True
     [created] = flow_logs(ec2, vpc_id)
     assert created["LogGroupName"] == GROUP
@@ -51,14 +51,14 @@ def test_creates_flow_log_with_tags(ec2, vpc_id, capsys):
 
 
 def test_rerun_reports_no_change(ec2, vpc_id, capsys):
-    run_module(ec2_vpc_flow_log, args(vpc_id), capsys)
-    result, code = run_module(ec2_vpc_flow_log, args(vpc_id), capsys)
+    call_main(ec2_vpc_flow_log, args(vpc_id), capsys)
+    result, code = call_main(ec2_vpc_flow_log, args(vpc_id), capsys)
     assert code == 0 and result["changed"] is False
     assert len(flow_logs(ec2, vpc_id)) == 1
 
 
 def test_check_mode_creates_nothing_and_shows_diff(ec2, vpc_id, capsys):
-    result, _ = run_module(ec2_vpc_flow_log, args(vpc_id), capsys, check_mode=True)
+    result, _ = call_main(ec2_vpc_flow_log, args(vpc_id), capsys, check_mode=True)
     assert result["changed"] is True
     assert result["diff"]["before"] == {}
     assert result["diff"]["after"]["log_group_name"] == GROUP
@@ -66,9 +66,9 @@ def test_check_mode_creates_nothing_and_shows_diff(ec2, vpc_id, capsys):
 
 
 def test_changed_traffic_type_replaces_the_flow_log(ec2, vpc_id, capsys):
-    run_module(ec2_vpc_flow_log, args(vpc_id), capsys)
+    call_main(ec2_vpc_flow_log, args(vpc_id), capsys)
     [old] = flow_logs(ec2, vpc_id)
-    result, _ = run_module(ec2_vpc_flow_log, args(vpc_id, traffic_type="REJECT"), capsys)
+    result, _ = call_main(ec2_vpc_flow_log, args(vpc_id, traffic_type="REJECT"), capsys)
     [new] = flow_logs(ec2, vpc_id)
     assert result["changed"] is True
     assert new["FlowLogId"] != old["FlowLogId"] and new["TrafficType"] == "REJECT"
@@ -77,9 +77,9 @@ def test_changed_traffic_type_replaces_the_flow_log(ec2, vpc_id, capsys):
 
 
 def test_changed_tags_update_in_place(ec2, vpc_id, capsys):
-    run_module(ec2_vpc_flow_log, args(vpc_id), capsys)
+    call_main(ec2_vpc_flow_log, args(vpc_id), capsys)
     [old] = flow_logs(ec2, vpc_id)
-    result, _ = run_module(ec2_vpc_flow_log, args(vpc_id, tags={"Name": "renamed"}), capsys)
+    result, _ = call_main(ec2_vpc_flow_log, args(vpc_id, tags={"Name": "renamed"}), capsys)
     [new] = flow_logs(ec2, vpc_id)
     assert result["changed"] is True
     assert new["FlowLogId"] == old["FlowLogId"]
@@ -87,29 +87,29 @@ def test_changed_tags_update_in_place(ec2, vpc_id, capsys):
 
 
 def test_other_destination_is_left_alone(ec2, vpc_id, capsys):
-    run_module(ec2_vpc_flow_log, args(vpc_id, log_group_name="/other/group"), capsys)
-    result, _ = run_module(ec2_vpc_flow_log, args(vpc_id), capsys)
+    call_main(ec2_vpc_flow_log, args(vpc_id, log_group_name="/other/group"), capsys)
+    result, _ = call_main(ec2_vpc_flow_log, args(vpc_id), capsys)
     assert result["changed"] is True
     assert sorted(f["LogGroupName"] for f in flow_logs(ec2, vpc_id)) == sorted(["/other/group", GROUP])
 
 
 def test_absent_deletes_and_is_idempotent(ec2, vpc_id, capsys):
-    run_module(ec2_vpc_flow_log, args(vpc_id), capsys)
-    result, _ = run_module(ec2_vpc_flow_log, args(vpc_id, state="absent"), capsys)
+    call_main(ec2_vpc_flow_log, args(vpc_id), capsys)
+    result, _ = call_main(ec2_vpc_flow_log, args(vpc_id, state="absent"), capsys)
     assert result["changed"] is True and flow_logs(ec2, vpc_id) == []
-    result, _ = run_module(ec2_vpc_flow_log, args(vpc_id, state="absent"), capsys)
+    result, _ = call_main(ec2_vpc_flow_log, args(vpc_id, state="absent"), capsys)
     assert result["changed"] is False
 
 
 def test_cloudwatch_destination_needs_a_role(ec2, vpc_id, capsys):
-    result, code = run_module(ec2_vpc_flow_log, args(vpc_id, deliver_logs_permission_arn=None), capsys)
+    result, code = call_main(ec2_vpc_flow_log, args(vpc_id, deliver_logs_permission_arn=None), capsys)
     assert code == 1
     assert "deliver_logs_permission_arn is required" in result["msg"]
     assert flow_logs(ec2, vpc_id) == []
 
 
 def test_unknown_vpc_fails_with_aws_message(ec2, capsys):
-    result, code = run_module(ec2_vpc_flow_log, args("vpc-doesnotexist"), capsys)
+    result, code = call_main(ec2_vpc_flow_log, args("vpc-doesnotexist"), capsys)
     assert code == 1
     assert "Couldn't create flow log for vpc-doesnotexist" in result["msg"]
 
@@ -136,13 +136,13 @@ def refuse_new_role(monkeypatch, times):
 
 def test_a_role_not_yet_assumable_is_retried_until_accepted(ec2, vpc_id, capsys, monkeypatch):
     attempts = refuse_new_role(monkeypatch, times=2)
-    result, code = run_module(ec2_vpc_flow_log, args(vpc_id), capsys)
+    result, code = call_main(ec2_vpc_flow_log, args(vpc_id), capsys)
     assert code == 0 and result["changed"] is True, result
     assert len(attempts) == 3 and len(flow_logs(ec2, vpc_id)) == 1
 
 
 def test_a_role_never_assumable_fails_after_the_timeout(ec2, vpc_id, capsys, monkeypatch):
     refuse_new_role(monkeypatch, times=1000)
-    result, code = run_module(ec2_vpc_flow_log, args(vpc_id, role_propagation_timeout=0), capsys)
+    result, code = call_main(ec2_vpc_flow_log, args(vpc_id, role_propagation_timeout=0), capsys)
     assert code == 1 and "Unable to assume given IAM role" in result["msg"]
     assert flow_logs(ec2, vpc_id) == []

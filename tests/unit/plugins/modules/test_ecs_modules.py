@@ -16,7 +16,7 @@ from ansible_collections.credlink.infra.plugins.modules import ecs_service
 from ansible_collections.credlink.infra.plugins.modules import ecs_service_autoscaling
 from ansible_collections.credlink.infra.plugins.modules import ecs_service_wait
 from ansible_collections.credlink.infra.plugins.modules import ecs_task_definition
-from tests.unit.module_runner import run_module
+from tests.unit.in_process import call_main
 from tools.emulator import patches
 
 CLUSTER = "credlink-test-cluster"
@@ -73,7 +73,7 @@ def describe_service(aws):
 # ecs_cluster
 
 def test_cluster_is_created_with_container_insights_providers_and_tags(aws, capsys):
-    result, code = run_module(ecs_cluster, cluster_args(), capsys)
+    result, code = call_main(ecs_cluster, cluster_args(), capsys)
     assert code == 0 and result["changed"] is True
     cluster = aws["ecs"].describe_clusters(clusters=[CLUSTER], include=["SETTINGS", "TAGS"])["clusters"][0]
     assert cluster["settings"] == [{"name": "containerInsights", "value": "enabled"}]
@@ -82,9 +82,9 @@ def test_cluster_is_created_with_container_insights_providers_and_tags(aws, caps
 
 
 def test_cluster_rerun_is_unchanged_and_insights_change_is_applied(aws, capsys):
-    run_module(ecs_cluster, cluster_args(), capsys)
-    assert run_module(ecs_cluster, cluster_args(), capsys)[0]["changed"] is False
-    result, _ = run_module(ecs_cluster, cluster_args(container_insights="disabled"), capsys)
+    call_main(ecs_cluster, cluster_args(), capsys)
+    assert call_main(ecs_cluster, cluster_args(), capsys)[0]["changed"] is False
+    result, _ = call_main(ecs_cluster, cluster_args(container_insights="disabled"), capsys)
     assert result["changed"] is True
     assert result["diff"]["before"]["container_insights"] == "enabled"
     settings = aws["ecs"].describe_clusters(clusters=[CLUSTER], include=["SETTINGS"])["clusters"][0]["settings"]
@@ -92,13 +92,13 @@ def test_cluster_rerun_is_unchanged_and_insights_change_is_applied(aws, capsys):
 
 
 def test_cluster_check_mode_creates_nothing(aws, capsys):
-    result, _ = run_module(ecs_cluster, cluster_args(), capsys, check_mode=True)
+    result, _ = call_main(ecs_cluster, cluster_args(), capsys, check_mode=True)
     assert result["changed"] is True
     assert aws["ecs"].list_clusters()["clusterArns"] == []
 
 
 def test_cluster_strategy_must_name_a_provider_of_the_cluster(aws, capsys):
-    result, code = run_module(ecs_cluster, cluster_args(capacity_providers=["FARGATE_SPOT"]), capsys)
+    result, code = call_main(ecs_cluster, cluster_args(capacity_providers=["FARGATE_SPOT"]), capsys)
     assert code == 1 and "providers the cluster lacks: FARGATE" in result["msg"]
 
 
@@ -124,7 +124,7 @@ def unassumable_role(monkeypatch, failures: int | None):
 
 def test_cluster_creation_waits_for_a_service_linked_role_seconds_old(aws, capsys, monkeypatch):
     calls = unassumable_role(monkeypatch, failures=2)
-    result, code = run_module(ecs_cluster, cluster_args(), capsys)
+    result, code = call_main(ecs_cluster, cluster_args(), capsys)
     assert code == 0 and result["changed"] is True and len(calls) == 3
     assert aws["ecs"].describe_clusters(clusters=[CLUSTER])["clusters"][0]["status"] == "ACTIVE"
 
@@ -132,7 +132,7 @@ def test_cluster_creation_waits_for_a_service_linked_role_seconds_old(aws, capsy
 def test_cluster_creation_gives_up_on_the_service_linked_role_after_its_bound(aws, capsys, monkeypatch):
     calls = unassumable_role(monkeypatch, failures=None)
     monkeypatch.setattr(ecs_cluster, "SLR_TIMEOUT", 0.3)
-    result, code = run_module(ecs_cluster, cluster_args(), capsys)
+    result, code = call_main(ecs_cluster, cluster_args(), capsys)
     assert code == 1 and "Unable to assume the service linked role" in result["msg"]
     assert 2 <= len(calls) <= 8
 
@@ -149,16 +149,16 @@ def test_cluster_creation_does_not_retry_other_invalid_parameters(aws, capsys, m
         return original(self, operation, params)
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", invalid)
-    result, code = run_module(ecs_cluster, cluster_args(), capsys)
+    result, code = call_main(ecs_cluster, cluster_args(), capsys)
     assert code == 1 and len(calls) == 1
 
 
 # ecs_task_definition
 
 def test_task_definition_registers_once_and_keeps_secrets_out_of_environment(aws, capsys):
-    result, _ = run_module(ecs_task_definition, task_args(), capsys)
+    result, _ = call_main(ecs_task_definition, task_args(), capsys)
     assert result["changed"] is True and result["task_definition"]["revision"] == 1
-    again, _ = run_module(ecs_task_definition, task_args(), capsys)
+    again, _ = call_main(ecs_task_definition, task_args(), capsys)
     assert again["changed"] is False and again["task_definition"]["revision"] == 1
     stored = aws["ecs"].describe_task_definition(taskDefinition=FAMILY, include=["TAGS"])
     defined = stored["taskDefinition"]["containerDefinitions"][0]
@@ -168,10 +168,10 @@ def test_task_definition_registers_once_and_keeps_secrets_out_of_environment(aws
 
 
 def test_environment_order_is_not_a_change(aws, capsys):
-    run_module(ecs_task_definition, task_args(), capsys)
+    call_main(ecs_task_definition, task_args(), capsys)
     reordered = container()
     reordered["environment"] = list(reversed(reordered["environment"]))
-    result, _ = run_module(ecs_task_definition, task_args(containers=[reordered]), capsys)
+    result, _ = call_main(ecs_task_definition, task_args(containers=[reordered]), capsys)
     assert result["changed"] is False
 
 
@@ -181,13 +181,13 @@ def test_environment_order_is_not_a_change(aws, capsys):
     {"containers": [container(image="repo:v2")]},
 ])
 def test_a_size_role_or_image_change_registers_a_new_revision(aws, capsys, overrides):
-    run_module(ecs_task_definition, task_args(), capsys)
-    result, _ = run_module(ecs_task_definition, task_args(**overrides), capsys)
+    call_main(ecs_task_definition, task_args(), capsys)
+    result, _ = call_main(ecs_task_definition, task_args(**overrides), capsys)
     assert result["changed"] is True and result["task_definition"]["revision"] == 2
 
 
 def test_task_definition_check_mode_registers_nothing(aws, capsys):
-    result, _ = run_module(ecs_task_definition, task_args(), capsys, check_mode=True)
+    result, _ = call_main(ecs_task_definition, task_args(), capsys, check_mode=True)
     assert result["changed"] is True and result["task_definition"]["revision"] == 1
     assert aws["ecs"].list_task_definitions()["taskDefinitionArns"] == []
 
@@ -196,13 +196,13 @@ def test_task_definition_check_mode_registers_nothing(aws, capsys):
 
 @pytest.fixture
 def platform(aws, capsys):
-    run_module(ecs_cluster, cluster_args(), capsys)
-    run_module(ecs_task_definition, task_args(), capsys)
+    call_main(ecs_cluster, cluster_args(), capsys)
+    call_main(ecs_task_definition, task_args(), capsys)
     return aws
 
 
 def test_service_is_created_private_with_circuit_breaker_and_waits(platform, capsys):
-    result, code = run_module(ecs_service, service_args(platform, wait=True, wait_delay=1), capsys)
+    result, code = call_main(ecs_service, service_args(platform, wait=True, wait_delay=1), capsys)
     assert code == 0 and result["changed"] is True
     service = describe_service(platform)
     assert service["desiredCount"] == 2 and service["runningCount"] == 2
@@ -212,54 +212,54 @@ def test_service_is_created_private_with_circuit_breaker_and_waits(platform, cap
 
 
 def test_rerun_leaves_the_autoscalers_desired_count_alone(platform, capsys):
-    run_module(ecs_service, service_args(platform), capsys)
+    call_main(ecs_service, service_args(platform), capsys)
     platform["ecs"].update_service(cluster=CLUSTER, service=SERVICE, desiredCount=7)
-    result, _ = run_module(ecs_service, service_args(platform), capsys)
+    result, _ = call_main(ecs_service, service_args(platform), capsys)
     assert result["changed"] is False
     assert describe_service(platform)["desiredCount"] == 7
 
 
 def test_without_preserve_the_desired_count_is_enforced(platform, capsys):
-    run_module(ecs_service, service_args(platform), capsys)
+    call_main(ecs_service, service_args(platform), capsys)
     platform["ecs"].update_service(cluster=CLUSTER, service=SERVICE, desiredCount=7)
-    result, _ = run_module(ecs_service, service_args(platform, preserve_desired_count=False), capsys)
+    result, _ = call_main(ecs_service, service_args(platform, preserve_desired_count=False), capsys)
     assert result["changed"] is True and result["diff"]["before"]["desired_count"] == 7
     assert describe_service(platform)["desiredCount"] == 2
 
 
 def test_a_disabled_circuit_breaker_is_restored(platform, capsys):
-    run_module(ecs_service, service_args(platform), capsys)
+    call_main(ecs_service, service_args(platform), capsys)
     platform["ecs"].update_service(cluster=CLUSTER, service=SERVICE,
                                    deploymentConfiguration={"deploymentCircuitBreaker": {"enable": False, "rollback": False}})
-    result, _ = run_module(ecs_service, service_args(platform), capsys)
+    result, _ = call_main(ecs_service, service_args(platform), capsys)
     assert result["changed"] is True
     assert describe_service(platform)["deploymentConfiguration"]["deploymentCircuitBreaker"]["enable"] is True
 
 
 def test_a_new_revision_is_rolled_out(platform, capsys):
-    run_module(ecs_service, service_args(platform), capsys)
-    run_module(ecs_task_definition, task_args(containers=[container(image="repo:v2")]), capsys)
-    result, _ = run_module(ecs_service, service_args(platform, task_definition=f"{FAMILY}:2", wait=True, wait_delay=1), capsys)
+    call_main(ecs_service, service_args(platform), capsys)
+    call_main(ecs_task_definition, task_args(containers=[container(image="repo:v2")]), capsys)
+    result, _ = call_main(ecs_service, service_args(platform, task_definition=f"{FAMILY}:2", wait=True, wait_delay=1), capsys)
     assert result["changed"] is True
     assert describe_service(platform)["taskDefinition"].endswith(f"{FAMILY}:2")
 
 
 def test_service_check_mode_creates_nothing(platform, capsys):
-    result, _ = run_module(ecs_service, service_args(platform), capsys, check_mode=True)
+    result, _ = call_main(ecs_service, service_args(platform), capsys, check_mode=True)
     assert result["changed"] is True
     assert platform["ecs"].list_services(cluster=CLUSTER)["serviceArns"] == []
 
 
 def test_fargate_service_without_subnets_is_refused(platform, capsys):
-    result, code = run_module(ecs_service, service_args(platform, subnets=[]), capsys)
+    result, code = call_main(ecs_service, service_args(platform, subnets=[]), capsys)
     assert code == 1 and "need subnets" in result["msg"]
 
 
 def test_service_is_deleted(platform, capsys):
-    run_module(ecs_service, service_args(platform), capsys)
-    result, _ = run_module(ecs_service, {"name": SERVICE, "cluster": CLUSTER, "state": "absent"}, capsys)
+    call_main(ecs_service, service_args(platform), capsys)
+    result, _ = call_main(ecs_service, {"name": SERVICE, "cluster": CLUSTER, "state": "absent"}, capsys)
     assert result["changed"] is True
-    again, _ = run_module(ecs_service, {"name": SERVICE, "cluster": CLUSTER, "state": "absent"}, capsys)
+    again, _ = call_main(ecs_service, {"name": SERVICE, "cluster": CLUSTER, "state": "absent"}, capsys)
     assert again["changed"] is False
 
 
@@ -274,19 +274,19 @@ def scaling_args(**overrides):
 
 
 def test_scaling_registers_bounds_and_both_policies_idempotently(platform, capsys):
-    run_module(ecs_service, service_args(platform), capsys)
-    result, _ = run_module(ecs_service_autoscaling, scaling_args(), capsys)
+    call_main(ecs_service, service_args(platform), capsys)
+    result, _ = call_main(ecs_service_autoscaling, scaling_args(), capsys)
     assert result["changed"] is True
     target = platform["aas"].describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"][0]
     assert (target["MinCapacity"], target["MaxCapacity"]) == (2, 10)
-    again, _ = run_module(ecs_service_autoscaling, scaling_args(), capsys)
+    again, _ = call_main(ecs_service_autoscaling, scaling_args(), capsys)
     assert again["changed"] is False
 
 
 def test_scaling_bounds_follow_the_inventory_and_stale_policies_go(platform, capsys):
-    run_module(ecs_service, service_args(platform), capsys)
-    run_module(ecs_service_autoscaling, scaling_args(), capsys)
-    result, _ = run_module(ecs_service_autoscaling, scaling_args(max_capacity=4, policies=scaling_args()["policies"][:1]), capsys)
+    call_main(ecs_service, service_args(platform), capsys)
+    call_main(ecs_service_autoscaling, scaling_args(), capsys)
+    result, _ = call_main(ecs_service_autoscaling, scaling_args(max_capacity=4, policies=scaling_args()["policies"][:1]), capsys)
     assert result["changed"] is True and set(result["policies"]) == {"cpu"}
     target = platform["aas"].describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"][0]
     assert target["MaxCapacity"] == 4
@@ -295,7 +295,7 @@ def test_scaling_bounds_follow_the_inventory_and_stale_policies_go(platform, cap
 
 
 def test_scaling_check_mode_registers_nothing(platform, capsys):
-    result, _ = run_module(ecs_service_autoscaling, scaling_args(), capsys, check_mode=True)
+    result, _ = call_main(ecs_service_autoscaling, scaling_args(), capsys, check_mode=True)
     assert result["changed"] is True
     assert platform["aas"].describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"] == []
 
@@ -305,16 +305,16 @@ def test_scaling_check_mode_registers_nothing(platform, capsys):
     ({"policies": [{"name": "cpu", "metric": "ECSServiceAverageCPUUtilization", "target_value": 150}]}, "percentage"),
 ])
 def test_impossible_scaling_is_refused(platform, capsys, overrides, message):
-    result, code = run_module(ecs_service_autoscaling, scaling_args(**overrides), capsys)
+    result, code = call_main(ecs_service_autoscaling, scaling_args(**overrides), capsys)
     assert code == 1 and message in result["msg"]
 
 
 def test_tag_changes_are_applied_in_place(platform, capsys):
-    run_module(ecs_service, service_args(platform), capsys)
-    changed, _ = run_module(ecs_service, service_args(platform, tags={"Project": "other"}), capsys)
+    call_main(ecs_service, service_args(platform), capsys)
+    changed, _ = call_main(ecs_service, service_args(platform, tags={"Project": "other"}), capsys)
     assert changed["changed"] is True
     assert describe_service(platform)["tags"] == [{"key": "Project", "value": "other"}]
-    retagged, _ = run_module(ecs_task_definition, task_args(tags={"Team": "platform"}), capsys)
+    retagged, _ = call_main(ecs_task_definition, task_args(tags={"Team": "platform"}), capsys)
     assert retagged["changed"] is True and retagged["task_definition"]["revision"] == 1
     stored = platform["ecs"].describe_task_definition(taskDefinition=FAMILY, include=["TAGS"])["tags"]
     assert stored == [{"key": "Team", "value": "platform"}]
@@ -367,10 +367,10 @@ def rolled_back_after_update(monkeypatch):
 
 
 def test_a_rolled_back_deployment_fails_and_names_the_image_running_again(platform, capsys, monkeypatch):
-    run_module(ecs_service, service_args(platform), capsys)
-    run_module(ecs_task_definition, task_args(containers=[container(image="repo:v2-broken")]), capsys)
+    call_main(ecs_service, service_args(platform), capsys)
+    call_main(ecs_task_definition, task_args(containers=[container(image="repo:v2-broken")]), capsys)
     rolled_back_after_update(monkeypatch)
-    result, code = run_module(ecs_service, service_args(platform, task_definition=f"{FAMILY}:2", wait=True,
+    result, code = call_main(ecs_service, service_args(platform, task_definition=f"{FAMILY}:2", wait=True,
                                                         wait_delay=1, wait_timeout=5), capsys)
     assert code == 1, result
     assert result["msg"].startswith("Deployment of repo:v2-broken to credlink-test-service failed and ECS rolled it "
@@ -382,8 +382,8 @@ def test_a_rolled_back_deployment_fails_and_names_the_image_running_again(platfo
 
 
 def test_a_deployment_started_earlier_is_awaited_to_completion(platform, capsys):
-    created, _ = run_module(ecs_service, service_args(platform), capsys)
-    result, code = run_module(ecs_service_wait, {"cluster": CLUSTER, "service": SERVICE, "wait_delay": 1,
+    created, _ = call_main(ecs_service, service_args(platform), capsys)
+    result, code = call_main(ecs_service_wait, {"cluster": CLUSTER, "service": SERVICE, "wait_delay": 1,
                                                  "wait_timeout": 5,
                                                  "deployment_id": created["service"]["deployment_id"]}, capsys)
     assert code == 0 and result["changed"] is False
@@ -391,11 +391,11 @@ def test_a_deployment_started_earlier_is_awaited_to_completion(platform, capsys)
 
 
 def test_awaiting_a_deployment_that_was_rolled_back_fails(platform, capsys, monkeypatch):
-    run_module(ecs_service, service_args(platform), capsys)
-    run_module(ecs_task_definition, task_args(containers=[container(image="repo:v2-broken")]), capsys)
+    call_main(ecs_service, service_args(platform), capsys)
+    call_main(ecs_task_definition, task_args(containers=[container(image="repo:v2-broken")]), capsys)
     rolled_back_after_update(monkeypatch)
-    updated, _ = run_module(ecs_service, service_args(platform, task_definition=f"{FAMILY}:2"), capsys)
-    result, code = run_module(ecs_service_wait, {
+    updated, _ = call_main(ecs_service, service_args(platform, task_definition=f"{FAMILY}:2"), capsys)
+    result, code = call_main(ecs_service_wait, {
         "cluster": CLUSTER, "service": SERVICE, "wait_delay": 1, "wait_timeout": 5,
         "deployment_id": updated["service"]["deployment_id"],
         "task_definition": updated["service"]["task_definition"]}, capsys)

@@ -9,7 +9,7 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from ansible_collections.credlink.infra.plugins.modules import elasticache_parameter_group as module
-from tests.unit.module_runner import run_module
+from tests.unit.in_process import call_main
 
 NAME = "credlink-test-redis7"
 ARN = f"arn:aws:elasticache:us-east-1:123456789012:parametergroup:{NAME}"
@@ -61,7 +61,7 @@ def test_creates_the_group_and_sets_parameters(stubbed, capsys):
     stubbed.add_response("describe_cache_parameters",
                          {"Parameters": [{"ParameterName": "maxmemory-policy", "ParameterValue": "allkeys-lru"}]},
                          {"CacheParameterGroupName": NAME, "Source": "user"})
-    result, code = run_module(module, ARGS, capsys)
+    result, code = call_main(module, ARGS, capsys)
     assert code == 0 and result["changed"] is True and result["supported"] is True
     assert result["changed_parameters"] == ["maxmemory-policy"]
     assert result["parameter_group"]["parameters"] == {"maxmemory-policy": "allkeys-lru"}
@@ -78,7 +78,7 @@ def test_matching_group_reports_no_change(stubbed, capsys):
     stubbed.add_response("describe_cache_parameters",
                          {"Parameters": [{"ParameterName": "maxmemory-policy", "ParameterValue": "allkeys-lru"}]},
                          {"CacheParameterGroupName": ANY, "Source": "user"})
-    result, _ = run_module(module, ARGS, capsys)
+    result, _ = call_main(module, ARGS, capsys)
     assert result["changed"] is False and result["changed_parameters"] == []
 
 
@@ -86,7 +86,7 @@ def test_changed_family_is_an_error(stubbed, capsys):
     stubbed.add_response("describe_cache_parameter_groups",
                          {"CacheParameterGroups": [{**GROUP, "CacheParameterGroupFamily": "redis6.x"}]},
                          {"CacheParameterGroupName": NAME})
-    result, code = run_module(module, ARGS, capsys)
+    result, code = call_main(module, ARGS, capsys)
     assert code == 1 and "the family cannot change" in result["msg"]
 
 
@@ -94,6 +94,6 @@ def test_endpoint_without_the_api_is_reported_not_a_crash(emulator, monkeypatch,
     # moto server answers unimplemented actions with a body that is not an AWS response.
     for key, value in emulator.env.items():
         monkeypatch.setenv(key, value)
-    result, code = run_module(module, ARGS, capsys)
+    result, code = call_main(module, ARGS, capsys)
     assert code == 0 and result["changed"] is False and result["supported"] is False
     assert "does not implement cache parameter groups" in json.dumps(result.get("warnings", []))

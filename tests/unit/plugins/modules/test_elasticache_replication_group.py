@@ -7,7 +7,7 @@ import pytest
 from moto import mock_aws
 
 from ansible_collections.credlink.infra.plugins.modules import elasticache_replication_group as module
-from tests.unit.module_runner import run_module
+from tests.unit.in_process import call_main
 
 GROUP = "credlink-test-redis"
 
@@ -34,7 +34,7 @@ def group(ec):
 
 
 def test_creates_primary_and_replica_with_failover(ec, capsys):
-    result, code = run_module(module, args(), capsys)
+    result, code = call_main(module, args(), capsys)
     assert code == 0 and result["changed"] is True
     g = group(ec)
     assert len(g["MemberClusters"]) == 2
@@ -45,14 +45,14 @@ def test_creates_primary_and_replica_with_failover(ec, capsys):
 
 
 def test_rerun_reports_no_change(ec, capsys):
-    run_module(module, args(), capsys)
-    result, _ = run_module(module, args(), capsys)
+    call_main(module, args(), capsys)
+    result, _ = call_main(module, args(), capsys)
     assert result["changed"] is False
 
 
 def test_modifies_only_what_differs_and_shows_it(ec, capsys):
-    run_module(module, args(), capsys)
-    result, _ = run_module(module, args(snapshot_retention_limit=1), capsys)
+    call_main(module, args(), capsys)
+    result, _ = call_main(module, args(snapshot_retention_limit=1), capsys)
     assert result["changed"] is True
     assert result["diff"] == {"before": {"snapshot_retention_limit": 5, "tags": {"Project": "credlink"}},
                               "after": {"snapshot_retention_limit": 1, "tags": {"Project": "credlink"}}}
@@ -60,14 +60,14 @@ def test_modifies_only_what_differs_and_shows_it(ec, capsys):
 
 
 def test_check_mode_creates_nothing(ec, capsys):
-    result, _ = run_module(module, args(), capsys, check_mode=True)
+    result, _ = call_main(module, args(), capsys, check_mode=True)
     assert result["changed"] is True
     assert ec.describe_replication_groups()["ReplicationGroups"] == []
 
 
 def test_encryption_cannot_change_in_place(ec, capsys):
-    run_module(module, args(), capsys)
-    result, code = run_module(module, args(at_rest_encryption=False), capsys)
+    call_main(module, args(), capsys)
+    result, code = call_main(module, args(at_rest_encryption=False), capsys)
     assert code == 1 and "cannot change at_rest_encryption in place" in result["msg"]
 
 
@@ -77,20 +77,20 @@ def test_encryption_cannot_change_in_place(ec, capsys):
     ({"automatic_failover": False}, "multi_az needs automatic_failover=true"),
 ])
 def test_impossible_topologies_are_refused_before_any_call(ec, capsys, overrides, message):
-    result, code = run_module(module, args(**overrides), capsys)
+    result, code = call_main(module, args(**overrides), capsys)
     assert code == 1 and message in result["msg"]
     assert ec.describe_replication_groups()["ReplicationGroups"] == []
 
 
 def test_single_node_without_failover(ec, capsys):
-    result, code = run_module(module, args(num_cache_clusters=1, automatic_failover=False, multi_az=False), capsys)
+    result, code = call_main(module, args(num_cache_clusters=1, automatic_failover=False, multi_az=False), capsys)
     assert code == 0 and len(group(ec)["MemberClusters"]) == 1
     assert group(ec)["AutomaticFailover"] == "disabled"
 
 
 def test_absent_deletes(ec, capsys):
-    run_module(module, args(), capsys)
-    result, _ = run_module(module, {"replication_group_id": GROUP, "state": "absent", "wait": False}, capsys)
+    call_main(module, args(), capsys)
+    result, _ = call_main(module, {"replication_group_id": GROUP, "state": "absent", "wait": False}, capsys)
     assert result["changed"] is True
 
 
@@ -382,7 +382,7 @@ def assert_each_call_found_the_group_available(fake, operations):
 
 # Issue: tags were read right after CreateReplicationGroup with wait=false.
 def test_create_without_wait_reads_no_tags_while_creating(fake, capsys):
-    result, code = run_module(module, fake_args(wait=False), capsys)
+    result, code = call_main(module, fake_args(wait=False), capsys)
     assert code == 0, result.get("msg")
     assert result["changed"] is True and result["replication_group"]["status"] == "creating"
     assert "list_tags_for_resource" not in fake.ops()
@@ -391,7 +391,7 @@ def test_create_without_wait_reads_no_tags_while_creating(fake, capsys):
 
 def test_rerun_while_creating_leaves_tags_alone_and_reports_what_is_pending(fake, capsys):
     fake.put(GROUP, status="creating")
-    result, code = run_module(module, fake_args(wait=False, tags={"Project": "credlink", "Owner": "platform"}), capsys)
+    result, code = call_main(module, fake_args(wait=False, tags={"Project": "credlink", "Owner": "platform"}), capsys)
     assert code == 0, result.get("msg")
     assert result["changed"] is False and result["compared"] is False
     assert result["pending"][0].startswith("replication group is creating")
@@ -400,7 +400,7 @@ def test_rerun_while_creating_leaves_tags_alone_and_reports_what_is_pending(fake
 
 def test_rerun_while_creating_with_wait_tags_once_available(fake, capsys):
     fake.put(GROUP, status="creating")
-    result, code = run_module(module, fake_args(tags={"Project": "credlink", "Owner": "platform"}), capsys)
+    result, code = call_main(module, fake_args(tags={"Project": "credlink", "Owner": "platform"}), capsys)
     assert code == 0, result.get("msg")
     assert result["changed"] is True and result["pending"] == []
     assert fake.tags[fake.groups[GROUP]["ARN"]] == {"Project": "credlink", "Owner": "platform"}
@@ -411,7 +411,7 @@ def test_rerun_while_creating_with_wait_tags_once_available(fake, capsys):
 def test_port_is_not_compared_before_the_group_reports_it(fake, capsys):
     fake.put(GROUP, status="creating")
     assert "NodeGroups" not in fake.groups[GROUP]
-    result, code = run_module(module, fake_args(wait=False), capsys)
+    result, code = call_main(module, fake_args(wait=False), capsys)
     assert code == 0, result.get("msg")
     assert not any("port" in item for item in result["pending"])
 
@@ -419,14 +419,14 @@ def test_port_is_not_compared_before_the_group_reports_it(fake, capsys):
 # Issue: 7.0.7 was taken for a change of 7.0.
 def test_patch_release_satisfies_the_asked_minor_version(fake, capsys):
     fake.put(GROUP, engine="7.0.7")
-    result, code = run_module(module, fake_args(engine_version="7.0"), capsys)
+    result, code = call_main(module, fake_args(engine_version="7.0"), capsys)
     assert code == 0 and result["changed"] is False, result
     assert "modify_replication_group" not in fake.ops()
 
 
 def test_newer_minor_version_is_sent(fake, capsys):
     fake.put(GROUP, engine="7.0.7")
-    result, code = run_module(module, fake_args(engine_version="7.1", apply_immediately=True), capsys)
+    result, code = call_main(module, fake_args(engine_version="7.1", apply_immediately=True), capsys)
     assert code == 0 and result["changed"] is True
     assert fake.last_modify["EngineVersion"] == "7.1"
     assert result["diff"]["after"]["engine_version"] == "7.1"
@@ -434,7 +434,7 @@ def test_newer_minor_version_is_sent(fake, capsys):
 
 def test_older_version_than_running_is_never_sent(fake, capsys):
     fake.put(GROUP, engine="7.1.0")
-    result, code = run_module(module, fake_args(engine_version="7.0"), capsys)
+    result, code = call_main(module, fake_args(engine_version="7.0"), capsys)
     assert code == 0 and result["changed"] is False
     assert "modify_replication_group" not in fake.ops()
     assert "does not downgrade" in _json.dumps(result.get("warnings", []))
@@ -443,7 +443,7 @@ def test_older_version_than_running_is_never_sent(fake, capsys):
 # Issue: Increase -> Modify -> Decrease were called back to back.
 def test_adding_a_replica_and_failover_waits_between_the_calls(fake, capsys):
     fake.put(GROUP, members=1)
-    result, code = run_module(module, fake_args(num_cache_clusters=2, automatic_failover=True, multi_az=True), capsys)
+    result, code = call_main(module, fake_args(num_cache_clusters=2, automatic_failover=True, multi_az=True), capsys)
     assert code == 0, result.get("msg")
     assert [op for op in fake.ops() if op.endswith("_count") or op.startswith("modify")] == [
         "increase_replica_count", "modify_replication_group"]
@@ -453,7 +453,7 @@ def test_adding_a_replica_and_failover_waits_between_the_calls(fake, capsys):
 
 def test_removing_the_replica_turns_failover_off_first_and_waits(fake, capsys):
     fake.put(GROUP, members=2, failover=True)
-    result, code = run_module(module, fake_args(num_cache_clusters=1), capsys)
+    result, code = call_main(module, fake_args(num_cache_clusters=1), capsys)
     assert code == 0, result.get("msg")
     assert [op for op in fake.ops() if op.endswith("_count") or op.startswith("modify")] == [
         "modify_replication_group", "decrease_replica_count"]
@@ -463,7 +463,7 @@ def test_removing_the_replica_turns_failover_off_first_and_waits(fake, capsys):
 
 def test_tag_change_and_setting_change_wait_for_each_other(fake, capsys):
     fake.put(GROUP)
-    result, code = run_module(module, fake_args(snapshot_retention_limit=1, tags={"Project": "other"}), capsys)
+    result, code = call_main(module, fake_args(snapshot_retention_limit=1, tags={"Project": "other"}), capsys)
     assert code == 0, result.get("msg")
     assert_each_call_found_the_group_available(fake, {"add_tags_to_resource", "modify_replication_group"})
 
@@ -471,17 +471,17 @@ def test_tag_change_and_setting_change_wait_for_each_other(fake, capsys):
 # Issue: node type and engine changes were applied at once, unasked.
 def test_node_type_change_waits_for_the_maintenance_window_by_default(fake, capsys):
     fake.put(GROUP)
-    result, code = run_module(module, fake_args(cache_node_type="cache.t3.small"), capsys)
+    result, code = call_main(module, fake_args(cache_node_type="cache.t3.small"), capsys)
     assert code == 0 and result["changed"] is True
     assert fake.last_modify == {"ApplyImmediately": False, "CacheNodeType": "cache.t3.small"}
-    again, _ = run_module(module, fake_args(cache_node_type="cache.t3.small"), capsys)
+    again, _ = call_main(module, fake_args(cache_node_type="cache.t3.small"), capsys)
     assert again["changed"] is False
     assert again["pending"] == ["cache_node_type: cache.t3.micro -> cache.t3.small at the next maintenance window"]
 
 
 def test_apply_immediately_is_passed_on(fake, capsys):
     fake.put(GROUP)
-    run_module(module, fake_args(cache_node_type="cache.t3.small", apply_immediately=True), capsys)
+    call_main(module, fake_args(cache_node_type="cache.t3.small", apply_immediately=True), capsys)
     assert fake.last_modify["ApplyImmediately"] is True
 
 
@@ -489,7 +489,7 @@ def test_apply_immediately_is_passed_on(fake, capsys):
 @pytest.mark.parametrize("status", ["modifying", "snapshotting"])
 def test_rerun_while_busy_waits_then_compares(fake, capsys, status):
     fake.put(GROUP, status=status)
-    result, code = run_module(module, fake_args(snapshot_retention_limit=1), capsys)
+    result, code = call_main(module, fake_args(snapshot_retention_limit=1), capsys)
     assert code == 0, result.get("msg")
     assert result["changed"] is True and fake.groups[GROUP]["SnapshotRetentionLimit"] == 1
     assert_each_call_found_the_group_available(fake, {"list_tags_for_resource", "modify_replication_group"})
@@ -499,7 +499,7 @@ def test_create_failed_group_stops_at_once_naming_its_events(fake, capsys, monke
     fake.put(GROUP, status="create-failed")
     slept = []
     monkeypatch.setattr(ec_utils, "sleep", slept.append)
-    result, code = run_module(module, fake_args(), capsys)
+    result, code = call_main(module, fake_args(), capsys)
     assert code == 1 and "create-failed" in result["msg"] and "describe-events" in result["msg"]
     assert slept == []
 
@@ -508,13 +508,13 @@ def test_wait_gives_up_after_the_timeout_with_the_state(fake, capsys):
     fake.put(GROUP, status="creating")
     fake.settle = 10_000
     fake.busy[GROUP] = 10_000
-    result, code = run_module(module, fake_args(wait_timeout=5), capsys)
+    result, code = call_main(module, fake_args(wait_timeout=5), capsys)
     assert code == 1 and "Timed out after 5s" in result["msg"] and "creating" in result["msg"]
 
 
 def test_delete_while_modifying_waits_until_it_may_delete(fake, capsys):
     fake.put(GROUP, status="modifying")
-    result, code = run_module(module, {"replication_group_id": GROUP, "state": "absent", "wait_delay": 1}, capsys)
+    result, code = call_main(module, {"replication_group_id": GROUP, "state": "absent", "wait_delay": 1}, capsys)
     assert code == 0, result.get("msg")
     assert result["changed"] is True and GROUP not in fake.groups
     assert [c[1] for c in fake.calls if c[0] == "delete_replication_group"] == ["available"]
@@ -523,27 +523,27 @@ def test_delete_while_modifying_waits_until_it_may_delete(fake, capsys):
 # In-transit encryption and AUTH.
 def test_transit_encryption_is_not_switched_on_in_one_step(fake, capsys):
     fake.put(GROUP)
-    result, code = run_module(module, fake_args(transit_encryption=True), capsys)
+    result, code = call_main(module, fake_args(transit_encryption=True), capsys)
     assert code == 1 and "two steps" in result["msg"] and "transit_encryption_mode=preferred" in result["msg"]
     assert "modify_replication_group" not in fake.ops()
 
 
 def test_transit_encryption_goes_preferred_then_required(fake, capsys):
     fake.put(GROUP)
-    result, code = run_module(module, fake_args(transit_encryption=True, transit_encryption_mode="preferred"), capsys)
+    result, code = call_main(module, fake_args(transit_encryption=True, transit_encryption_mode="preferred"), capsys)
     assert code == 0 and result["changed"] is True, result.get("msg")
     assert fake.last_modify == {"ApplyImmediately": True, "TransitEncryptionEnabled": True,
                                 "TransitEncryptionMode": "preferred"}
-    again, _ = run_module(module, fake_args(transit_encryption=True, transit_encryption_mode="preferred"), capsys)
+    again, _ = call_main(module, fake_args(transit_encryption=True, transit_encryption_mode="preferred"), capsys)
     assert again["changed"] is False
-    done, _ = run_module(module, fake_args(transit_encryption=True), capsys)
+    done, _ = call_main(module, fake_args(transit_encryption=True), capsys)
     assert done["changed"] is True and fake.last_modify == {"ApplyImmediately": True, "TransitEncryptionMode": "required"}
     assert fake.groups[GROUP]["TransitEncryptionMode"] == "required"
 
 
 def test_transit_encryption_is_not_switched_off(fake, capsys):
     fake.put(GROUP, transit=True)
-    result, code = run_module(module, fake_args(transit_encryption=False), capsys)
+    result, code = call_main(module, fake_args(transit_encryption=False), capsys)
     assert code == 1 and "turning it off is not done in place" in result["msg"]
 
 
@@ -555,7 +555,7 @@ def put_token_secret(token="Abcdefghijklmnop1234-xyz"):
 
 def test_auth_token_comes_from_the_secret_and_is_never_returned(fake, capsys):
     token = put_token_secret()
-    result, code = run_module(module, fake_args(transit_encryption=True, auth_token_secret="credlink-test-redis-auth"),
+    result, code = call_main(module, fake_args(transit_encryption=True, auth_token_secret="credlink-test-redis-auth"),
                               capsys)
     assert code == 0, result.get("msg")
     assert fake.groups[GROUP]["_create"]["AuthToken"] == token
@@ -564,7 +564,7 @@ def test_auth_token_comes_from_the_secret_and_is_never_returned(fake, capsys):
 
 
 def test_missing_auth_secret_names_the_secrets_layer(fake, capsys):
-    result, code = run_module(module, fake_args(transit_encryption=True, auth_token_secret="credlink-test-redis-auth"),
+    result, code = call_main(module, fake_args(transit_encryption=True, auth_token_secret="credlink-test-redis-auth"),
                               capsys)
     assert code == 1 and "build the secrets layer first" in result["msg"]
     assert GROUP not in fake.groups
@@ -572,21 +572,21 @@ def test_missing_auth_secret_names_the_secrets_layer(fake, capsys):
 
 def test_invalid_token_is_refused_without_showing_it(fake, capsys):
     token = put_token_secret("short/token@")
-    result, code = run_module(module, fake_args(transit_encryption=True, auth_token_secret="credlink-test-redis-auth"),
+    result, code = call_main(module, fake_args(transit_encryption=True, auth_token_secret="credlink-test-redis-auth"),
                               capsys)
     assert code == 1 and "not a valid ElastiCache AUTH token" in result["msg"]
     assert token not in _json.dumps(result)
 
 
 def test_auth_token_needs_transit_encryption(fake, capsys):
-    result, code = run_module(module, fake_args(auth_token_secret="credlink-test-redis-auth"), capsys)
+    result, code = call_main(module, fake_args(auth_token_secret="credlink-test-redis-auth"), capsys)
     assert code == 1 and "needs transit_encryption=true" in result["msg"]
 
 
 def test_existing_group_without_auth_is_not_given_one_silently(fake, capsys):
     put_token_secret()
     fake.put(GROUP, transit=True)
-    result, code = run_module(module, fake_args(transit_encryption=True, auth_token_secret="credlink-test-redis-auth"),
+    result, code = call_main(module, fake_args(transit_encryption=True, auth_token_secret="credlink-test-redis-auth"),
                               capsys)
     assert code == 1 and "has no AUTH token" in result["msg"]
     assert "modify_replication_group" not in fake.ops()
@@ -595,7 +595,7 @@ def test_existing_group_without_auth_is_not_given_one_silently(fake, capsys):
 def test_converged_group_with_tls_and_auth_reports_no_change(fake, capsys):
     put_token_secret()
     fake.put(GROUP, transit=True, auth=True)
-    result, code = run_module(module, fake_args(transit_encryption=True, auth_token_secret="credlink-test-redis-auth"),
+    result, code = call_main(module, fake_args(transit_encryption=True, auth_token_secret="credlink-test-redis-auth"),
                               capsys)
     assert code == 0 and result["changed"] is False, result
 
@@ -610,5 +610,5 @@ def test_a_creation_processed_before_an_error_is_not_a_failure(fake, capsys, mon
                         "CreateReplicationGroup")
 
     monkeypatch.setattr(fake, "create_replication_group", processed_then_exists)
-    result, code = run_module(module, fake_args(wait=False), capsys)
+    result, code = call_main(module, fake_args(wait=False), capsys)
     assert code == 0 and result["changed"] is True, result.get("msg")

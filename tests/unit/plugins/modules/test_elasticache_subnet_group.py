@@ -10,7 +10,7 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from ansible_collections.credlink.infra.plugins.modules import elasticache_subnet_group as module
-from tests.unit.module_runner import run_module
+from tests.unit.in_process import call_main
 from tools.emulator import patches
 
 NAME = "credlink-test-redis"
@@ -40,7 +40,7 @@ def tags_of(ec, name=NAME):
 
 def test_creates_the_group_with_its_tags(aws, capsys):
     ec, subnets = aws
-    result, code = run_module(module, args(subnets[:2]), capsys)
+    result, code = call_main(module, args(subnets[:2]), capsys)
     assert code == 0 and result["changed"] is True
     assert tags_of(ec) == TAGS
     group = result["cache_subnet_group"]
@@ -50,8 +50,8 @@ def test_creates_the_group_with_its_tags(aws, capsys):
 
 def test_rerun_reports_no_change(aws, capsys):
     _, subnets = aws
-    run_module(module, args(subnets[:2]), capsys)
-    result, _ = run_module(module, args(list(reversed(subnets[:2]))), capsys)
+    call_main(module, args(subnets[:2]), capsys)
+    result, _ = call_main(module, args(list(reversed(subnets[:2]))), capsys)
     assert result["changed"] is False
 
 
@@ -59,7 +59,7 @@ def test_untagged_group_gets_the_stack_tags(aws, capsys):
     ec, subnets = aws
     ec.create_cache_subnet_group(CacheSubnetGroupName=NAME, CacheSubnetGroupDescription="Private subnets for Redis",
                                  SubnetIds=subnets[:2])
-    result, _ = run_module(module, args(subnets[:2]), capsys)
+    result, _ = call_main(module, args(subnets[:2]), capsys)
     assert result["changed"] is True
     assert result["diff"]["before"]["tags"] == {} and result["diff"]["after"]["tags"] == TAGS
     assert tags_of(ec) == TAGS
@@ -67,47 +67,47 @@ def test_untagged_group_gets_the_stack_tags(aws, capsys):
 
 def test_tags_not_asked_for_are_purged_unless_told(aws, capsys):
     ec, subnets = aws
-    run_module(module, args(subnets[:2], tags={**TAGS, "Extra": "x"}), capsys)
-    run_module(module, args(subnets[:2], tags={"Owner": "team"}, purge_tags=False), capsys)
+    call_main(module, args(subnets[:2], tags={**TAGS, "Extra": "x"}), capsys)
+    call_main(module, args(subnets[:2], tags={"Owner": "team"}, purge_tags=False), capsys)
     assert tags_of(ec) == {**TAGS, "Extra": "x", "Owner": "team"}
-    run_module(module, args(subnets[:2]), capsys)
+    call_main(module, args(subnets[:2]), capsys)
     assert tags_of(ec) == TAGS
 
 
 def test_check_mode_creates_nothing_and_shows_what_would_be(aws, capsys):
     ec, subnets = aws
-    result, _ = run_module(module, args(subnets[:2]), capsys, check_mode=True)
+    result, _ = call_main(module, args(subnets[:2]), capsys, check_mode=True)
     assert result["changed"] is True and result["diff"]["after"]["tags"] == TAGS
     assert ec.describe_cache_subnet_groups()["CacheSubnetGroups"] == []
 
 
 def test_check_mode_on_a_converged_group_reports_no_change(aws, capsys):
     _, subnets = aws
-    run_module(module, args(subnets[:2]), capsys)
-    result, _ = run_module(module, args(subnets[:2]), capsys, check_mode=True)
+    call_main(module, args(subnets[:2]), capsys)
+    result, _ = call_main(module, args(subnets[:2]), capsys, check_mode=True)
     assert result["changed"] is False
 
 
 def test_creation_needs_subnets(aws, capsys):
     ec, _ = aws
-    result, code = run_module(module, {"name": NAME}, capsys)
+    result, code = call_main(module, {"name": NAME}, capsys)
     assert code == 1 and "subnets are required" in result["msg"]
 
 
 def test_absent_deletes_and_a_second_run_is_a_no_op(aws, capsys):
     ec, subnets = aws
-    run_module(module, args(subnets[:2]), capsys)
-    result, code = run_module(module, {"name": NAME, "state": "absent"}, capsys)
+    call_main(module, args(subnets[:2]), capsys)
+    result, code = call_main(module, {"name": NAME, "state": "absent"}, capsys)
     assert code == 0 and result["changed"] is True
     assert ec.describe_cache_subnet_groups()["CacheSubnetGroups"] == []
-    again, _ = run_module(module, {"name": NAME, "state": "absent"}, capsys)
+    again, _ = call_main(module, {"name": NAME, "state": "absent"}, capsys)
     assert again["changed"] is False
 
 
 def test_name_is_compared_in_lowercase_as_aws_stores_it(aws, capsys):
     _, subnets = aws
-    run_module(module, args(subnets[:2]), capsys)
-    result, _ = run_module(module, args(subnets[:2], name=NAME.upper()), capsys)
+    call_main(module, args(subnets[:2]), capsys)
+    result, _ = call_main(module, args(subnets[:2], name=NAME.upper()), capsys)
     assert result["changed"] is False
 
 
@@ -153,7 +153,7 @@ def test_changed_subnets_are_modified_in_place(stubbed, capsys):
     stubbed.add_response("describe_cache_subnet_groups", described(["subnet-a", "subnet-c"]), {"CacheSubnetGroupName": NAME})
     stubbed.add_response("list_tags_for_resource", {"TagList": [{"Key": k, "Value": v} for k, v in TAGS.items()]},
                          {"ResourceName": ARN})
-    result, code = run_module(module, {"name": NAME, "description": "Private subnets for Redis",
+    result, code = call_main(module, {"name": NAME, "description": "Private subnets for Redis",
                                        "subnets": ["subnet-c", "subnet-a"], "tags": TAGS}, capsys)
     assert code == 0 and result["changed"] is True
     assert result["diff"]["before"]["subnet_ids"] == ["subnet-a", "subnet-b"]
@@ -165,7 +165,7 @@ def test_group_in_use_is_not_deleted_and_says_why(stubbed, capsys):
     stubbed.add_response("describe_cache_subnet_groups", described(["subnet-a"]), {"CacheSubnetGroupName": NAME})
     stubbed.add_client_error("delete_cache_subnet_group", "CacheSubnetGroupInUse",
                              f"Cache subnet group {NAME} is currently in use by a cache cluster.")
-    result, code = run_module(module, {"name": NAME, "state": "absent"}, capsys)
+    result, code = call_main(module, {"name": NAME, "state": "absent"}, capsys)
     assert code == 1 and "still uses it" in result["msg"]
     assert json.dumps(result).count("Traceback") == 0
 
@@ -178,6 +178,6 @@ def test_a_creation_processed_before_an_error_is_not_a_failure(stubbed, capsys):
     stubbed.add_response("describe_cache_subnet_groups", described(["subnet-a"]), {"CacheSubnetGroupName": NAME})
     stubbed.add_response("list_tags_for_resource", {"TagList": [{"Key": k, "Value": v} for k, v in TAGS.items()]},
                          {"ResourceName": ARN})
-    result, code = run_module(module, {"name": NAME, "description": "Private subnets for Redis",
+    result, code = call_main(module, {"name": NAME, "description": "Private subnets for Redis",
                                        "subnets": ["subnet-a"], "tags": TAGS}, capsys)
     assert code == 0 and result["changed"] is True and result["cache_subnet_group"]["tags"] == TAGS

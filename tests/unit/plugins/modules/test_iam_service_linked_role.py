@@ -8,7 +8,7 @@ import pytest
 from moto import mock_aws
 
 from ansible_collections.credlink.infra.plugins.modules import iam_service_linked_role
-from tests.unit.module_runner import run_module
+from tests.unit.in_process import call_main
 
 ECS = {"aws_service_name": "ecs.amazonaws.com"}
 PATH = "/aws-service-role/ecs.amazonaws.com/"
@@ -28,21 +28,21 @@ def linked_roles(iam):
 
 
 def test_a_fresh_account_gets_the_ecs_service_linked_role(iam, capsys):
-    result, code = run_module(iam_service_linked_role, ECS, capsys)
+    result, code = call_main(iam_service_linked_role, ECS, capsys)
     assert code == 0 and result["changed"] is True and result["exists"] is True
     assert result["role"]["role_name"].lower() == ROLE and result["role"]["path"] == PATH
     assert [name.lower() for name in linked_roles(iam)] == [ROLE]
 
 
 def test_rerun_finds_the_role_and_changes_nothing(iam, capsys):
-    run_module(iam_service_linked_role, ECS, capsys)
-    again, _ = run_module(iam_service_linked_role, ECS, capsys)
+    call_main(iam_service_linked_role, ECS, capsys)
+    again, _ = call_main(iam_service_linked_role, ECS, capsys)
     assert again["changed"] is False and again["exists"] is True
     assert len(linked_roles(iam)) == 1
 
 
 def test_check_mode_reports_to_be_created_and_creates_nothing(iam, capsys):
-    result, _ = run_module(iam_service_linked_role, ECS, capsys, check_mode=True)
+    result, _ = call_main(iam_service_linked_role, ECS, capsys, check_mode=True)
     assert result["changed"] is True and result["exists"] is False and result["role"] == {}
     assert linked_roles(iam) == []
 
@@ -58,7 +58,7 @@ def test_check_mode_reports_present_without_writing(iam, capsys, monkeypatch):
         return original(self, operation, params)
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", record)
-    result, _ = run_module(iam_service_linked_role, ECS, capsys, check_mode=True)
+    result, _ = call_main(iam_service_linked_role, ECS, capsys, check_mode=True)
     assert result["changed"] is False and result["exists"] is True
     assert writes == []
 
@@ -77,7 +77,7 @@ def test_role_taken_by_another_creator_meanwhile_counts_as_present(iam, capsys, 
         return original(self, operation, params)
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", taken)
-    result, code = run_module(iam_service_linked_role, ECS, capsys)
+    result, code = call_main(iam_service_linked_role, ECS, capsys)
     assert code == 0 and result["changed"] is False and result["exists"] is True
     assert result["role"]["role_name"].lower() == ROLE
 
@@ -92,5 +92,5 @@ def test_other_create_errors_fail_with_a_clear_message(iam, capsys, monkeypatch)
 
     original = botocore.client.BaseClient._make_api_call
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", denied)
-    result, code = run_module(iam_service_linked_role, ECS, capsys)
+    result, code = call_main(iam_service_linked_role, ECS, capsys)
     assert code == 1 and "Couldn't create the service-linked role of ecs.amazonaws.com" in result["msg"]

@@ -13,7 +13,7 @@ from ansible_collections.credlink.infra.plugins.modules import cloudwatch_alarm_
 from ansible_collections.credlink.infra.plugins.modules import db_credentials_secret_info
 from ansible_collections.credlink.infra.plugins.modules import ecr_repository
 from ansible_collections.credlink.infra.plugins.modules import s3_bucket_request_metrics
-from tests.unit.module_runner import run_module
+from tests.unit.in_process import call_main
 from tools.emulator import patches
 
 REPO = "credlink-test-sign-service"
@@ -40,7 +40,7 @@ def registry_rules():
 
 
 def test_repository_is_created_scanned_tagged_with_lifecycle(aws, capsys):
-    result, code = run_module(ecr_repository, repo_args(), capsys)
+    result, code = call_main(ecr_repository, repo_args(), capsys)
     assert code == 0 and result["changed"] is True
     ecr = boto3.client("ecr", region_name="us-east-1")
     repo = ecr.describe_repositories(repositoryNames=[REPO])["repositories"][0]
@@ -66,8 +66,8 @@ def api_calls(monkeypatch):
 
 def test_scanning_never_uses_the_deprecated_repository_level_api(aws, capsys, monkeypatch):
     calls = api_calls(monkeypatch)
-    run_module(ecr_repository, repo_args(), capsys)
-    run_module(ecr_repository, repo_args(scan_on_push=False), capsys)
+    call_main(ecr_repository, repo_args(), capsys)
+    call_main(ecr_repository, repo_args(scan_on_push=False), capsys)
     assert "PutImageScanningConfiguration" not in calls and "PutRegistryScanningConfiguration" in calls
 
 
@@ -77,28 +77,28 @@ OTHERS = [{"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": [{"filter": "te
 
 def test_other_repositories_rules_are_kept_and_ours_joins_the_scan_on_push_rule(aws, capsys):
     boto3.client("ecr", region_name="us-east-1").put_registry_scanning_configuration(scanType="BASIC", rules=OTHERS)
-    result, _ = run_module(ecr_repository, repo_args(), capsys)
+    result, _ = call_main(ecr_repository, repo_args(), capsys)
     assert result["changed"] is True
     config = registry_rules()
     assert config["scanType"] == "BASIC"
     merged = [{"filter": "team-a-*", "filterType": "WILDCARD"}, {"filter": REPO, "filterType": "WILDCARD"}]
     assert config["rules"] == [{"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": merged}, OTHERS[1]]
-    assert run_module(ecr_repository, repo_args(), capsys)[0]["changed"] is False
+    assert call_main(ecr_repository, repo_args(), capsys)[0]["changed"] is False
 
 
 def test_teardown_removes_only_our_filter(aws, capsys):
     boto3.client("ecr", region_name="us-east-1").put_registry_scanning_configuration(scanType="BASIC", rules=OTHERS)
-    run_module(ecr_repository, repo_args(), capsys)
-    removed, _ = run_module(ecr_repository, {"name": REPO, "state": "absent", "force_delete": True}, capsys)
+    call_main(ecr_repository, repo_args(), capsys)
+    removed, _ = call_main(ecr_repository, {"name": REPO, "state": "absent", "force_delete": True}, capsys)
     assert removed["changed"] is True
     assert registry_rules() == {"scanType": "BASIC", "rules": OTHERS}
-    again, _ = run_module(ecr_repository, {"name": REPO, "state": "absent", "force_delete": True}, capsys)
+    again, _ = call_main(ecr_repository, {"name": REPO, "state": "absent", "force_delete": True}, capsys)
     assert again["changed"] is False
 
 
 def test_a_rule_only_we_held_goes_with_our_filter(aws, capsys):
-    run_module(ecr_repository, repo_args(), capsys)
-    result, _ = run_module(ecr_repository, repo_args(scan_on_push=False), capsys)
+    call_main(ecr_repository, repo_args(), capsys)
+    result, _ = call_main(ecr_repository, repo_args(scan_on_push=False), capsys)
     assert result["changed"] is True and result["diff"]["before"]["scan_on_push"] is True
     assert registry_rules()["rules"] == []
 
@@ -106,7 +106,7 @@ def test_a_rule_only_we_held_goes_with_our_filter(aws, capsys):
 def test_enhanced_scanning_and_its_continuous_rule_are_kept(aws, capsys):
     continuous = [{"scanFrequency": "CONTINUOUS_SCAN", "repositoryFilters": [{"filter": "*", "filterType": "WILDCARD"}]}]
     boto3.client("ecr", region_name="us-east-1").put_registry_scanning_configuration(scanType="ENHANCED", rules=continuous)
-    run_module(ecr_repository, repo_args(), capsys)
+    call_main(ecr_repository, repo_args(), capsys)
     config = registry_rules()
     assert config["scanType"] == "ENHANCED" and config["rules"][0] == continuous[0]
     assert {"filter": REPO, "filterType": "WILDCARD"} in config["rules"][1]["repositoryFilters"]
@@ -116,7 +116,7 @@ def test_a_full_scan_on_push_rule_is_reported_not_overwritten(aws, capsys):
     full = [{"scanFrequency": "SCAN_ON_PUSH",
              "repositoryFilters": [{"filter": f"repo-{i}", "filterType": "WILDCARD"} for i in range(100)]}]
     boto3.client("ecr", region_name="us-east-1").put_registry_scanning_configuration(scanType="BASIC", rules=full)
-    result, code = run_module(ecr_repository, repo_args(), capsys)
+    result, code = call_main(ecr_repository, repo_args(), capsys)
     assert code == 1 and "already has 100 repository filters" in result["msg"]
     assert registry_rules()["rules"] == full
 
@@ -126,7 +126,7 @@ def test_a_registry_with_two_rules_none_on_push_is_reported_not_given_a_third(aw
     two = [{"scanFrequency": "CONTINUOUS_SCAN", "repositoryFilters": [{"filter": "prod-*", "filterType": "WILDCARD"}]},
            {"scanFrequency": "MANUAL", "repositoryFilters": [{"filter": "sandbox", "filterType": "WILDCARD"}]}]
     boto3.client("ecr", region_name="us-east-1").put_registry_scanning_configuration(scanType="ENHANCED", rules=two)
-    result, code = run_module(ecr_repository, repo_args(), capsys)
+    result, code = call_main(ecr_repository, repo_args(), capsys)
     assert code == 1 and "already has 2 scanning rules" in result["msg"]
     assert registry_rules()["rules"] == two
 
@@ -141,28 +141,28 @@ def test_an_endpoint_without_registry_scanning_is_reported_not_fatal(aws, capsys
         return original(self, operation, params)
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", unimplemented)
-    result, code = run_module(ecr_repository, repo_args(), capsys)
+    result, code = call_main(ecr_repository, repo_args(), capsys)
     assert code == 0 and result["repository"]["scan_on_push"] is None
     assert "does not implement ECR registry scanning" in json.dumps(result.get("warnings", []))
-    assert run_module(ecr_repository, repo_args(), capsys)[0]["changed"] is False
+    assert call_main(ecr_repository, repo_args(), capsys)[0]["changed"] is False
 
 
 def test_check_mode_leaves_the_registry_rules_alone(aws, capsys):
-    result, _ = run_module(ecr_repository, repo_args(), capsys, check_mode=True)
+    result, _ = call_main(ecr_repository, repo_args(), capsys, check_mode=True)
     assert result["changed"] is True and registry_rules()["rules"] == []
 
 
 def test_repository_rerun_is_unchanged_and_mutability_change_applies(aws, capsys):
-    run_module(ecr_repository, repo_args(), capsys)
-    assert run_module(ecr_repository, repo_args(), capsys)[0]["changed"] is False
-    result, _ = run_module(ecr_repository, repo_args(image_tag_mutability="IMMUTABLE", tags={"Project": "x"}), capsys)
+    call_main(ecr_repository, repo_args(), capsys)
+    assert call_main(ecr_repository, repo_args(), capsys)[0]["changed"] is False
+    result, _ = call_main(ecr_repository, repo_args(image_tag_mutability="IMMUTABLE", tags={"Project": "x"}), capsys)
     assert result["changed"] is True
     assert result["diff"]["after"]["image_tag_mutability"] == "IMMUTABLE"
     assert result["repository"]["tags"] == {"Project": "x"}
 
 
 def test_repository_check_mode_creates_nothing(aws, capsys):
-    result, _ = run_module(ecr_repository, repo_args(), capsys, check_mode=True)
+    result, _ = call_main(ecr_repository, repo_args(), capsys, check_mode=True)
     assert result["changed"] is True
     assert boto3.client("ecr", region_name="us-east-1").describe_repositories()["repositories"] == []
 
@@ -173,7 +173,7 @@ def test_secret_info_gives_the_arn_and_key_names_but_no_value(aws, capsys):
     sm = boto3.client("secretsmanager", region_name="us-east-1")
     arn = sm.create_secret(Name="credlink-test-db-credentials",
                            SecretString=json.dumps({"username": "u", "password": "p4ssw0rd-value", "host": "h"}))["ARN"]
-    result, _ = run_module(db_credentials_secret_info, {"name": "credlink-test-db-credentials"}, capsys)
+    result, _ = call_main(db_credentials_secret_info, {"name": "credlink-test-db-credentials"}, capsys)
     assert result["found"] is True and result["secret"]["arn"] == arn
     assert result["secret"]["keys"] == ["host", "password", "username"]
     assert "p4ssw0rd-value" not in json.dumps(result)
@@ -185,19 +185,19 @@ def test_secret_info_resolves_a_customer_managed_key_to_its_key_arn(aws, capsys)
     sm = boto3.client("secretsmanager", region_name="us-east-1")
     sm.create_secret(Name="by-alias", KmsKeyId="alias/credlink-test", SecretString="{}")
     sm.create_secret(Name="default-key", SecretString="{}")
-    result, _ = run_module(db_credentials_secret_info, {"name": "by-alias"}, capsys)
+    result, _ = call_main(db_credentials_secret_info, {"name": "by-alias"}, capsys)
     assert result["secret"]["kms_key_id"] == "alias/credlink-test"
     assert result["secret"]["kms_key_arn"] == key["Arn"]
-    default, _ = run_module(db_credentials_secret_info, {"name": "default-key"}, capsys)
+    default, _ = call_main(db_credentials_secret_info, {"name": "default-key"}, capsys)
     assert default["secret"]["kms_key_id"] == "" and default["secret"]["kms_key_arn"] == ""
 
 
 def test_secret_info_of_a_missing_or_deleted_secret(aws, capsys):
-    assert run_module(db_credentials_secret_info, {"name": "nope"}, capsys)[0]["found"] is False
+    assert call_main(db_credentials_secret_info, {"name": "nope"}, capsys)[0]["found"] is False
     sm = boto3.client("secretsmanager", region_name="us-east-1")
     sm.create_secret(Name="gone", SecretString="{}")
     sm.delete_secret(SecretId="gone", RecoveryWindowInDays=7)
-    assert run_module(db_credentials_secret_info, {"name": "gone"}, capsys)[0]["found"] is False
+    assert call_main(db_credentials_secret_info, {"name": "gone"}, capsys)[0]["found"] is False
 
 
 # cloudwatch_alarm_set
@@ -230,7 +230,7 @@ def alarms_by_name():
 
 
 def test_alarm_set_creates_plain_and_math_alarms_with_tags(aws, capsys):
-    result, code = run_module(cloudwatch_alarm_set, set_args([plain_alarm(), math_alarm()]), capsys)
+    result, code = call_main(cloudwatch_alarm_set, set_args([plain_alarm(), math_alarm()]), capsys)
     assert code == 0 and sorted(result["created"]) == ["credlink-test-rds-cpu-critical", "credlink-test-redis-evictions-critical"]
     alarms = alarms_by_name()
     assert alarms["credlink-test-rds-cpu-critical"]["Threshold"] == 90
@@ -241,14 +241,14 @@ def test_alarm_set_creates_plain_and_math_alarms_with_tags(aws, capsys):
 
 
 def test_alarm_set_rerun_is_unchanged(aws, capsys):
-    run_module(cloudwatch_alarm_set, set_args([plain_alarm(), math_alarm()]), capsys)
-    result, _ = run_module(cloudwatch_alarm_set, set_args([plain_alarm(), math_alarm()]), capsys)
+    call_main(cloudwatch_alarm_set, set_args([plain_alarm(), math_alarm()]), capsys)
+    result, _ = call_main(cloudwatch_alarm_set, set_args([plain_alarm(), math_alarm()]), capsys)
     assert result["changed"] is False
 
 
 def test_alarm_set_updates_a_threshold_and_deletes_what_it_no_longer_lists(aws, capsys):
-    run_module(cloudwatch_alarm_set, set_args([plain_alarm(), math_alarm()]), capsys)
-    result, _ = run_module(cloudwatch_alarm_set, set_args([plain_alarm(threshold=80)]), capsys)
+    call_main(cloudwatch_alarm_set, set_args([plain_alarm(), math_alarm()]), capsys)
+    result, _ = call_main(cloudwatch_alarm_set, set_args([plain_alarm(threshold=80)]), capsys)
     assert result["updated"] == ["credlink-test-rds-cpu-critical"]
     assert result["deleted"] == ["credlink-test-redis-evictions-critical"]
     assert result["diff"]["before"]["credlink-test-rds-cpu-critical"]["threshold"] == 90
@@ -260,12 +260,12 @@ def test_alarm_set_leaves_other_prefixes_alone(aws, capsys):
     boto3.client("cloudwatch", region_name="us-east-1").put_metric_alarm(
         AlarmName="someone-else", Namespace="AWS/EC2", MetricName="CPUUtilization", Statistic="Average",
         Period=60, EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold")
-    run_module(cloudwatch_alarm_set, set_args([plain_alarm()]), capsys)
+    call_main(cloudwatch_alarm_set, set_args([plain_alarm()]), capsys)
     assert "someone-else" in alarms_by_name()
 
 
 def test_alarm_set_check_mode_creates_nothing(aws, capsys):
-    result, _ = run_module(cloudwatch_alarm_set, set_args([plain_alarm()]), capsys, check_mode=True)
+    result, _ = call_main(cloudwatch_alarm_set, set_args([plain_alarm()]), capsys, check_mode=True)
     assert result["changed"] is True and alarms_by_name() == {}
 
 
@@ -275,7 +275,7 @@ def test_alarm_set_check_mode_creates_nothing(aws, capsys):
     ({**math_alarm(), "namespace": "AWS/RDS"}, "give either metrics or"),
 ])
 def test_alarm_set_refuses_malformed_alarms(aws, capsys, alarm, message):
-    result, code = run_module(cloudwatch_alarm_set, set_args([alarm]), capsys)
+    result, code = call_main(cloudwatch_alarm_set, set_args([alarm]), capsys)
     assert code == 1 and message in result["msg"]
 
 
@@ -284,11 +284,11 @@ def test_alarm_set_refuses_malformed_alarms(aws, capsys, alarm, message):
 def test_request_metrics_are_turned_on_once_and_off_again(aws, capsys):
     s3 = boto3.client("s3", region_name="us-east-1")
     s3.create_bucket(Bucket=BUCKET)
-    result, _ = run_module(s3_bucket_request_metrics, {"bucket": BUCKET}, capsys)
+    result, _ = call_main(s3_bucket_request_metrics, {"bucket": BUCKET}, capsys)
     assert result["changed"] is True
     assert s3.get_bucket_metrics_configuration(Bucket=BUCKET, Id="EntireBucket")["MetricsConfiguration"]["Id"] == "EntireBucket"
-    assert run_module(s3_bucket_request_metrics, {"bucket": BUCKET}, capsys)[0]["changed"] is False
-    removed, _ = run_module(s3_bucket_request_metrics, {"bucket": BUCKET, "state": "absent"}, capsys)
+    assert call_main(s3_bucket_request_metrics, {"bucket": BUCKET}, capsys)[0]["changed"] is False
+    removed, _ = call_main(s3_bucket_request_metrics, {"bucket": BUCKET, "state": "absent"}, capsys)
     assert removed["changed"] is True
     assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == [BUCKET]
 
@@ -296,7 +296,7 @@ def test_request_metrics_are_turned_on_once_and_off_again(aws, capsys):
 def test_request_metrics_check_mode_changes_nothing(aws, capsys):
     s3 = boto3.client("s3", region_name="us-east-1")
     s3.create_bucket(Bucket=BUCKET)
-    result, _ = run_module(s3_bucket_request_metrics, {"bucket": BUCKET}, capsys, check_mode=True)
+    result, _ = call_main(s3_bucket_request_metrics, {"bucket": BUCKET}, capsys, check_mode=True)
     assert result["changed"] is True
     with pytest.raises(s3.exceptions.ClientError, match="NoSuchConfiguration"):
         s3.get_bucket_metrics_configuration(Bucket=BUCKET, Id="EntireBucket")

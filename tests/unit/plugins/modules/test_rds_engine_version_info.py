@@ -7,7 +7,7 @@ import pytest
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.credlink.infra.plugins.modules import rds_engine_version_info as module
-from tests.unit.module_runner import run_module
+from tests.unit.in_process import call_main
 
 VERSIONS = ["15.13", "15.9", "15.15", "15.14", "16.9"]
 
@@ -51,7 +51,7 @@ def rds(monkeypatch):
 
 
 def run(capsys, **args):
-    return run_module(module, args, capsys)
+    return call_main(module, args, capsys)
 
 
 def test_a_major_version_creates_the_newest_orderable_minor(rds, capsys):

@@ -7,7 +7,7 @@ import pytest
 from moto import mock_aws
 
 from ansible_collections.credlink.infra.plugins.modules import rds_parameter_group
-from tests.unit.module_runner import run_module
+from tests.unit.in_process import call_main
 
 NAME = "credlink-test-postgres15"
 PARAMS = {"shared_preload_libraries": "pg_stat_statements", "rds.force_ssl": 1}
@@ -31,7 +31,7 @@ def args(**overrides):
 
 
 def test_creates_the_group_with_parameters_and_tags(rds, capsys):
-    result, code = run_module(rds_parameter_group, args(), capsys)
+    result, code = call_main(rds_parameter_group, args(), capsys)
     assert code == 0 and result["changed"] is True
     assert user_params(rds) == {"shared_preload_libraries": "pg_stat_statements", "rds.force_ssl": "1"}
     assert result["parameter_group"]["db_parameter_group_family"] == "postgres15"
@@ -40,14 +40,14 @@ def test_creates_the_group_with_parameters_and_tags(rds, capsys):
 
 
 def test_rerun_reports_no_change(rds, capsys):
-    run_module(rds_parameter_group, args(), capsys)
-    result, _ = run_module(rds_parameter_group, args(), capsys)
+    call_main(rds_parameter_group, args(), capsys)
+    result, _ = call_main(rds_parameter_group, args(), capsys)
     assert result["changed"] is False and result["changed_parameters"] == []
 
 
 def test_changed_value_is_the_only_change_and_shows_in_diff(rds, capsys):
-    run_module(rds_parameter_group, args(), capsys)
-    result, _ = run_module(rds_parameter_group, args(parameters={**PARAMS, "rds.force_ssl": "0"}), capsys)
+    call_main(rds_parameter_group, args(), capsys)
+    result, _ = call_main(rds_parameter_group, args(parameters={**PARAMS, "rds.force_ssl": "0"}), capsys)
     assert result["changed"] is True and result["changed_parameters"] == ["rds.force_ssl"]
     assert result["diff"]["before"]["parameters"]["rds.force_ssl"] == "1"
     assert result["diff"]["after"]["parameters"]["rds.force_ssl"] == "0"
@@ -55,26 +55,26 @@ def test_changed_value_is_the_only_change_and_shows_in_diff(rds, capsys):
 
 
 def test_check_mode_changes_nothing(rds, capsys):
-    result, _ = run_module(rds_parameter_group, args(), capsys, check_mode=True)
+    result, _ = call_main(rds_parameter_group, args(), capsys, check_mode=True)
     assert result["changed"] is True
     assert rds.describe_db_parameter_groups()["DBParameterGroups"] == [] or all(
         g["DBParameterGroupName"] != NAME for g in rds.describe_db_parameter_groups()["DBParameterGroups"])
 
 
 def test_family_cannot_change(rds, capsys):
-    run_module(rds_parameter_group, args(), capsys)
-    result, code = run_module(rds_parameter_group, args(family="postgres16"), capsys)
+    call_main(rds_parameter_group, args(), capsys)
+    result, code = call_main(rds_parameter_group, args(family="postgres16"), capsys)
     assert code == 1 and "cannot change, use a new name" in result["msg"]
 
 
 def test_family_is_required_to_create(rds, capsys):
-    result, code = run_module(rds_parameter_group, args(family=None), capsys)
+    result, code = call_main(rds_parameter_group, args(family=None), capsys)
     assert code == 1 and "family is required" in result["msg"]
 
 
 def test_absent_deletes(rds, capsys):
-    run_module(rds_parameter_group, args(), capsys)
-    result, _ = run_module(rds_parameter_group, {"name": NAME, "state": "absent"}, capsys)
+    call_main(rds_parameter_group, args(), capsys)
+    result, _ = call_main(rds_parameter_group, {"name": NAME, "state": "absent"}, capsys)
     assert result["changed"] is True
-    result, _ = run_module(rds_parameter_group, {"name": NAME, "state": "absent"}, capsys)
+    result, _ = call_main(rds_parameter_group, {"name": NAME, "state": "absent"}, capsys)
     assert result["changed"] is False

@@ -7,7 +7,7 @@ import pytest
 from moto import mock_aws
 
 from ansible_collections.credlink.infra.plugins.modules import readiness_info
-from tests.unit.module_runner import run_module
+from tests.unit.in_process import call_main
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def test_reads_every_kind_in_one_call(aws, capsys):
     nat = make_stack()
     asked = [{"kind": "nat_gateway", "id": nat}, {"kind": "rds_instance", "id": "t-db"},
              {"kind": "replication_group", "id": "t-redis"}, {"kind": "load_balancer", "id": "t-alb"}]
-    result, code = run_module(readiness_info, {"resources": asked}, capsys)
+    result, code = call_main(readiness_info, {"resources": asked}, capsys)
     assert code == 0 and result["changed"] is False and result["ready"] is True and result["failed_resources"] == []
     assert [(r["kind"], r["id"], r["name"]) for r in result["resources"]] == [
         ("nat_gateway", nat, "t-nat-us-east-1a"), ("rds_multi_az", "t-db", "t-db"),
@@ -50,14 +50,14 @@ def test_reads_every_kind_in_one_call(aws, capsys):
 def test_a_missing_resource_is_not_ready_and_failed(aws, capsys):
     asked = [{"kind": "rds_instance", "id": "gone-db"}, {"kind": "nat_gateway", "id": "nat-0123456789abcdef0"},
              {"kind": "replication_group", "id": "gone-redis"}, {"kind": "load_balancer", "id": "gone-alb"}]
-    result, code = run_module(readiness_info, {"resources": asked}, capsys)
+    result, code = call_main(readiness_info, {"resources": asked}, capsys)
     assert code == 0 and result["ready"] is False
     assert result["failed_resources"] == ["gone-db", "nat-0123456789abcdef0", "gone-redis", "gone-alb"]
     assert {r["state"] for r in result["resources"]} == {"missing"}
 
 
 def test_an_unknown_kind_is_refused(aws, capsys):
-    result, code = run_module(readiness_info, {"resources": [{"kind": "bucket", "id": "b"}]}, capsys)
+    result, code = call_main(readiness_info, {"resources": [{"kind": "bucket", "id": "b"}]}, capsys)
     assert code == 1 and "kind" in result["msg"] and "bucket" in result["msg"]
 
 
@@ -98,12 +98,25 @@ def test_an_instance_optimizing_its_storage_is_usable(state, ready):
     assert (result["ready"], result["failed"]) == (ready, False)
 
 
+@pytest.mark.parametrize("kind, answer, says", [
+    # Only its events say why a group failed to be created; ElastiCache never repairs it.
+    ("replication_group", {"describe_replication_groups": {"ReplicationGroups": [{"Status": "create-failed"}]}},
+     "describe-events --source-type replication-group --source-identifier x"),
+    ("replication_group", {"describe_replication_groups": {"ReplicationGroups": [{"Status": "deleting"}]}},
+     "run again once it is gone"),
+    ("nat_gateway", {"describe_nat_gateways": {"NatGateways": [{"State": "deleting"}]}}, "run again once it is gone"),
+])
+def test_a_dead_end_says_what_to_do(kind, answer, says):
+    [result] = readiness_info.readiness(lambda service: Describing(**answer), [{"kind": kind, "id": "x"}])
+    assert result["failed"] and says in result["reason"]
+
+
 def test_a_stopped_instance_fails_at_once_saying_how_to_start_it(aws, capsys):
     rds = boto3.client("rds", region_name="us-east-1")
     rds.create_db_instance(DBInstanceIdentifier="t-db", Engine="postgres", DBInstanceClass="db.t3.micro",
                            MasterUsername="admin_user", MasterUserPassword="x" * 32, AllocatedStorage=20)
     rds.stop_db_instance(DBInstanceIdentifier="t-db")
-    result, code = run_module(readiness_info, {"resources": [{"kind": "rds_instance", "id": "t-db"}]}, capsys)
+    result, code = call_main(readiness_info, {"resources": [{"kind": "rds_instance", "id": "t-db"}]}, capsys)
     assert code == 0 and result["failed_resources"] == ["t-db"] and result["pending"] == []
     assert "aws rds start-db-instance --db-instance-identifier t-db" in result["reasons"]["t-db"]
 
@@ -111,7 +124,7 @@ def test_a_stopped_instance_fails_at_once_saying_how_to_start_it(aws, capsys):
 def test_a_missing_resource_may_be_expected_and_details_are_returned(aws, capsys):
     make_stack()
     asked = [{"kind": "rds_instance", "id": "not-yet-db", "missing_ok": True}, {"kind": "rds_instance", "id": "t-db"}]
-    result, code = run_module(readiness_info, {"resources": asked, "details": True}, capsys)
+    result, code = call_main(readiness_info, {"resources": asked, "details": True}, capsys)
     assert code == 0 and result["failed_resources"] == [] and result["pending"] == []
     missing, existing = result["resources"]
     assert (missing["state"], missing["description"]) == ("missing", {})
@@ -133,11 +146,11 @@ def test_a_security_group_is_free_once_no_interface_uses_it(aws, capsys):
     eni = ec2.create_network_interface(SubnetId=subnet, Groups=[group], Description="ELB app/t-alb/50dc6c495c0c9188")
     asked = [{"kind": "security_group_free", "id": "t-alb"}, {"kind": "security_group_free", "id": group},
              {"kind": "subnet_free", "id": subnet}]
-    result, code = run_module(readiness_info, {"resources": asked}, capsys)
+    result, code = call_main(readiness_info, {"resources": asked}, capsys)
     assert code == 0 and result["ready"] is False and result["failed_resources"] == []
     assert [r["state"] for r in result["resources"]] == [
         "used by 1 network interface(s): ELB app/t-alb/50dc6c495c0c9188"] * 3
     assert {r["kind"] for r in result["resources"]} == {"eni_release"}
     ec2.delete_network_interface(NetworkInterfaceId=eni["NetworkInterface"]["NetworkInterfaceId"])
-    result, code = run_module(readiness_info, {"resources": asked}, capsys)
+    result, code = call_main(readiness_info, {"resources": asked}, capsys)
     assert code == 0 and result["ready"] is True and [r["state"] for r in result["resources"]] == ["free"] * 3

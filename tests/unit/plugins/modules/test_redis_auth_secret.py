@@ -12,7 +12,7 @@ from moto import mock_aws
 from ansible_collections.credlink.infra.plugins.module_utils import credentials
 from ansible_collections.credlink.infra.plugins.module_utils.elasticache import auth_token_problem
 from ansible_collections.credlink.infra.plugins.modules import redis_auth_secret
-from tests.unit.module_runner import run_module
+from tests.unit.in_process import call_main
 
 NAME = "credlink-test-redis-auth"
 OWNER = {"Project": "credlink", "Environment": "test", "ManagedBy": "ansible"}
@@ -34,7 +34,7 @@ def args(**overrides):
 
 
 def test_creates_a_token_elasticache_accepts(sm, capsys):
-    result, code = run_module(redis_auth_secret, args(), capsys)
+    result, code = call_main(redis_auth_secret, args(), capsys)
     assert code == 0 and result["changed"] is True
     document = stored(sm)
     assert document.keys() == {"token"}
@@ -45,71 +45,71 @@ def test_creates_a_token_elasticache_accepts(sm, capsys):
 
 
 def test_url_is_written_once_the_endpoint_is_known_and_the_token_kept(sm, capsys):
-    run_module(redis_auth_secret, args(), capsys)
+    call_main(redis_auth_secret, args(), capsys)
     token = stored(sm)["token"]
-    result, code = run_module(redis_auth_secret, {"name": NAME, "create": False, "host": HOST, "port": 6379}, capsys)
+    result, code = call_main(redis_auth_secret, {"name": NAME, "create": False, "host": HOST, "port": 6379}, capsys)
     assert code == 0 and result["changed"] is True
     assert stored(sm) == {"token": token, "url": f"rediss://:{token}@{HOST}:6379"}
     assert result["diff"]["after"] == {"token": "********", "url": f"rediss://:********@{HOST}:6379"}
 
 
 def test_token_and_url_never_appear_in_the_result(sm, capsys):
-    run_module(redis_auth_secret, args(), capsys)
-    result, _ = run_module(redis_auth_secret, args(host=HOST), capsys)
+    call_main(redis_auth_secret, args(), capsys)
+    result, _ = call_main(redis_auth_secret, args(host=HOST), capsys)
     document = stored(sm)
     dumped = json.dumps(result)
     assert document["token"] not in dumped and document["url"] not in dumped
 
 
 def test_rerun_keeps_token_and_url_and_reports_no_change(sm, capsys):
-    run_module(redis_auth_secret, args(host=HOST), capsys)
+    call_main(redis_auth_secret, args(host=HOST), capsys)
     first = stored(sm)
-    result, _ = run_module(redis_auth_secret, args(), capsys)
+    result, _ = call_main(redis_auth_secret, args(), capsys)
     assert result["changed"] is False and stored(sm) == first
-    result, _ = run_module(redis_auth_secret, args(host=HOST), capsys, check_mode=True)
+    result, _ = call_main(redis_auth_secret, args(host=HOST), capsys, check_mode=True)
     assert result["changed"] is False
 
 
 def test_recording_the_url_never_creates_a_new_token(sm, capsys):
-    result, code = run_module(redis_auth_secret, {"name": NAME, "create": False, "host": HOST}, capsys)
+    result, code = call_main(redis_auth_secret, {"name": NAME, "create": False, "host": HOST}, capsys)
     assert code == 1 and "does not exist" in result["msg"]
     assert sm.list_secrets()["SecretList"] == []
 
 
 def test_check_mode_creates_nothing(sm, capsys):
-    result, _ = run_module(redis_auth_secret, args(), capsys, check_mode=True)
+    result, _ = call_main(redis_auth_secret, args(), capsys, check_mode=True)
     assert result["changed"] is True and sm.list_secrets()["SecretList"] == []
 
 
 def test_a_same_named_secret_of_someone_else_is_neither_used_nor_deleted(sm, capsys):
     sm.create_secret(Name=NAME, SecretString=json.dumps({"token": "A" * 20 + "b1"}), Tags=[{"Key": "Project", "Value": "x"}])
-    result, code = run_module(redis_auth_secret, args(), capsys)
+    result, code = call_main(redis_auth_secret, args(), capsys)
     assert code == 1 and "lacks the tags" in result["msg"]
-    result, code = run_module(redis_auth_secret, {"name": NAME, "state": "absent", "owner_tags": OWNER}, capsys)
+    result, code = call_main(redis_auth_secret, {"name": NAME, "state": "absent", "owner_tags": OWNER}, capsys)
     assert code == 1 and sm.describe_secret(SecretId=NAME).get("DeletedDate") is None
 
 
 def test_scheduled_deletion_is_restored_with_its_token(sm, capsys):
-    run_module(redis_auth_secret, args(), capsys)
+    call_main(redis_auth_secret, args(), capsys)
     token = stored(sm)["token"]
-    result, _ = run_module(redis_auth_secret, {"name": NAME, "state": "absent", "owner_tags": OWNER}, capsys)
+    result, _ = call_main(redis_auth_secret, {"name": NAME, "state": "absent", "owner_tags": OWNER}, capsys)
     assert result["changed"] is True and sm.describe_secret(SecretId=NAME).get("DeletedDate")
-    result, code = run_module(redis_auth_secret, args(), capsys)
+    result, code = call_main(redis_auth_secret, args(), capsys)
     assert code == 0 and result["changed"] is True and stored(sm)["token"] == token
 
 
 def test_deletion_with_zero_days_is_immediate_and_idempotent(sm, capsys):
-    run_module(redis_auth_secret, args(), capsys)
-    result, _ = run_module(redis_auth_secret, {"name": NAME, "state": "absent", "recovery_window_days": 0}, capsys)
+    call_main(redis_auth_secret, args(), capsys)
+    result, _ = call_main(redis_auth_secret, {"name": NAME, "state": "absent", "recovery_window_days": 0}, capsys)
     assert result["changed"] is True and sm.list_secrets()["SecretList"] == []
-    again, _ = run_module(redis_auth_secret, {"name": NAME, "state": "absent", "recovery_window_days": 0}, capsys)
+    again, _ = call_main(redis_auth_secret, {"name": NAME, "state": "absent", "recovery_window_days": 0}, capsys)
     assert again["changed"] is False
 
 
 def test_a_stored_token_elasticache_would_refuse_is_reported_not_shown(sm, capsys):
     sm.create_secret(Name=NAME, SecretString=json.dumps({"token": "has/slash@and-quote\"-long-enough"}),
                      Tags=[{"Key": k, "Value": v} for k, v in OWNER.items()])
-    result, code = run_module(redis_auth_secret, args(), capsys)
+    result, code = call_main(redis_auth_secret, args(), capsys)
     assert code == 1 and "ElastiCache would refuse" in result["msg"]
     assert "has/slash" not in json.dumps(result)
 
@@ -140,7 +140,7 @@ def test_recreation_right_after_a_forced_deletion_is_retried(sm, capsys, monkeyp
             return call
 
     monkeypatch.setattr(AnsibleAWSModule, "client", lambda self, service, retry_decorator=None, **kw: Flaky())
-    result, code = run_module(redis_auth_secret, args(), capsys)
+    result, code = call_main(redis_auth_secret, args(), capsys)
     assert code == 0 and result["changed"] is True and stored(sm)["token"]
     assert len(attempts) == 3
 
@@ -173,5 +173,5 @@ def test_a_creation_processed_before_an_error_is_not_a_failure(sm, capsys, monke
             return call
 
     monkeypatch.setattr(AnsibleAWSModule, "client", lambda self, service, retry_decorator=None, **kw: ProcessedThenExists())
-    result, code = run_module(redis_auth_secret, args(), capsys)
+    result, code = call_main(redis_auth_secret, args(), capsys)
     assert code == 0 and result["changed"] is True and auth_token_problem(stored(sm)["token"]) is None

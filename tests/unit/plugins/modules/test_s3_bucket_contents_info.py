@@ -7,7 +7,7 @@ import pytest
 from moto import mock_aws
 
 from ansible_collections.credlink.infra.plugins.modules import s3_bucket_contents_info
-from tests.unit.module_runner import run_module
+from tests.unit.in_process import call_main
 
 BUCKET = "credlink-test-proofs-123456789012"
 
@@ -22,7 +22,7 @@ def s3(offline_aws):
 
 
 def contents(capsys, bucket=BUCKET):
-    result, code = run_module(s3_bucket_contents_info, {"bucket": bucket}, capsys)
+    result, code = call_main(s3_bucket_contents_info, {"bucket": bucket}, capsys)
     assert code == 0 and result["changed"] is False
     return result
 

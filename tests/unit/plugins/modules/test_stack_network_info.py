@@ -9,7 +9,7 @@ import pytest
 from moto import mock_aws
 
 from ansible_collections.credlink.infra.plugins.modules import stack_network_info
-from tests.unit.module_runner import run_module
+from tests.unit.in_process import call_main
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def make_network(ec2, env="test"):
 
 def test_groups_subnets_by_tier_sorted_by_zone(ec2, capsys):
     vpc, subnets = make_network(ec2)
-    result, code = run_module(stack_network_info, {"environment": "test"}, capsys)
+    result, code = call_main(stack_network_info, {"environment": "test"}, capsys)
     assert code == 0 and result["changed"] is False and result["found"] is True
     assert result["vpc"]["id"] == vpc and result["vpc"]["cidr_block"] == "10.7.0.0/16"
     assert [s["id"] for s in result["subnets"]["public"]] == [
@@ -51,24 +51,24 @@ def test_lists_live_nat_gateways_with_their_zone(ec2, capsys):
     _, subnets = make_network(ec2)
     eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
     nat = ec2.create_nat_gateway(SubnetId=subnets[("public", "us-east-1b")], AllocationId=eip)["NatGateway"]
-    result, _ = run_module(stack_network_info, {"environment": "test"}, capsys)
+    result, _ = call_main(stack_network_info, {"environment": "test"}, capsys)
     assert [(g["id"], g["availability_zone"]) for g in result["nat_gateways"]] == [(nat["NatGatewayId"], "us-east-1b")]
 
 
 def test_missing_network_names_the_layer(ec2, capsys):
-    result, code = run_module(stack_network_info, {"environment": "nowhere"}, capsys)
+    result, code = call_main(stack_network_info, {"environment": "nowhere"}, capsys)
     assert code == 1
     assert "network layer of environment 'nowhere' was not found" in result["msg"]
     assert "--tags network" in result["msg"]
 
 
 def test_missing_network_is_not_an_error_when_not_required(ec2, capsys):
-    result, code = run_module(stack_network_info, {"environment": "nowhere", "required": False}, capsys)
+    result, code = call_main(stack_network_info, {"environment": "nowhere", "required": False}, capsys)
     assert code == 0 and result["found"] is False and result["subnets"]["public"] == []
 
 
 def test_missing_network_only_warns_in_check_mode(ec2, capsys):
-    result, code = run_module(stack_network_info, {"environment": "nowhere"}, capsys, check_mode=True)
+    result, code = call_main(stack_network_info, {"environment": "nowhere"}, capsys, check_mode=True)
     assert code == 0 and result["found"] is False
     # ansible-core reports warnings as structured summaries
     assert "No VPC named credlink-nowhere-vpc" in json.dumps(result.get("warnings", []))
@@ -78,5 +78,5 @@ def test_two_vpcs_with_one_name_is_an_error(ec2, capsys):
     make_network(ec2)
     extra = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
     ec2.create_tags(Resources=[extra], Tags=tag("credlink-test-vpc"))
-    result, code = run_module(stack_network_info, {"environment": "test"}, capsys)
+    result, code = call_main(stack_network_info, {"environment": "test"}, capsys)
     assert code == 1 and "More than one VPC is named credlink-test-vpc" in result["msg"]

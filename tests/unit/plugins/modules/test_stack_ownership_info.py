@@ -19,7 +19,7 @@ from moto import mock_aws
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.credlink.infra.plugins.modules import stack_ownership_info as module
 from tests.conftest import DUMMY_AWS
-from tests.unit.module_runner import run_module
+from tests.unit.in_process import call_main
 
 ROOT = Path(__file__).resolve().parents[4]
 ACCOUNT = "123456789012"
@@ -283,7 +283,7 @@ def opt(parameter, tags):
 
 
 def check(capsys, env="dev", check_mode=False, **args):
-    return run_module(module, {"names": names_for(env), "owner_tags": owner(env), **args}, capsys, check_mode=check_mode)
+    return call_main(module, {"names": names_for(env), "owner_tags": owner(env), **args}, capsys, check_mode=check_mode)
 
 
 def kinds_and_names(entries):
@@ -572,7 +572,7 @@ def test_only_the_kinds_named_are_checked_with_clients_made_on_first_use(aws, ca
         {"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": DEV["vpc"]}]}])
     args = {"names": {"vpc": DEV["vpc"], "cluster": DEV["cluster"], "alarm_prefix": "credlink-dev-", "unknown_key": "x"},
             "owner_tags": owner("dev")}
-    result, code = run_module(module, args, capsys)
+    result, code = call_main(module, args, capsys)
     assert code == 0 and kinds_and_names(result["foreign"]) == {("vpc", DEV["vpc"]), ("ecs_cluster", DEV["cluster"])}
     assert sorted(aws.services) == ["ec2", "ecs"]
 
@@ -583,5 +583,5 @@ def test_only_the_kinds_named_are_checked_with_clients_made_on_first_use(aws, ca
      "names.nat_gateway_prefix, names.vpc must be non-empty strings"),
 ])
 def test_bad_input_stops_before_any_aws_call(aws, capsys, args, message):
-    result, code = run_module(module, args, capsys)
+    result, code = call_main(module, args, capsys)
     assert code == 1 and result["msg"].startswith(message) and aws.services == []

@@ -1,4 +1,5 @@
-"""Run an Ansible module's main() in-process and return what it reported."""
+"""Call an Ansible module's main() in this test process and return what it reported (not the warm
+module runner of plugins/plugin_utils, which serves playbook runs)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from ansible.module_utils import basic
 
 
-def run_module(module, args: dict, capsys, check_mode: bool = False) -> tuple[dict, int]:
+def call_main(module, args: dict, capsys, check_mode: bool = False) -> tuple[dict, int]:
     payload = dict(args)
     payload["_ansible_check_mode"] = check_mode
     payload.setdefault("region", "us-east-1")
