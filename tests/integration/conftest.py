@@ -9,8 +9,8 @@ from __future__ import annotations
 
 # The longest files go first so that neither worker is left with one of them at the end;
 # the rest (single runs of a minute or less) fill the gaps. Measured with --durations.
-LONGEST_FIRST = ("test_production_stack.py", "test_data_layer.py", "test_cache_layer.py", "test_local_stack.py",
-                 "test_interrupted_runs.py", "test_parallel_waits.py", "test_network_layer.py")
+LONGEST_FIRST = ("test_production_stack.py", "test_data_layer.py", "test_production_teardown.py", "test_cache_layer.py",
+                 "test_local_stack.py", "test_interrupted_runs.py", "test_parallel_waits.py", "test_network_layer.py")
 
 
 def pytest_collection_modifyitems(items):

@@ -1,8 +1,8 @@
 """The whole production stack (minus the schema, which needs the VPC) on the emulator.
 
 One stack is built for the module; the tests run in file order and the later ones change
-it (autoscaler, new image), so they come last. Production serves HTTPS: the stack gets a
-domain in a hosted zone the test creates first, as the user would own it.
+it (autoscaler, new image), so they come last. The teardown has a stack of its own
+(test_production_teardown.py).
 """
 
 from __future__ import annotations
@@ -13,66 +13,20 @@ import pytest
 
 from tests.conftest import DUMMY_AWS, run_playbook
 from tools.emulator.process import free_port
-from tests.integration.platform_inspect import (push, alarms, group, live_tagged_resources, role_policy, scalable_target,
-                                                service_of, task_definition)
+from tests.integration.platform_inspect import alarms, group, role_policy, scalable_target, service_of, task_definition
+from tests.integration.production import (DOMAIN, ENV, SKIP_SCHEMA, ZONE, build_stack, push_image, run_production,
+                                          secret_document, zone_records)
 
 pytestmark = pytest.mark.integration
-
-ENV = "production"
-SKIP_SCHEMA = ("--skip-tags", "schema")
-ZONE, DOMAIN = "example.com", "credlink.example.com"
-HTTPS = {"container_platform_domain": DOMAIN, "container_platform_hosted_zone": ZONE}
-
-
-def run_production(playbook: str, emulator, *args, extra_vars: dict | None = None, **kwargs):
-    """Every run of this stack names its domain, as the production inventory would."""
-    return run_playbook(playbook, ENV, emulator.env, *args, extra_vars={**HTTPS, **(extra_vars or {})}, **kwargs)
 
 
 @pytest.fixture(scope="module")
 def stack(emulator):
-    emulator.reset()
-    emulator.client("route53").create_hosted_zone(Name=ZONE, CallerReference="credlink-production-test")
-    run = run_production("site.yml", emulator, *SKIP_SCHEMA)
-    # A new production stack runs no image of its repository yet: its checklist fails
-    # app.image alone, saying what to do. Then the image is pushed and the app logs.
-    assert run.returncode != 0, run.stdout[-4000:]
-    assert "1 checklist item(s) failed: app.image" in run.stdout, run.stdout[-4000:]
-    assert "push the image, then run playbooks/deploy_image.yml" in run.stdout
-    push_image(emulator, "latest")
-    app_logs(emulator)
-    return emulator
+    return build_stack(emulator)
 
 
 def run(stack, *args, **kwargs):
     return run_production("site.yml", stack, *args, **kwargs)
-
-
-def zone_records(emulator) -> list[dict]:
-    route53 = emulator.client("route53")
-    [zone] = [z for z in route53.list_hosted_zones()["HostedZones"] if z["Name"] == ZONE + "."]
-    return route53.list_resource_record_sets(HostedZoneId=zone["Id"])["ResourceRecordSets"]
-
-
-def push_image(emulator, tag: str) -> None:
-    push(emulator, ENV, tag)
-
-
-def app_logs(emulator, message: str = "listening on 3001") -> None:
-    """What the running app leaves in its log group: the emulator runs no container, so nothing else logs."""
-    import time
-
-    logs, group = emulator.client("logs"), f"/ecs/credlink-{ENV}"
-    stream = "app/app/emulated-task"
-    if not logs.describe_log_streams(logGroupName=group, logStreamNamePrefix=stream)["logStreams"]:
-        logs.create_log_stream(logGroupName=group, logStreamName=stream)
-    logs.put_log_events(logGroupName=group, logStreamName=stream,
-                        logEvents=[{"timestamp": int(time.time() * 1000), "message": message}])
-
-
-def secret_document(emulator) -> dict:
-    raw = emulator.client("secretsmanager").get_secret_value(SecretId=f"credlink-{ENV}-db-credentials")
-    return json.loads(raw["SecretString"])
 
 
 def test_database_matches_the_production_sizing(stack):
@@ -400,64 +354,6 @@ def test_a_deployment_that_never_becomes_healthy_is_rolled_back_and_named(stack)
 def test_deploy_image_needs_a_tag(stack):
     missing = run_production("deploy_image.yml", stack)
     assert missing.returncode != 0 and "Give the image tag to deploy" in missing.stdout
-
-
-def test_teardown_refuses_until_every_safety_rail_is_answered(stack):
-    s3 = stack.client("s3")
-    s3.put_object(Bucket="credlink-production-proofs-123456789012", Key="proofs/p1.json", Body=b"{}")
-    before = live_tagged_resources(stack, ENV)
-    confirmed = {"confirm_teardown": f"{ENV}@123456789012"}
-    for extra, message in (
-        ({}, "confirm with -e confirm_teardown=production@123456789012"),
-        ({"confirm_teardown": ENV}, "confirm with -e confirm_teardown=production@123456789012"),
-        (confirmed, "Environment production is protected (credlink_protected): database credlink-production-db and "
-                    "load balancer credlink-production-alb cannot be deleted while it is on. Add "
-                    "-e disable_deletion_protection=true"),
-        ({**confirmed, "disable_deletion_protection": True}, "still holds proofs (1 object version(s), of which 0"),
-    ):
-        refused = run_production("teardown.yml", stack, extra_vars=extra)
-        output = " ".join(refused.stdout.split())
-        assert refused.returncode != 0 and message in output, output[-3000:]
-    # Deleted proofs are still there as noncurrent versions behind a delete marker.
-    s3.delete_object(Bucket="credlink-production-proofs-123456789012", Key="proofs/p1.json")
-    refused = run_production("teardown.yml", stack, extra_vars={**confirmed, "disable_deletion_protection": True})
-    assert refused.returncode != 0
-    assert "of which 1 noncurrent, and 1 delete marker(s)" in " ".join(refused.stdout.split())
-    assert live_tagged_resources(stack, ENV) == before
-
-
-def test_teardown_removes_everything_but_the_final_snapshot_and_is_repeatable(stack):
-    rails = {"confirm_teardown": f"{ENV}@123456789012", "disable_deletion_protection": True, "purge_proofs": True}
-    password = secret_document(stack)["password"]
-    first = run_production("teardown.yml", stack, "-vvv", "--diff", extra_vars=rails)
-    assert first.returncode == 0, first.stdout[-4000:]
-    assert password not in first.stdout + first.stderr
-    snapshots = stack.client("rds").describe_db_snapshots()["DBSnapshots"]
-    assert [s["DBSnapshotIdentifier"][:28] for s in snapshots] == ["credlink-production-db-final"]
-    # The secret stays restorable for 7 days in production; nothing else is left.
-    secret = stack.client("secretsmanager").describe_secret(SecretId="credlink-production-db-credentials")
-    assert "DeletedDate" in secret
-    # A protected environment keeps its database logs (they expire after their retention).
-    left = [arn for arn in live_tagged_resources(stack, ENV) if ":secretsmanager:" not in arn and ":snapshot:" not in arn
-            and ":log-group:/aws/rds/instance/credlink-production-db/" not in arn]
-    assert left == []
-    kept = stack.client("logs").describe_log_groups(logGroupNamePrefix="/aws/rds/instance/credlink-production-db/")
-    assert [(g["logGroupName"], g["retentionInDays"]) for g in kept["logGroups"]] == [
-        ("/aws/rds/instance/credlink-production-db/postgresql", 30),
-        ("/aws/rds/instance/credlink-production-db/upgrade", 30)]
-    assert stack.client("ec2").describe_vpcs(Filters=[{"Name": "tag:Environment", "Values": [ENV]}])["Vpcs"] == []
-    assert stack.client("ec2").describe_addresses()["Addresses"] == []
-    clusters = stack.client("ecs").describe_clusters(clusters=["credlink-production-cluster"])["clusters"]
-    assert all(c["status"] == "INACTIVE" for c in clusters)
-    assert [r["RoleName"] for r in stack.client("iam").list_roles()["Roles"] if r["RoleName"].startswith("credlink-")] == []
-    # What the HTTPS setup wrote is gone; the zone itself (the user's) stays.
-    assert stack.client("acm").list_certificates()["CertificateSummaryList"] == []
-    assert sorted(r["Type"] for r in zone_records(stack)) == ["NS", "SOA"]
-    scanning = stack.client("ecr").get_registry_scanning_configuration()["scanningConfiguration"]
-    assert not [f for rule in scanning["rules"] for f in rule["repositoryFilters"]
-                if f["filter"] == "credlink-production-sign-service"]
-    again = run_production("teardown.yml", stack, extra_vars=rails)
-    assert again.returncode == 0 and again.recap["changed"] == 0, again.stdout[-4000:]
 
 
 def test_production_without_https_is_refused_before_any_aws_call():
