@@ -193,6 +193,8 @@ summary:
 """
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, NamedTuple, Optional
 
 try:
@@ -208,6 +210,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.elasticache import endpoint_lacks_action
+
+# Lookups in flight at once: few enough to stay far below the APIs' request rates (the
+# retries absorb a throttle), enough to overlap the round trips.
+LOOKUP_THREADS = 8
 
 # What an emulator without an action answers with may not even parse as an AWS response.
 API_ERRORS = AWS_ERRORS + ((botocore.parsers.ResponseParserError,) if AWS_ERRORS else ())
@@ -235,7 +241,10 @@ class Unsupported(Exception):
 
 
 class Aws:
-    """One client per service, made on first use; every read retried, counted and remembered."""
+    """One client per service, made on first use; every read retried, counted and remembered.
+
+    Used from several threads (find_all): botocore clients are thread-safe once made, the
+    session that makes them is not, hence the lock."""
 
     def __init__(self, module: AnsibleAWSModule):
         self.module = module
@@ -243,16 +252,20 @@ class Aws:
         self.clients: dict[str, Any] = {}
         self.answers: dict[str, Any] = {}
         self.requests = 0
+        self._lock = threading.Lock()
+        self._reading: dict[str, threading.Lock] = {}
 
     def client(self, service: str):
-        if service not in self.clients:
-            client = self.module.client(service, retry_decorator=RETRY)
-            client.meta.events.register("before-call", self._count)
-            self.clients[service] = client
-        return self.clients[service]
+        with self._lock:
+            if service not in self.clients:
+                client = self.module.client(service, retry_decorator=RETRY)
+                client.meta.events.register("before-call", self._count)
+                self.clients[service] = client
+            return self.clients[service]
 
     def _count(self, **_kwargs) -> None:
-        self.requests += 1
+        with self._lock:
+            self.requests += 1
 
     def read(self, service: str, action: str, missing: tuple = (), **params) -> Optional[dict]:
         """The whole answer (every page), or None when AWS answers with an error code of ``missing``.
@@ -260,8 +273,11 @@ class Aws:
         The same read is made once per run: a VPC or a topic list several kinds need is asked for once.
         """
         memo = f"{service} {action} {sorted(params.items())!r}"
-        if memo not in self.answers:
-            self.answers[memo] = self._read(service, action, missing, params)
+        with self._lock:
+            reading = self._reading.setdefault(memo, threading.Lock())
+        with reading:  # a second thread asking for the same read waits for the first's answer
+            if memo not in self.answers:
+                self.answers[memo] = self._read(service, action, missing, params)
         return self.answers[memo]
 
     def _read(self, service: str, action: str, missing: tuple, params: dict) -> Optional[dict]:
@@ -549,20 +565,30 @@ EXPANDS = {"db_log_group_prefix": ("/postgresql", "/upgrade")}
 
 
 def find_all(aws: Aws, names: dict[str, str]) -> list[Found]:
+    """Every name looked up, in the order of CHECKS; the lookups run side by side, since each
+    is a round trip to a different API and together they are some forty calls."""
+    lookups = [(key, kind, finder, names[key] + suffix) for key, kind, finder in CHECKS if key in names
+               for suffix in EXPANDS.get(key, ("",))]
+
+    def look_up(lookup):
+        key, kind, finder, name = lookup
+        try:
+            return finder(aws, kind, name), None
+        except Unsupported as e:
+            return [found(kind, name, "", None, verdict=("unknown", (
+                f"the AWS endpoint does not implement {e}, so whether a {LABELS[kind]} {name} exists, and "
+                "whose it is, can't be read here")))], None
+        except API_ERRORS as e:
+            return [], e
+
+    with ThreadPoolExecutor(max_workers=LOOKUP_THREADS) as pool:
+        answers = list(pool.map(look_up, lookups))
     results = []
-    for key, kind, finder in CHECKS:
-        if key not in names:
-            continue
-        for name in [names[key] + suffix for suffix in EXPANDS.get(key, ("",))]:
-            try:
-                items = finder(aws, kind, name)
-            except Unsupported as e:
-                items = [found(kind, name, "", None, verdict=("unknown", (
-                    f"the AWS endpoint does not implement {e}, so whether a {LABELS[kind]} {name} exists, and "
-                    "whose it is, can't be read here")))]
-            except API_ERRORS as e:
-                aws.module.fail_json_aws(e, msg=f"Couldn't read {LABELS[kind]} {name} and its tags")
-            results += [{"key": key, **item} for item in items]
+    for (key, kind, _finder, name), (items, error) in zip(lookups, answers):
+        if error is not None:
+            # From the main thread: fail_json_aws exits.
+            aws.module.fail_json_aws(error, msg=f"Couldn't read {LABELS[kind]} {name} and its tags")
+        results += [{"key": key, **item} for item in items]
     return results
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from contextlib import contextmanager
-from pathlib import Path
 
 import boto3
 import botocore.exceptions
@@ -13,15 +13,14 @@ import botocore.loaders
 import botocore.parsers
 import botocore.session
 import pytest
-import yaml
 from moto import mock_aws
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.credlink.infra.plugins.module_utils import naming
 from ansible_collections.credlink.infra.plugins.modules import stack_ownership_info as module
 from tests.conftest import DUMMY_AWS
 from tests.unit.in_process import call_main
 
-ROOT = Path(__file__).resolve().parents[4]
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 ZONES = ("us-east-1a", "us-east-1b")
@@ -32,10 +31,8 @@ TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
 
 
 def names_for(env: str) -> dict[str, str]:
-    """The naming contract as preflight spells it (roles/preflight/vars/main.yml), for ``env``."""
-    raw = yaml.safe_load((ROOT / "roles/preflight/vars/main.yml").read_text())["__preflight_names"]
-    return {key: value.replace("{{ __preflight_p }}", f"credlink-{env}").replace("{{ __preflight_account }}", ACCOUNT)
-            for key, value in raw.items()}
+    """The naming contract as preflight publishes it (credlink_names), for ``env``."""
+    return naming.names(env, ACCOUNT)
 
 
 def owner(env: str) -> dict[str, str]:
@@ -585,3 +582,37 @@ def test_only_the_kinds_named_are_checked_with_clients_made_on_first_use(aws, ca
 def test_bad_input_stops_before_any_aws_call(aws, capsys, args, message):
     result, code = call_main(module, args, capsys)
     assert code == 1 and result["msg"].startswith(message) and aws.services == []
+
+
+def test_the_lookups_overlap_and_keep_their_order(monkeypatch):
+    """Each lookup is a round trip: ten of 0.3 s take about one trip, not ten."""
+    def slow(_aws, kind, name):
+        time.sleep(0.3)
+        return [module.found(kind, name, f"id-{name}", [])]
+
+    checks = tuple((f"key{i}", "vpc", slow) for i in range(10))
+    monkeypatch.setattr(module, "CHECKS", checks)
+    started = time.monotonic()
+    results = module.find_all(object(), {f"key{i}": f"name{i}" for i in range(10)})
+    assert time.monotonic() - started < 1.5
+    assert [r["name"] for r in results] == [f"name{i}" for i in range(10)]
+
+
+def test_a_failed_lookup_fails_the_module_from_the_main_thread(monkeypatch):
+    failures = []
+
+    class Module:
+        def fail_json_aws(self, error, msg):
+            failures.append((threading.current_thread() is threading.main_thread(), msg))
+            raise SystemExit(1)
+
+    class Aws:
+        module = Module()
+
+    def broken(_aws, kind, name):
+        raise client_error("AccessDenied", "no", 403)
+
+    monkeypatch.setattr(module, "CHECKS", (("vpc", "vpc", broken),))
+    with pytest.raises(SystemExit):
+        module.find_all(Aws(), {"vpc": "credlink-dev-vpc"})
+    assert failures == [(True, "Couldn't read VPC credlink-dev-vpc and its tags")]
