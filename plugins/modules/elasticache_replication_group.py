@@ -259,7 +259,6 @@ from ansible_collections.credlink.infra.plugins.module_utils.elasticache import 
     describe_group,
     describe_member,
     describe_state,
-    desired_tags,
     engine_version_change,
     ensure_tags,
     fail_for_state,
@@ -271,6 +270,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.elasticache import 
     wait_until_ready,
     wait_until_settled,
 )
+from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags
 
 IMMUTABLE = ("at_rest_encryption", "port", "cache_subnet_group")
 MODIFY_KEYS = {
