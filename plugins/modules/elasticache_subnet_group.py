@@ -235,7 +235,9 @@ def main():
         update=lambda current, changes: update_subnet_group(client, module, current, changes),
         compare=differing, diff_keys=["description", "subnet_ids", "tags"],
     )
-    module.exit_json(changed=outcome.changed, cache_subnet_group=outcome.result or {}, diff=outcome.diff)
+    # Check mode returns the group as it is; --diff shows what would change.
+    group = current if module.check_mode else outcome.result
+    module.exit_json(changed=outcome.changed, cache_subnet_group=group or {}, diff=outcome.diff)
 
 if __name__ == "__main__":
     main()
