@@ -24,24 +24,12 @@ description:
 author:
   - CredLink platform team (@credlink)
 options:
-  name:
-    description: Name of the secret.
-    type: str
-    required: true
-  state:
-    description: Whether the secret should exist.
-    type: str
-    choices: [present, absent]
-    default: present
   create:
     description:
       - Whether a missing secret may be created. With V(false) a missing secret is an
         error; used when recording the URL, where a new token would not be the group's.
     type: bool
     default: true
-  description:
-    description: Description of the secret; left alone when omitted.
-    type: str
   token_length:
     description: Length of the generated token (16 to 128).
     type: int
@@ -53,28 +41,17 @@ options:
     description: Port of the replication group.
     type: int
     default: 6379
-  kms_key_id:
-    description:
-      - KMS key encrypting the secret (key id, key ARN, alias name or alias ARN); left
-        alone when omitted, the account's default key for a new secret.
-      - Compared by the key ARN it resolves to (C(kms:DescribeKey)).
-    type: str
   owner_tags:
     description:
       - Tags an existing secret must carry to be used, changed or deleted (for example
         C(Project), C(Environment), C(ManagedBy)). A same-named secret without them stops
         the module with its name, instead of being adopted or deleted.
     type: dict
-  recovery_window_days:
-    description:
-      - Days a deleted secret can be restored (7 to 30). Used with O(state=absent).
-      - C(0) deletes it at once, without any way back.
-    type: int
-    default: 7
 notes:
   - Supports C(check_mode) and C(diff_mode); the diff lists the keys of the document with
     masked values.
 extends_documentation_fragment:
+  - credlink.infra.secret
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
