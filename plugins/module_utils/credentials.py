@@ -16,6 +16,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
+from ansible_collections.credlink.infra.plugins.module_utils.sync import resource_argument_spec
 from ansible_collections.credlink.infra.plugins.module_utils.sync import tag_changes
 
 
@@ -202,3 +203,13 @@ def missing_owner_tags(meta: dict, owner_tags: dict | None) -> dict:
     """The ownership tags (Project, Environment, ManagedBy ...) the secret lacks or holds with another value."""
     current = boto3_tag_list_to_ansible_dict(meta.get("Tags", []))
     return {key: value for key, value in (owner_tags or {}).items() if current.get(key) != value}
+
+
+def secret_argument_spec(**options: dict) -> dict[str, dict]:
+    """The options of the ``credlink.infra.secret`` fragment and tags, plus the module's ``options``."""
+    return resource_argument_spec(
+        description={"type": "str"},
+        kms_key_id={"type": "str"},
+        recovery_window_days={"type": "int", "default": 7},
+        **options,
+    )

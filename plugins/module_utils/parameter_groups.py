@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags
+from ansible_collections.credlink.infra.plugins.module_utils.sync import resource_argument_spec
 
 
 def plan_parameters(current: Mapping[str, str | None], desired: Mapping[str, str],
@@ -48,3 +49,13 @@ def planned(current: Mapping[str, Any] | None, params: Mapping[str, Any]) -> tup
     """``plan_parameters`` for the module's parameters against ``current`` (None: a new group)."""
     desired = {key: str(value) for key, value in params["parameters"].items()}
     return plan_parameters((current or {}).get("parameters", {}), desired, params["purge_parameters"])
+
+
+def parameter_group_argument_spec() -> dict[str, dict[str, Any]]:
+    """The options of the ``credlink.infra.parameter_group`` fragment, tags included."""
+    return resource_argument_spec(
+        family={"type": "str"},
+        description={"type": "str"},
+        parameters={"type": "dict", "default": {}},
+        purge_parameters={"type": "bool", "default": False},
+    )

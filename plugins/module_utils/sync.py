@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import changed_settings
 from ansible_collections.credlink.infra.plugins.module_utils.common import diff_for
 
@@ -94,3 +96,35 @@ def tag_changes(current: Mapping[str, str], tags: Mapping[str, str] | None,
     if tags is None:
         return {}, []
     return compare_aws_tags(dict(current), dict(tags), purge_tags=purge)
+
+
+# --- arguments --------------------------------------------------------------------------
+
+
+def resource_argument_spec(**options: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The argument spec of a resource module: name, state, its own ``options``, tags, purge_tags.
+
+    Documented by the module's own ``name`` and ``state`` entries (or a fragment that has
+    them) and the ``amazon.aws.tags`` fragment.
+    """
+    return {
+        "name": {"type": "str", "required": True},
+        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+        **options,
+        "tags": {"type": "dict", "aliases": ["resource_tags"]},
+        "purge_tags": {"type": "bool", "default": True},
+    }
+
+
+def create_once(module, create: Callable[[], Any], exists_code: str, what: str) -> Any:
+    """Call ``create``; an "already exists" answer is the success of a retried call.
+
+    The resource was described as absent just before, so that answer means AWS processed a
+    call whose response the client lost (a 5xx that AWSRetry retried).
+    """
+    try:
+        return create()
+    except is_boto3_error_code(exists_code):
+        return None
+    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg=f"Couldn't create {what}")

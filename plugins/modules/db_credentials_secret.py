@@ -133,6 +133,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.credentials import 
 from ansible_collections.credlink.infra.plugins.module_utils.credentials import restore_secret
 from ansible_collections.credlink.infra.plugins.module_utils.credentials import secret_summary
 from ansible_collections.credlink.infra.plugins.module_utils.credentials import update_secret_settings
+from ansible_collections.credlink.infra.plugins.module_utils.credentials import secret_argument_spec
 
 # URL-unreserved characters only: the password goes into `url` unchanged, and RDS
 # accepts all of them. 66 symbols over 32 characters is about 193 bits.
@@ -245,10 +246,7 @@ def ensure_present(client, module, meta):
 
 def main():
     module = AnsibleAWSModule(
-        argument_spec=dict(
-            name=dict(type="str", required=True),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            description=dict(type="str"),
+        argument_spec=secret_argument_spec(
             username=dict(type="str", default="credlink_admin"),
             engine=dict(type="str", default="postgres"),
             host=dict(type="str"),
@@ -257,11 +255,7 @@ def main():
             ssl_mode=dict(type="str", default="require",
                           choices=["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]),
             password_length=dict(type="int", default=32, no_log=False),
-            kms_key_id=dict(type="str"),
-            recovery_window_days=dict(type="int", default=7),
             deletion_timeout=dict(type="int", default=120),
-            tags=dict(type="dict", aliases=["resource_tags"]),
-            purge_tags=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
     )

@@ -136,6 +136,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.elasticache import 
 from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags
 from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
 from ansible_collections.credlink.infra.plugins.module_utils.sync import tag_changes
+from ansible_collections.credlink.infra.plugins.module_utils.sync import resource_argument_spec
 
 COMPARED = ["scan_on_push", "image_tag_mutability", "lifecycle_policy", "tags"]
 
@@ -306,16 +307,12 @@ def delete(client, module):
 
 def main():
     module = AnsibleAWSModule(
-        argument_spec=dict(
-            name=dict(type="str", required=True),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
+        argument_spec=resource_argument_spec(
             scan_on_push=dict(type="bool", default=True),
             image_tag_mutability=dict(type="str", choices=["MUTABLE", "IMMUTABLE"], default="MUTABLE"),
             lifecycle_policy=dict(type="dict"),
             encryption=dict(type="str", choices=["AES256", "KMS"], default="AES256"),
             force_delete=dict(type="bool", default=False),
-            tags=dict(type="dict", aliases=["resource_tags"]),
-            purge_tags=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
     )

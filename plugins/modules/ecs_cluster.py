@@ -113,6 +113,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.ecs import replace_
 from ansible_collections.credlink.infra.plugins.module_utils.eventual import retry_while
 from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags
 from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
+from ansible_collections.credlink.infra.plugins.module_utils.sync import resource_argument_spec
 
 # CreateCluster (and PutClusterCapacityProviders) with capacity providers in an account
 # whose AWSServiceRoleForECS is missing or only seconds old fails with
@@ -230,9 +231,7 @@ def check_strategy(module, current):
 
 def main():
     module = AnsibleAWSModule(
-        argument_spec=dict(
-            name=dict(type="str", required=True),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
+        argument_spec=resource_argument_spec(
             container_insights=dict(type="str", choices=["enabled", "disabled", "enhanced"]),
             capacity_providers=dict(type="list", elements="str"),
             default_capacity_provider_strategy=dict(
@@ -243,8 +242,6 @@ def main():
                     base=dict(type="int", default=0),
                 ),
             ),
-            tags=dict(type="dict", aliases=["resource_tags"]),
-            purge_tags=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
     )

@@ -81,6 +81,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups im
 from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups import planned
 from ansible_collections.credlink.infra.plugins.module_utils.sync import differing
 from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
+from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups import parameter_group_argument_spec
 
 BATCH = 20
 
@@ -177,16 +178,7 @@ def format_group(client, module):
 
 def main():
     module = AnsibleAWSModule(
-        argument_spec=dict(
-            name=dict(type="str", required=True),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            family=dict(type="str"),
-            description=dict(type="str"),
-            parameters=dict(type="dict", default={}),
-            purge_parameters=dict(type="bool", default=False),
-            tags=dict(type="dict", aliases=["resource_tags"]),
-            purge_tags=dict(type="bool", default=True),
-        ),
+        argument_spec=parameter_group_argument_spec(),
         supports_check_mode=True,
     )
     client = module.client("elasticache", retry_decorator=RETRY)

@@ -266,6 +266,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.elasticache import 
     wait_until_ready,
     wait_until_settled,
 )
+from ansible_collections.credlink.infra.plugins.module_utils.sync import create_once
 from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags
 
 IMMUTABLE = ("at_rest_encryption", "port", "cache_subnet_group")
@@ -497,14 +498,8 @@ def create_group(client, module):
     # Tags go with the creation: the group refuses tag calls until it is available.
     if p["tags"]:
         request["Tags"] = ansible_dict_to_boto3_tag_list(p["tags"])
-    try:
-        client.create_replication_group(aws_retry=True, **request)
-    except is_boto3_error_code("ReplicationGroupAlreadyExists"):
-        # The group was described as absent just before: this is the answer to a retry of a
-        # call that AWS processed although the client saw an error (a 5xx retried by AWSRetry).
-        pass
-    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Couldn't create replication group {p['replication_group_id']}")
+    create_once(module, lambda: client.create_replication_group(aws_retry=True, **request),
+                "ReplicationGroupAlreadyExists", f"replication group {p['replication_group_id']}")
 
 
 def plan_steps(module, group, observed, changes, tags_before, tags_after):

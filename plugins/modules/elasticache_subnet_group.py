@@ -101,7 +101,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS, RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.elasticache import ensure_tags, get_tags
-from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags, differing, sync
+from ansible_collections.credlink.infra.plugins.module_utils.sync import create_once, desired_tags, differing, sync
+from ansible_collections.credlink.infra.plugins.module_utils.sync import resource_argument_spec
 
 
 # Cache subnet groups are taggable at creation (CreateCacheSubnetGroup Tags) and afterwards
@@ -138,13 +139,8 @@ def create_subnet_group(client, module, desired):
                "SubnetIds": desired["subnet_ids"]}
     if desired["tags"]:
         request["Tags"] = ansible_dict_to_boto3_tag_list(desired["tags"])
-    try:
-        client.create_cache_subnet_group(aws_retry=True, **request)
-    except is_boto3_error_code("CacheSubnetGroupAlreadyExists"):
-        # Described as absent just before: a retried call that AWS had processed already.
-        pass
-    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Couldn't create cache subnet group {name}")
+    create_once(module, lambda: client.create_cache_subnet_group(aws_retry=True, **request),
+                "CacheSubnetGroupAlreadyExists", f"cache subnet group {name}")
 
 
 def modify_subnet_group(client, module, desired):
@@ -197,13 +193,9 @@ def format_result(client, module, group):
 
 def main():
     module = AnsibleAWSModule(
-        argument_spec=dict(
-            name=dict(type="str", required=True),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
+        argument_spec=resource_argument_spec(
             description=dict(type="str"),
             subnets=dict(type="list", elements="str"),
-            tags=dict(type="dict", aliases=["resource_tags"]),
-            purge_tags=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
     )

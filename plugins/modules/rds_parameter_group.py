@@ -81,9 +81,10 @@ from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_E
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups import check_family
 from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups import desired_group
+from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups import parameter_group_argument_spec
 from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups import planned
-from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
 from ansible_collections.credlink.infra.plugins.module_utils.sync import differing
+from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
 
 # ModifyDBParameterGroup accepts at most 20 parameters per call.
 BATCH = 20
@@ -220,16 +221,7 @@ def ensure_present(client, module, group):
 
 def main():
     module = AnsibleAWSModule(
-        argument_spec=dict(
-            name=dict(type="str", required=True),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            family=dict(type="str"),
-            description=dict(type="str"),
-            parameters=dict(type="dict", default={}),
-            purge_parameters=dict(type="bool", default=False),
-            tags=dict(type="dict", aliases=["resource_tags"]),
-            purge_tags=dict(type="bool", default=True),
-        ),
+        argument_spec=parameter_group_argument_spec(),
         supports_check_mode=True,
     )
     client = module.client("rds", retry_decorator=RETRY)

@@ -125,6 +125,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.credentials import 
     update_secret_settings,
 )
 from ansible_collections.credlink.infra.plugins.module_utils.elasticache import auth_token_problem
+from ansible_collections.credlink.infra.plugins.module_utils.credentials import secret_argument_spec
 
 # A subset of what ElastiCache allows (letters, digits, !&#$^<>-): '-' is the only one of its
 # specials that a URL's userinfo takes unescaped. 63 symbols over 64 characters is about 382 bits.
@@ -225,19 +226,12 @@ def ensure_absent(client, module, meta):
 
 def main():
     module = AnsibleAWSModule(
-        argument_spec=dict(
-            name=dict(type="str", required=True),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
+        argument_spec=secret_argument_spec(
             create=dict(type="bool", default=True),
-            description=dict(type="str"),
             token_length=dict(type="int", default=64, no_log=False),
             host=dict(type="str"),
             port=dict(type="int", default=6379),
-            kms_key_id=dict(type="str"),
             owner_tags=dict(type="dict"),
-            recovery_window_days=dict(type="int", default=7),
-            tags=dict(type="dict", aliases=["resource_tags"]),
-            purge_tags=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
     )
