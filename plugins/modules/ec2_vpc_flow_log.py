@@ -299,5 +299,6 @@ def main():
     flow_log = current if module.check_mode else outcome.result
     module.exit_json(changed=outcome.changed, flow_log=(flow_log or {}) if present else {}, diff=outcome.diff)
 
+
 if __name__ == "__main__":
     main()

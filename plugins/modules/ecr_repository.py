@@ -343,5 +343,6 @@ def main():
     )
     module.exit_json(changed=outcome.changed or scanning_changed, repository=outcome.result or {}, diff=outcome.diff)
 
+
 if __name__ == "__main__":
     main()

@@ -261,5 +261,6 @@ def main():
     )
     module.exit_json(changed=outcome.changed, cluster=outcome.result or {}, diff=outcome.diff)
 
+
 if __name__ == "__main__":
     main()

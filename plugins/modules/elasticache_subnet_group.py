@@ -231,5 +231,6 @@ def main():
     group = current if module.check_mode else outcome.result
     module.exit_json(changed=outcome.changed, cache_subnet_group=group or {}, diff=outcome.diff)
 
+
 if __name__ == "__main__":
     main()
