@@ -14,10 +14,16 @@ from typing import Any, Callable, Iterable, Mapping, TypeVar
 
 try:
     import botocore
+    import botocore.parsers
 except ImportError:  # reported by AnsibleAWSModule
     AWS_ERRORS: tuple = ()
+    ENDPOINT_ERRORS: tuple = ()
 else:
     AWS_ERRORS = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
+    # ResponseParserError is no BotoCoreError: the answer was not an AWS response at all,
+    # which is how some emulators answer an action they lack. Callers that tolerate a
+    # missing API catch these.
+    ENDPOINT_ERRORS = AWS_ERRORS + (botocore.parsers.ResponseParserError,)
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 

@@ -10,17 +10,14 @@ import secrets
 import time
 from typing import Callable, Iterable
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
+from ansible_collections.credlink.infra.plugins.module_utils.sync import resource_argument_spec
+from ansible_collections.credlink.infra.plugins.module_utils.sync import tag_changes
 
 
 def describe_secret(client, module, name):
@@ -28,7 +25,7 @@ def describe_secret(client, module, name):
         return client.describe_secret(aws_retry=True, SecretId=name)
     except is_boto3_error_code("ResourceNotFoundException"):
         return None
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
         module.fail_json_aws(e, msg=f"Couldn't describe secret {name}")
 
 
@@ -37,7 +34,7 @@ def read_document(client, module, name):
         value = client.get_secret_value(aws_retry=True, SecretId=name)
     except is_boto3_error_code("ResourceNotFoundException"):
         return None, None
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
         module.fail_json_aws(e, msg=f"Couldn't read secret {name}")
     try:
         document = json.loads(value.get("SecretString") or "{}")
@@ -61,7 +58,7 @@ def kms_key_arn(kms, module, key_id: str | None) -> str:
         return ""
     try:
         return kms.describe_key(aws_retry=True, KeyId=key_id)["KeyMetadata"]["Arn"]
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+    except AWS_ERRORS as e:
         module.fail_json_aws(e, msg=f"Couldn't find KMS key {key_id}")
 
 
@@ -135,7 +132,7 @@ def create_secret(client, module, name: str, document: dict, description: str | 
         except is_boto3_error_code("InvalidRequestException") as e:  # pylint: disable=duplicate-except
             if SCHEDULED_FOR_DELETION not in str(e) or clock() >= deadline:
                 module.fail_json_aws(e, msg=f"Couldn't create secret {name}")
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+        except AWS_ERRORS as e:  # pylint: disable=duplicate-except
             module.fail_json_aws(e, msg=f"Couldn't create secret {name}")
         sleep(RECREATE_DELAY)
 
@@ -143,14 +140,14 @@ def create_secret(client, module, name: str, document: dict, description: str | 
 def put_document(client, module, name: str, document: dict) -> None:
     try:
         client.put_secret_value(aws_retry=True, SecretId=name, SecretString=json.dumps(document))
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+    except AWS_ERRORS as e:
         module.fail_json_aws(e, msg=f"Couldn't update secret {name}")
 
 
 def restore_secret(client, module, name: str) -> None:
     try:
         client.restore_secret(aws_retry=True, SecretId=name)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+    except AWS_ERRORS as e:
         module.fail_json_aws(e, msg=f"Couldn't restore secret {name}")
 
 
@@ -161,7 +158,7 @@ def delete_secret(client, module, name: str, recovery_days: int) -> None:
             client.delete_secret(aws_retry=True, SecretId=name, RecoveryWindowInDays=recovery_days)
         else:
             client.delete_secret(aws_retry=True, SecretId=name, ForceDeleteWithoutRecovery=True)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+    except AWS_ERRORS as e:
         module.fail_json_aws(e, msg=f"Couldn't delete secret {name}")
 
 
@@ -186,7 +183,7 @@ def update_secret_settings(client, module, name: str, meta: dict, description: s
     if kms_key_id and not same_kms_key(module, meta.get("KmsKeyId"), kms_key_id):
         update["KmsKeyId"] = kms_key_id
     current_tags = boto3_tag_list_to_ansible_dict(meta.get("Tags", []))
-    to_set, to_unset = ({}, []) if tags is None else compare_aws_tags(current_tags, tags, purge_tags)
+    to_set, to_unset = tag_changes(current_tags, tags, purge_tags)
     changed = bool(update or to_set or to_unset)
     if module.check_mode or not changed:
         return changed
@@ -197,7 +194,7 @@ def update_secret_settings(client, module, name: str, meta: dict, description: s
             client.untag_resource(aws_retry=True, SecretId=name, TagKeys=to_unset)
         if to_set:
             client.tag_resource(aws_retry=True, SecretId=name, Tags=ansible_dict_to_boto3_tag_list(to_set))
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+    except AWS_ERRORS as e:
         module.fail_json_aws(e, msg=f"Couldn't update the settings of secret {name}")
     return changed
 
@@ -206,3 +203,13 @@ def missing_owner_tags(meta: dict, owner_tags: dict | None) -> dict:
     """The ownership tags (Project, Environment, ManagedBy ...) the secret lacks or holds with another value."""
     current = boto3_tag_list_to_ansible_dict(meta.get("Tags", []))
     return {key: value for key, value in (owner_tags or {}).items() if current.get(key) != value}
+
+
+def secret_argument_spec(**options: dict) -> dict[str, dict]:
+    """The options of the ``credlink.infra.secret`` fragment and tags, plus the module's ``options``."""
+    return resource_argument_spec(
+        description={"type": "str"},
+        kms_key_id={"type": "str"},
+        recovery_window_days={"type": "int", "default": 7},
+        **options,
+    )

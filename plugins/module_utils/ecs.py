@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import time
 
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
-
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
+from ansible_collections.credlink.infra.plugins.module_utils.sync import tag_changes
 
 
 def ecs_tags_to_dict(tags: list[dict[str, str]] | None) -> dict[str, str]:
@@ -23,7 +22,7 @@ def ecs_tags_from_dict(tags: dict[str, str] | None) -> list[dict[str, str]]:
 
 def replace_ecs_tags(client, arn: str, current: dict[str, str], wanted: dict[str, str]) -> None:
     """Make the resource's tags exactly ``wanted`` (callers catch the AWS errors)."""
-    to_set, to_unset = compare_aws_tags(current, wanted, purge_tags=True)
+    to_set, to_unset = tag_changes(current, wanted, purge=True)
     if to_unset:
         client.untag_resource(aws_retry=True, resourceArn=arn, tagKeys=to_unset)
     if to_set:

@@ -26,7 +26,9 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
+from ansible_collections.credlink.infra.plugins.module_utils.sync import tag_changes
 
 NOT_IMPLEMENTED_CODES = ("NotImplemented", "InvalidAction", "UnknownOperationException")
 
@@ -91,20 +93,12 @@ def error_code(error: Exception) -> str:
 def get_tags(client, module, arn: str) -> dict[str, str]:
     try:
         return boto3_tag_list_to_ansible_dict(client.list_tags_for_resource(aws_retry=True, ResourceName=arn)["TagList"])
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+    except AWS_ERRORS as e:
         module.fail_json_aws(e, msg=f"Couldn't read the tags of {arn}")
 
 
-def desired_tags(current: dict[str, str], tags: dict[str, str] | None, purge: bool) -> dict[str, str]:
-    if tags is None:
-        return current
-    return dict(tags) if purge else {**current, **tags}
-
-
 def ensure_tags(client, module, arn: str, current: dict[str, str], tags: dict[str, str] | None, purge: bool) -> bool:
-    if tags is None:
-        return False
-    to_set, to_unset = compare_aws_tags(current, tags, purge)
+    to_set, to_unset = tag_changes(current, tags, purge)
     if not (to_set or to_unset) or module.check_mode:
         return bool(to_set or to_unset)
     try:
@@ -112,7 +106,7 @@ def ensure_tags(client, module, arn: str, current: dict[str, str], tags: dict[st
             client.remove_tags_from_resource(aws_retry=True, ResourceName=arn, TagKeys=to_unset)
         if to_set:
             client.add_tags_to_resource(aws_retry=True, ResourceName=arn, Tags=ansible_dict_to_boto3_tag_list(to_set))
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+    except AWS_ERRORS as e:
         module.fail_json_aws(e, msg=f"Couldn't update the tags of {arn}")
     return True
 
@@ -128,7 +122,7 @@ def group_tags_if_readable(client, module, group: dict) -> dict[str, str] | None
         # The group left `available` between the describe and this call (tagging itself
         # puts it into `modifying`: hashicorp/terraform-provider-aws PR #40320).
         return None
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
         module.fail_json_aws(e, msg=f"Couldn't read the tags of {group['ARN']}")
 
 
@@ -192,7 +186,7 @@ def describe_group(client, module, group_id: str) -> dict | None:
         groups = client.describe_replication_groups(aws_retry=True, ReplicationGroupId=group_id)["ReplicationGroups"]
     except is_boto3_error_code("ReplicationGroupNotFoundFault"):
         return None
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
         module.fail_json_aws(e, msg=f"Couldn't describe replication group {group_id}")
     return groups[0] if groups else None
 
@@ -203,7 +197,7 @@ def describe_member(client, module, cluster_id: str) -> dict | None:
         clusters = client.describe_cache_clusters(aws_retry=True, CacheClusterId=cluster_id)["CacheClusters"]
     except is_boto3_error_code("CacheClusterNotFound"):
         return None
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
         module.fail_json_aws(e, msg=f"Couldn't describe cache cluster {cluster_id}")
     return clusters[0] if clusters else None
 

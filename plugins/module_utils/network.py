@@ -9,13 +9,9 @@ snapshot, so both find the VPC, its tiers and its NAT gateways the same way.
 
 from __future__ import annotations
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
+from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 
 TIERS = ("public", "private", "database")
@@ -32,7 +28,7 @@ def describe_all(client, module, method: str, key: str, **kwargs) -> list:
     """Every page of an EC2 describe call (DescribeSecurityGroups, DescribeNatGateways... are paginated)."""
     try:
         return all_pages(client, method, **kwargs)[key]
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+    except AWS_ERRORS as e:
         module.fail_json_aws(e, msg=f"Couldn't look up the network ({method})")
 
 

@@ -170,15 +170,11 @@ api_calls:
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-try:
-    from botocore.parsers import ResponseParserError
-except ImportError:
-    ResponseParserError = None  # botocore's absence is reported by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
+from ansible_collections.credlink.infra.plugins.module_utils.common import ENDPOINT_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.elasticache import endpoint_lacks_action
 from ansible_collections.credlink.infra.plugins.module_utils.rds import class_not_orderable
@@ -196,7 +192,6 @@ OK = "ok"
 WARNING = "warning"
 BLOCKING = "blocking"
 SEVERITY = {OK: 0, WARNING: 1, BLOCKING: 2}
-READ_ERRORS = AWS_ERRORS + ((ResponseParserError,) if ResponseParserError else ())
 DENIED_CODES = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError")
 
 # Zones where AWS runs Fargate tasks, for the regions where AWS restricts it; any other region
@@ -344,7 +339,7 @@ class Readiness:
         """
         try:
             yield
-        except READ_ERRORS as e:
+        except ENDPOINT_ERRORS as e:
             if endpoint_lacks_action(e):
                 observed, fix = (f"not checked: this endpoint does not implement {actions}",
                                  f"check by hand on the real account ({actions})")
@@ -556,10 +551,10 @@ class Readiness:
         client, ids = self.clients("service-quotas"), {"ServiceCode": quota.service, "QuotaCode": quota.code}
         try:
             answer = (client.get_service_quota(aws_retry=True, **ids)["Quota"]["Value"], "applied quota", True)
-        except READ_ERRORS as applied_error:
+        except ENDPOINT_ERRORS as applied_error:
             try:
                 value = client.get_aws_default_service_quota(aws_retry=True, **ids)["Quota"]["Value"]
-            except READ_ERRORS as default_error:
+            except ENDPOINT_ERRORS as default_error:
                 answer = (quota.default, f"documented default; Service Quotas did not answer: "
                                          f"{self.why(default_error)}", False)
             else:

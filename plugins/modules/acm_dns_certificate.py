@@ -176,12 +176,12 @@ import time
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.common import diff_for
 from ansible_collections.credlink.infra.plugins.module_utils.eventual import retry_while
+from ansible_collections.credlink.infra.plugins.module_utils.sync import tag_changes
 
 # Every status ListCertificates knows: ours are found whatever state they are in.
 STATUSES = ["PENDING_VALIDATION", "ISSUED", "INACTIVE", "EXPIRED", "VALIDATION_TIMED_OUT", "REVOKED", "FAILED"]
@@ -343,9 +343,7 @@ def await_issued(client, module, certificate):
 
 
 def ensure_tags(client, module, certificate, tags):
-    if tags is None:
-        return False
-    to_set, to_unset = compare_aws_tags(certificate["tags"], tags, purge_tags=module.params["purge_tags"])
+    to_set, to_unset = tag_changes(certificate["tags"], tags, module.params["purge_tags"])
     if not (to_set or to_unset):
         return False
     if not module.check_mode:

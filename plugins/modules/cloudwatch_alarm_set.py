@@ -166,10 +166,13 @@ foreign:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
+from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags
+from ansible_collections.credlink.infra.plugins.module_utils.sync import differing
+from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
+from ansible_collections.credlink.infra.plugins.module_utils.sync import tag_changes
 
 
 def _metric_query(query):
@@ -295,6 +298,31 @@ def validate(module):
             module.fail_json(msg=f"Alarm {alarm['name']} needs namespace, metric_name, statistic and period (or metrics)")
 
 
+def put_alarm(client, module, desired):
+    request = to_api({key: value for key, value in desired.items() if key != "tags"})
+    request["Tags"] = ansible_dict_to_boto3_tag_list(desired["tags"])
+    try:
+        client.put_metric_alarm(aws_retry=True, **request)
+    except AWS_ERRORS as e:
+        module.fail_json_aws(e, msg=f"Couldn't put alarm {desired['name']}")
+
+
+def update_alarm(client, module, have, desired):
+    # The whole desired alarm, not only the changes: PutMetricAlarm replaces every setting,
+    # and an alarm moving between one metric and a metric math query loses the other's keys.
+    wanted = {key: value for key, value in desired.items() if key != "tags"}
+    to_set, to_unset = tag_changes(have["tags"], desired["tags"], purge=True)
+    try:
+        if wanted != have["settings"]:
+            client.put_metric_alarm(aws_retry=True, **to_api(wanted))
+        if to_unset:
+            client.untag_resource(aws_retry=True, ResourceARN=have["arn"], TagKeys=to_unset)
+        if to_set:
+            client.tag_resource(aws_retry=True, ResourceARN=have["arn"], Tags=ansible_dict_to_boto3_tag_list(to_set))
+    except AWS_ERRORS as e:
+        module.fail_json_aws(e, msg=f"Couldn't put alarm {desired['name']}")
+
+
 def main():
     alarm_options = dict(
         name=dict(type="str", required=True),
@@ -343,31 +371,19 @@ def main():
         wanted = from_params(alarm, p)
         name = wanted["name"]
         have = current.get(name)
-        tags = have["tags"] if have and p["tags"] is None else (p["tags"] or {})
-        if have and not p["purge_tags"]:
-            tags = {**have["tags"], **tags}
-        to_set, to_unset = compare_aws_tags(have["tags"] if have else {}, tags, purge_tags=True)
-        result[name] = {**wanted, "tags": tags}
-        if have and have["settings"] == wanted and not (to_set or to_unset):
+        result[name] = {**wanted, "tags": desired_tags(have["tags"] if have else {}, p["tags"], p["purge_tags"])}
+        outcome = sync(
+            module, {**have["settings"], "tags": have["tags"]} if have else None, result[name],
+            create=lambda desired: put_alarm(client, module, desired),
+            update=lambda current, changes, have=have, desired=result[name]: update_alarm(client, module, have, desired),
+            compare=differing,
+        )
+        if not outcome.changed:
             continue
         (updated if have else created).append(name)
         if have:
-            before[name] = {**have["settings"], "tags": have["tags"]}
+            before[name] = outcome.diff["before"]
         after[name] = result[name]
-        if module.check_mode:
-            continue
-        try:
-            if not have or have["settings"] != wanted:
-                request = to_api(wanted)
-                if not have:
-                    request["Tags"] = ansible_dict_to_boto3_tag_list(tags)
-                client.put_metric_alarm(aws_retry=True, **request)
-            if have and to_unset:
-                client.untag_resource(aws_retry=True, ResourceARN=have["arn"], TagKeys=to_unset)
-            if have and to_set:
-                client.tag_resource(aws_retry=True, ResourceARN=have["arn"], Tags=ansible_dict_to_boto3_tag_list(to_set))
-        except AWS_ERRORS as e:
-            module.fail_json_aws(e, msg=f"Couldn't put alarm {name}")
 
     deleted = sorted(name for name in set(current) - set(result) if owned(current[name]["tags"], p["owner_tags"])) \
         if p["purge"] else []

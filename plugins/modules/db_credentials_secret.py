@@ -22,18 +22,6 @@ description:
 author:
   - CredLink platform team (@credlink)
 options:
-  name:
-    description: Name of the secret.
-    type: str
-    required: true
-  state:
-    description: Whether the secret should exist.
-    type: str
-    choices: [present, absent]
-    default: present
-  description:
-    description: Description of the secret.
-    type: str
   username:
     description: Database user.
     type: str
@@ -62,19 +50,6 @@ options:
     description: Length of the generated password.
     type: int
     default: 32
-  kms_key_id:
-    description:
-      - KMS key encrypting the secret (key id, key ARN, C(alias/<name>) or alias ARN); the
-        AWS managed key C(aws/secretsmanager) when omitted.
-      - Compared with the secret's key by the key ARN both resolve to, so the same key given
-        in another form is not a change.
-    type: str
-  recovery_window_days:
-    description:
-      - Days a deleted secret can be restored (7 to 30). Used with O(state=absent).
-      - C(0) deletes it at once, without any way back.
-    type: int
-    default: 7
   deletion_timeout:
     description:
       - Seconds to wait until a secret deleted with O(recovery_window_days=0) is gone, and
@@ -89,6 +64,7 @@ notes:
   - The generated password uses letters, digits and C(-_.~), which RDS accepts and which
     need no escaping in a URL.
 extends_documentation_fragment:
+  - credlink.infra.secret
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -142,22 +118,22 @@ import string
 import time
 from urllib.parse import quote
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY, diff_for, retry_while
-from ansible_collections.credlink.infra.plugins.module_utils.credentials import read_document
+from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
+from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
+from ansible_collections.credlink.infra.plugins.module_utils.common import diff_for
+from ansible_collections.credlink.infra.plugins.module_utils.common import retry_while
+from ansible_collections.credlink.infra.plugins.module_utils.credentials import delete_secret
 from ansible_collections.credlink.infra.plugins.module_utils.credentials import describe_secret
-from ansible_collections.credlink.infra.plugins.module_utils.credentials import kms_key_arn
 from ansible_collections.credlink.infra.plugins.module_utils.credentials import generate_secret
+from ansible_collections.credlink.infra.plugins.module_utils.credentials import put_document
+from ansible_collections.credlink.infra.plugins.module_utils.credentials import read_document
+from ansible_collections.credlink.infra.plugins.module_utils.credentials import restore_secret
 from ansible_collections.credlink.infra.plugins.module_utils.credentials import secret_summary
+from ansible_collections.credlink.infra.plugins.module_utils.credentials import update_secret_settings
+from ansible_collections.credlink.infra.plugins.module_utils.credentials import secret_argument_spec
 
 # URL-unreserved characters only: the password goes into `url` unchanged, and RDS
 # accepts all of them. 66 symbols over 32 characters is about 193 bits.
@@ -213,50 +189,8 @@ def create_secret(client, module, document):
     try:
         retry_while(lambda: client.create_secret(aws_retry=True, **request), "InvalidRequestException",
                     "already scheduled for deletion", params["deletion_timeout"])
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+    except AWS_ERRORS as e:
         module.fail_json_aws(e, msg=f"Couldn't create secret {params['name']}")
-
-
-def put_document(client, module, document):
-    try:
-        client.put_secret_value(aws_retry=True, SecretId=module.params["name"], SecretString=json.dumps(document))
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"Couldn't update secret {module.params['name']}")
-
-
-def kms_key_changes(module, meta):
-    """Whether the secret must move to another key: the keys' ARNs are compared, not their names."""
-    wanted = module.params["kms_key_id"]
-    if not wanted:
-        return False
-    kms = module.client("kms", retry_decorator=RETRY)
-    return kms_key_arn(kms, module, wanted) != kms_key_arn(kms, module, meta.get("KmsKeyId"))
-
-
-def update_metadata(client, module, meta):
-    """Description, KMS key and tags; returns whether anything changed."""
-    params = module.params
-    changed = False
-    update = {}
-    if params["description"] is not None and meta.get("Description", "") != params["description"]:
-        update["Description"] = params["description"]
-    if kms_key_changes(module, meta):
-        update["KmsKeyId"] = params["kms_key_id"]
-    current_tags = boto3_tag_list_to_ansible_dict(meta.get("Tags", []))
-    to_set, to_unset = ({}, []) if params["tags"] is None else compare_aws_tags(current_tags, params["tags"], params["purge_tags"])
-    changed = bool(update or to_set or to_unset)
-    if module.check_mode or not changed:
-        return changed
-    try:
-        if update:
-            client.update_secret(aws_retry=True, SecretId=params["name"], **update)
-        if to_unset:
-            client.untag_resource(aws_retry=True, SecretId=params["name"], TagKeys=to_unset)
-        if to_set:
-            client.tag_resource(aws_retry=True, SecretId=params["name"], Tags=ansible_dict_to_boto3_tag_list(to_set))
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"Couldn't update the settings of secret {params['name']}")
-    return changed
 
 
 def restore_if_deleted(client, module, meta):
@@ -264,10 +198,7 @@ def restore_if_deleted(client, module, meta):
         return False
     module.warn(f"Secret {module.params['name']} was scheduled for deletion; restoring it with its stored password")
     if not module.check_mode:
-        try:
-            client.restore_secret(aws_retry=True, SecretId=module.params["name"])
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            module.fail_json_aws(e, msg=f"Couldn't restore secret {module.params['name']}")
+        restore_secret(client, module, module.params["name"])
     return True
 
 
@@ -286,13 +217,7 @@ def ensure_absent(client, module, meta):
     if meta is None or (meta.get("DeletedDate") and days):
         return False
     if not module.check_mode:
-        try:
-            if days:
-                client.delete_secret(aws_retry=True, SecretId=module.params["name"], RecoveryWindowInDays=days)
-            else:
-                client.delete_secret(aws_retry=True, SecretId=module.params["name"], ForceDeleteWithoutRecovery=True)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            module.fail_json_aws(e, msg=f"Couldn't delete secret {module.params['name']}")
+        delete_secret(client, module, module.params["name"], days)
         if not days:
             wait_until_gone(client, module)
     return True
@@ -312,17 +237,16 @@ def ensure_present(client, module, meta):
     if current != desired:
         changed = True
         if not module.check_mode:
-            put_document(client, module, desired)
-    changed |= update_metadata(client, module, meta)
+            put_document(client, module, name, desired)
+    params = module.params
+    changed |= update_secret_settings(client, module, name, meta, params["description"], params["kms_key_id"],
+                                      params["tags"], params["purge_tags"])
     return changed, current, desired
 
 
 def main():
     module = AnsibleAWSModule(
-        argument_spec=dict(
-            name=dict(type="str", required=True),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            description=dict(type="str"),
+        argument_spec=secret_argument_spec(
             username=dict(type="str", default="credlink_admin"),
             engine=dict(type="str", default="postgres"),
             host=dict(type="str"),
@@ -331,11 +255,7 @@ def main():
             ssl_mode=dict(type="str", default="require",
                           choices=["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]),
             password_length=dict(type="int", default=32, no_log=False),
-            kms_key_id=dict(type="str"),
-            recovery_window_days=dict(type="int", default=7),
             deletion_timeout=dict(type="int", default=120),
-            tags=dict(type="dict", aliases=["resource_tags"]),
-            purge_tags=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
     )

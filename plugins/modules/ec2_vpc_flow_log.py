@@ -130,11 +130,6 @@ flow_log:
       sample: {"Name": "credlink-production-flow-logs"}
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import ensure_ec2_tags
@@ -144,7 +139,12 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     boto3_tag_specifications,
 )
 
-from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY, diff_for, retry_while
+from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
+from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
+from ansible_collections.credlink.infra.plugins.module_utils.common import retry_while
+from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags
+from ansible_collections.credlink.infra.plugins.module_utils.sync import differing
+from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
 
 # Settings that cannot be modified on an existing flow log: a difference means replace.
 IMMUTABLE = ("traffic_type", "deliver_logs_permission_arn", "max_aggregation_interval", "log_destination_type")
@@ -162,7 +162,7 @@ def describe_flow_log(client, module):
         response = client.describe_flow_logs(
             aws_retry=True, Filters=[{"Name": "resource-id", "Values": [params["resource_id"]]}]
         )
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+    except AWS_ERRORS as e:
         module.fail_json_aws(e, msg=f"Couldn't describe flow logs of {params['resource_id']}")
     for raw in response.get("FlowLogs", []):
         flow_log = format_flow_log(raw)
@@ -177,7 +177,7 @@ def format_flow_log(raw):
     return flow_log
 
 
-def desired_flow_log(params):
+def desired_flow_log(params, current):
     desired = {
         "resource_id": params["resource_id"],
         "traffic_type": params["traffic_type"],
@@ -190,6 +190,9 @@ def desired_flow_log(params):
     else:
         desired["log_group_name"] = params["log_group_name"]
         desired["deliver_logs_permission_arn"] = params["deliver_logs_permission_arn"]
+    # A replacement carries only the given tags; a flow log kept in place keeps or purges its own.
+    if current and not needs_replacement(current, desired):
+        desired["tags"] = desired_tags(current["tags"], params["tags"], params["purge_tags"])
     return desired
 
 
@@ -218,7 +221,7 @@ def create_flow_log(client, module):
     try:
         response = retry_while(lambda: client.create_flow_logs(aws_retry=True, **request), "InvalidParameter",
                                "Unable to assume given IAM role", params["role_propagation_timeout"])
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+    except AWS_ERRORS as e:
         module.fail_json_aws(e, msg=f"Couldn't create flow log for {params['resource_id']}")
     unsuccessful = response.get("Unsuccessful") or []
     if unsuccessful:
@@ -232,34 +235,20 @@ def create_flow_log(client, module):
 def delete_flow_log(client, module, flow_log_id):
     try:
         response = client.delete_flow_logs(aws_retry=True, FlowLogIds=[flow_log_id])
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+    except AWS_ERRORS as e:
         module.fail_json_aws(e, msg=f"Couldn't delete flow log {flow_log_id}")
     unsuccessful = response.get("Unsuccessful") or []
     if unsuccessful:
         module.fail_json(msg=f"Couldn't delete flow log {flow_log_id}", unsuccessful=unsuccessful)
 
 
-def ensure_present(client, module, current):
-    desired = desired_flow_log(module.params)
-    if current and not needs_replacement(current, desired):
-        changed = False
-        if module.params["tags"] is not None:
-            if module.check_mode:
-                after_tags = dict(current["tags"]) if not module.params["purge_tags"] else {}
-                after_tags.update(module.params["tags"])
-                changed = after_tags != current["tags"]
-            else:
-                changed = ensure_ec2_tags(
-                    client, module, current["flow_log_id"],
-                    tags=module.params["tags"], purge_tags=module.params["purge_tags"],
-                )
-        return changed, desired
-    if module.check_mode:
-        return True, desired
-    if current:
+def update_flow_log(client, module, current, changes):
+    params = module.params
+    if needs_replacement(current, {**current, **changes}):
         delete_flow_log(client, module, current["flow_log_id"])
-    create_flow_log(client, module)
-    return True, desired
+        create_flow_log(client, module)
+    else:
+        ensure_ec2_tags(client, module, current["flow_log_id"], tags=params["tags"], purge_tags=params["purge_tags"])
 
 
 def main():
@@ -296,20 +285,19 @@ def main():
     client = module.client("ec2", retry_decorator=RETRY)
     current = describe_flow_log(client, module)
 
-    if module.params["state"] == "absent":
-        changed = current is not None
-        if changed and not module.check_mode:
-            delete_flow_log(client, module, current["flow_log_id"])
-        module.exit_json(changed=changed, flow_log={}, diff=diff_for(current, None))
-
-    changed, desired = ensure_present(client, module, current)
-    after = describe_flow_log(client, module) if changed and not module.check_mode else None
-    keys = list(desired)
-    module.exit_json(
-        changed=changed,
-        flow_log=after or current or {},
-        diff=diff_for(current, after or (dict(current or {}, **desired) if changed else current), keys),
+    present = module.params["state"] == "present"
+    desired = desired_flow_log(module.params, current) if present else {}
+    outcome = sync(
+        module, current, desired, state=module.params["state"],
+        describe=lambda: describe_flow_log(client, module),
+        create=lambda desired: create_flow_log(client, module),
+        update=lambda current, changes: update_flow_log(client, module, current, changes),
+        delete=lambda current: delete_flow_log(client, module, current["flow_log_id"]),
+        compare=differing, diff_keys=list(desired) if present else None,
     )
+    # Check mode returns the flow log as it is; --diff shows what would change.
+    flow_log = current if module.check_mode else outcome.result
+    module.exit_json(changed=outcome.changed, flow_log=(flow_log or {}) if present else {}, diff=outcome.diff)
 
 
 if __name__ == "__main__":

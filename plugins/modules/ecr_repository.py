@@ -129,13 +129,14 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
-from ansible_collections.credlink.infra.plugins.module_utils.common import changed_settings
-from ansible_collections.credlink.infra.plugins.module_utils.common import diff_for
 from ansible_collections.credlink.infra.plugins.module_utils.elasticache import endpoint_lacks_action
+from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags
+from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
+from ansible_collections.credlink.infra.plugins.module_utils.sync import tag_changes
+from ansible_collections.credlink.infra.plugins.module_utils.sync import resource_argument_spec
 
 COMPARED = ["scan_on_push", "image_tag_mutability", "lifecycle_policy", "tags"]
 
@@ -272,7 +273,7 @@ def apply_changes(client, module, current, changes):
             else:
                 client.delete_lifecycle_policy(aws_retry=True, repositoryName=name)
         if "tags" in changes and current:
-            to_set, to_unset = compare_aws_tags(current["tags"], changes["tags"], purge_tags=True)
+            to_set, to_unset = tag_changes(current["tags"], changes["tags"], purge=True)
             if to_unset:
                 client.untag_resource(aws_retry=True, resourceArn=current["repository_arn"], tagKeys=to_unset)
             if to_set:
@@ -282,18 +283,36 @@ def apply_changes(client, module, current, changes):
         module.fail_json_aws(e, msg=f"Couldn't update ECR repository {name}")
 
 
+def create(client, module, desired):
+    p = module.params
+    try:
+        client.create_repository(
+            aws_retry=True, repositoryName=p["name"], imageTagMutability=p["image_tag_mutability"],
+            encryptionConfiguration={"encryptionType": p["encryption"]},
+            tags=ansible_dict_to_boto3_tag_list(desired["tags"] or {}),
+        )
+    except AWS_ERRORS as e:
+        module.fail_json_aws(e, msg=f"Couldn't create ECR repository {p['name']}")
+    if p["lifecycle_policy"]:
+        apply_changes(client, module, None, {"lifecycle_policy": p["lifecycle_policy"]})
+
+
+def delete(client, module):
+    p = module.params
+    try:
+        client.delete_repository(aws_retry=True, repositoryName=p["name"], force=p["force_delete"])
+    except AWS_ERRORS as e:
+        module.fail_json_aws(e, msg=f"Couldn't delete ECR repository {p['name']}")
+
+
 def main():
     module = AnsibleAWSModule(
-        argument_spec=dict(
-            name=dict(type="str", required=True),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
+        argument_spec=resource_argument_spec(
             scan_on_push=dict(type="bool", default=True),
             image_tag_mutability=dict(type="str", choices=["MUTABLE", "IMMUTABLE"], default="MUTABLE"),
             lifecycle_policy=dict(type="dict"),
             encryption=dict(type="str", choices=["AES256", "KMS"], default="AES256"),
             force_delete=dict(type="bool", default=False),
-            tags=dict(type="dict", aliases=["resource_tags"]),
-            purge_tags=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
     )
@@ -302,57 +321,27 @@ def main():
     scanning = read_scanning(client, module)
     current = describe(client, module, p["name"], scanning)
 
-    if p["state"] == "absent":
-        # Only this repository's filter leaves the registry's scanning rules.
-        unscanned = ensure_scanning(client, module, scanning, p["name"], False)
-        if current is None:
-            module.exit_json(changed=unscanned, repository={})
-        if not module.check_mode:
-            try:
-                client.delete_repository(aws_retry=True, repositoryName=p["name"], force=p["force_delete"])
-            except AWS_ERRORS as e:
-                module.fail_json_aws(e, msg=f"Couldn't delete ECR repository {p['name']}")
-        module.exit_json(changed=True, repository={}, diff=diff_for(current, None, COMPARED))
-
-    tags = p["tags"]
-    if tags is not None and not p["purge_tags"]:
-        tags = {**(current or {}).get("tags", {}), **tags}
+    if p["state"] == "present" and current and current["encryption"] != p["encryption"]:
+        module.warn(f"Encryption of {p['name']} is {current['encryption']}; it can only be chosen at creation")
     desired = {
         "scan_on_push": p["scan_on_push"] if scanning is not None else None,
         "image_tag_mutability": p["image_tag_mutability"],
         "lifecycle_policy": p["lifecycle_policy"],
-        "tags": tags,
+        "tags": None if p["tags"] is None else desired_tags((current or {}).get("tags", {}), p["tags"], p["purge_tags"]),
     }
-
-    if current is None:
-        after = {k: v for k, v in desired.items() if v is not None}
-        if not module.check_mode:
-            try:
-                client.create_repository(
-                    aws_retry=True, repositoryName=p["name"], imageTagMutability=p["image_tag_mutability"],
-                    encryptionConfiguration={"encryptionType": p["encryption"]},
-                    tags=ansible_dict_to_boto3_tag_list(tags or {}),
-                )
-            except AWS_ERRORS as e:
-                module.fail_json_aws(e, msg=f"Couldn't create ECR repository {p['name']}")
-            if p["lifecycle_policy"]:
-                apply_changes(client, module, None, {"lifecycle_policy": p["lifecycle_policy"]})
-        ensure_scanning(client, module, scanning, p["name"], desired["scan_on_push"])
-        if not module.check_mode:
-            after = describe(client, module, p["name"], read_scanning(client, module))
-        module.exit_json(changed=True, repository=after, diff=diff_for(None, after, COMPARED))
-
-    if current["encryption"] != p["encryption"]:
-        module.warn(f"Encryption of {p['name']} is {current['encryption']}; it can only be chosen at creation")
-    changes = changed_settings(current, desired)
-    if changes and not module.check_mode:
-        apply_changes(client, module, current, changes)
-    ensure_scanning(client, module, scanning, p["name"], desired["scan_on_push"])
-    if changes and not module.check_mode:
-        after = describe(client, module, p["name"], read_scanning(client, module))
-    else:
-        after = {**current, **changes}
-    module.exit_json(changed=bool(changes), repository=after, diff=diff_for(current, after, COMPARED))
+    # The registry's scanning rules name the repository by a filter, which may stand before
+    # the repository does; only this repository's filter is added or removed.
+    scanning_changed = ensure_scanning(client, module, scanning, p["name"],
+                                       desired["scan_on_push"] if p["state"] == "present" else False)
+    outcome = sync(
+        module, current, desired, state=p["state"],
+        describe=lambda: describe(client, module, p["name"], read_scanning(client, module)),
+        create=lambda desired: create(client, module, desired),
+        update=lambda current, changes: apply_changes(client, module, current, changes),
+        delete=lambda current: delete(client, module),
+        diff_keys=COMPARED,
+    )
+    module.exit_json(changed=outcome.changed or scanning_changed, repository=outcome.result or {}, diff=outcome.diff)
 
 
 if __name__ == "__main__":

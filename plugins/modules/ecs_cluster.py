@@ -107,12 +107,13 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
-from ansible_collections.credlink.infra.plugins.module_utils.common import changed_settings
-from ansible_collections.credlink.infra.plugins.module_utils.common import diff_for
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import ecs_tags_from_dict
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import ecs_tags_to_dict
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import replace_ecs_tags
 from ansible_collections.credlink.infra.plugins.module_utils.eventual import retry_while
+from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags
+from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
+from ansible_collections.credlink.infra.plugins.module_utils.sync import resource_argument_spec
 
 # CreateCluster (and PutClusterCapacityProviders) with capacity providers in an account
 # whose AWSServiceRoleForECS is missing or only seconds old fails with
@@ -160,8 +161,8 @@ def wanted(module, current):
     params = module.params
     strategy = params["default_capacity_provider_strategy"]
     tags = params["tags"]
-    if tags is not None and not params["purge_tags"]:
-        tags = {**(current or {}).get("tags", {}), **tags}
+    if tags is not None:
+        tags = desired_tags((current or {}).get("tags", {}), tags, params["purge_tags"])
     return {
         "container_insights": params["container_insights"],
         "capacity_providers": sorted(params["capacity_providers"]) if params["capacity_providers"] is not None else None,
@@ -212,11 +213,25 @@ def update(client, module, current, changes):
         module.fail_json_aws(e, msg=f"Couldn't update ECS cluster {name}")
 
 
+def delete(client, module, name):
+    try:
+        client.delete_cluster(aws_retry=True, cluster=name)
+    except AWS_ERRORS as e:
+        module.fail_json_aws(e, msg=f"Couldn't delete ECS cluster {name}")
+
+
+def check_strategy(module, current):
+    strategy = module.params["default_capacity_provider_strategy"] or []
+    providers = module.params["capacity_providers"]
+    known = providers if providers is not None else (current or {}).get("capacity_providers", [])
+    unknown = sorted({s["capacity_provider"] for s in strategy} - set(known))
+    if unknown:
+        module.fail_json(msg=f"default_capacity_provider_strategy names providers the cluster lacks: {', '.join(unknown)}")
+
+
 def main():
     module = AnsibleAWSModule(
-        argument_spec=dict(
-            name=dict(type="str", required=True),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
+        argument_spec=resource_argument_spec(
             container_insights=dict(type="str", choices=["enabled", "disabled", "enhanced"]),
             capacity_providers=dict(type="list", elements="str"),
             default_capacity_provider_strategy=dict(
@@ -227,46 +242,24 @@ def main():
                     base=dict(type="int", default=0),
                 ),
             ),
-            tags=dict(type="dict", aliases=["resource_tags"]),
-            purge_tags=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
     )
     client = module.client("ecs", retry_decorator=RETRY)
     name = module.params["name"]
     current = describe(client, module, name)
-    keys = ["container_insights", "capacity_providers", "default_capacity_provider_strategy", "tags"]
 
-    if module.params["state"] == "absent":
-        if current is None:
-            module.exit_json(changed=False, cluster={})
-        if not module.check_mode:
-            try:
-                client.delete_cluster(aws_retry=True, cluster=name)
-            except AWS_ERRORS as e:
-                module.fail_json_aws(e, msg=f"Couldn't delete ECS cluster {name}")
-        module.exit_json(changed=True, cluster={}, diff=diff_for(current, None, keys))
-
-    strategy = module.params["default_capacity_provider_strategy"] or []
-    providers = module.params["capacity_providers"]
-    known = providers if providers is not None else (current or {}).get("capacity_providers", [])
-    unknown = sorted({s["capacity_provider"] for s in strategy} - set(known))
-    if unknown:
-        module.fail_json(msg=f"default_capacity_provider_strategy names providers the cluster lacks: {', '.join(unknown)}")
-
-    desired = wanted(module, current)
-    if current is None:
-        after = {k: v for k, v in desired.items() if v is not None}
-        if not module.check_mode:
-            create(client, module, desired)
-            after = describe(client, module, name)
-        module.exit_json(changed=True, cluster=after, diff=diff_for(None, after, keys))
-
-    changes = changed_settings(current, desired)
-    if changes and not module.check_mode:
-        update(client, module, current, changes)
-    after = describe(client, module, name) if changes and not module.check_mode else {**current, **changes}
-    module.exit_json(changed=bool(changes), cluster=after, diff=diff_for(current, after, keys))
+    if module.params["state"] == "present":
+        check_strategy(module, current)
+    outcome = sync(
+        module, current, wanted(module, current), state=module.params["state"],
+        describe=lambda: describe(client, module, name),
+        create=lambda desired: create(client, module, desired),
+        update=lambda current, changes: update(client, module, current, changes),
+        delete=lambda current: delete(client, module, name),
+        diff_keys=["container_insights", "capacity_providers", "default_capacity_provider_strategy", "tags"],
+    )
+    module.exit_json(changed=outcome.changed, cluster=outcome.result or {}, diff=outcome.diff)
 
 
 if __name__ == "__main__":

@@ -251,6 +251,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.ecs import ecs_tags
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import ecs_tags_to_dict
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import primary_deployment
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import replace_ecs_tags
+from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags
 
 COMPARED = [
     "task_definition", "desired_count", "network", "load_balancers", "health_check_grace_period_seconds",
@@ -322,9 +323,7 @@ def resolve_task_definition(client, module):
 def desired_settings(module, current, task_definition_arn):
     p = module.params
     breaker = p["deployment_circuit_breaker"] or {"enable": False, "rollback": False}
-    tags = p["tags"]
-    if tags is not None and not p["purge_tags"]:
-        tags = {**(current or {}).get("tags", {}), **tags}
+    tags = None if p["tags"] is None else desired_tags((current or {}).get("tags", {}), p["tags"], p["purge_tags"])
     keep_count = current is not None and p["preserve_desired_count"]
     return {
         "task_definition": task_definition_arn,

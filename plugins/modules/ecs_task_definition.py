@@ -115,6 +115,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.common import diff_
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import ecs_tags_from_dict
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import ecs_tags_to_dict
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import replace_ecs_tags
+from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags
 
 NAMED_LISTS = ("environment", "secrets")
 
@@ -243,9 +244,6 @@ def main():
         if not container.get("name") or not container.get("image"):
             module.fail_json(msg="Every container needs a name and an image")
     current = latest_revision(client, module, p["family"])
-    tags = p["tags"]
-    if tags is not None and not p["purge_tags"]:
-        tags = {**(current or {}).get("tags", {}), **tags}
     wanted = {
         "family": p["family"],
         "cpu": p["cpu"],
@@ -255,7 +253,7 @@ def main():
         "execution_role_arn": p["execution_role_arn"],
         "task_role_arn": p["task_role_arn"],
         "containers": [normalize_container(c, p["network_mode"]) for c in p["containers"]],
-        "tags": tags if tags is not None else (current or {}).get("tags", {}),
+        "tags": desired_tags((current or {}).get("tags", {}), p["tags"], p["purge_tags"]),
     }
     compared = ["cpu", "memory", "network_mode", "requires_compatibilities", "execution_role_arn",
                 "task_role_arn", "containers", "tags"]

@@ -65,30 +65,23 @@ changed_parameters:
   elements: str
 """
 
-try:
-    import botocore
-    import botocore.parsers
-
-    # ResponseParserError is not a BotoCoreError: it means the answer was no AWS response.
-    API_ERRORS = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError,
-                  botocore.parsers.ResponseParserError)
-except ImportError:
-    API_ERRORS = ()  # AnsibleAWSModule reports the missing library
-
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
-from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY, diff_for
-from ansible_collections.credlink.infra.plugins.module_utils.elasticache import (
-    desired_tags,
-    endpoint_lacks_action,
-    ensure_tags,
-    get_tags,
-)
-from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups import plan_parameters
+from ansible_collections.credlink.infra.plugins.module_utils.common import ENDPOINT_ERRORS
+from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
+from ansible_collections.credlink.infra.plugins.module_utils.elasticache import endpoint_lacks_action
+from ansible_collections.credlink.infra.plugins.module_utils.elasticache import ensure_tags
+from ansible_collections.credlink.infra.plugins.module_utils.elasticache import get_tags
+from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups import check_family
+from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups import desired_group
+from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups import planned
+from ansible_collections.credlink.infra.plugins.module_utils.sync import differing
+from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
+from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups import parameter_group_argument_spec
 
 BATCH = 20
 
@@ -100,7 +93,7 @@ class Unsupported(Exception):
 def call(module, what, method, **kwargs):
     try:
         return method(aws_retry=True, **kwargs)
-    except API_ERRORS as e:
+    except ENDPOINT_ERRORS as e:
         if endpoint_lacks_action(e):
             raise Unsupported(what) from None
         module.fail_json_aws(e, msg=f"Couldn't {what}")
@@ -111,7 +104,7 @@ def describe_group(client, module, name):
         groups = client.describe_cache_parameter_groups(aws_retry=True, CacheParameterGroupName=name)
     except is_boto3_error_code("CacheParameterGroupNotFound"):
         return None
-    except API_ERRORS as e:  # pylint: disable=duplicate-except
+    except ENDPOINT_ERRORS as e:  # pylint: disable=duplicate-except
         if endpoint_lacks_action(e):
             raise Unsupported("describe cache parameter groups") from None
         module.fail_json_aws(e, msg=f"Couldn't describe cache parameter group {name}")
@@ -125,15 +118,19 @@ def user_parameters(client, module, name):
             if p.get("ParameterValue") is not None}
 
 
-def apply(client, module, group, to_set, to_reset):
+def create_group(client, module, desired):
     params = module.params
     name = params["name"]
-    if group is None:
-        request = {"CacheParameterGroupName": name, "CacheParameterGroupFamily": params["family"],
-                   "Description": params["description"] or name}
-        if params["tags"]:
-            request["Tags"] = ansible_dict_to_boto3_tag_list(params["tags"])
-        call(module, f"create cache parameter group {name}", client.create_cache_parameter_group, **request)
+    request = {"CacheParameterGroupName": name, "CacheParameterGroupFamily": params["family"],
+               "Description": params["description"] or name}
+    if params["tags"]:
+        request["Tags"] = ansible_dict_to_boto3_tag_list(params["tags"])
+    call(module, f"create cache parameter group {name}", client.create_cache_parameter_group, **request)
+    set_parameters(client, module, *planned(None, params))
+
+
+def set_parameters(client, module, to_set, to_reset):
+    name = module.params["name"]
     items = [{"ParameterName": k, "ParameterValue": v} for k, v in sorted(to_set.items())]
     for start in range(0, len(items), BATCH):
         call(module, f"set parameters of {name}", client.modify_cache_parameter_group,
@@ -144,26 +141,30 @@ def apply(client, module, group, to_set, to_reset):
              ParameterNameValues=[{"ParameterName": k} for k in to_reset])
 
 
-def ensure_present(client, module, group):
+def update_group(client, module, group, current, changes):
     params = module.params
-    if group and params["family"] and group["CacheParameterGroupFamily"] != params["family"]:
-        module.fail_json(msg=f"Cache parameter group {params['name']} has family {group['CacheParameterGroupFamily']}, "
-                         f"not {params['family']}; the family cannot change, use a new name")
-    if group is None and not params["family"]:
-        module.fail_json(msg=f"family is required to create cache parameter group {params['name']}")
-    current = user_parameters(client, module, params["name"]) if group else {}
-    desired = {k: str(v) for k, v in params["parameters"].items()}
-    to_set, to_reset = plan_parameters(current, desired, params["purge_parameters"])
-    tags_before = get_tags(client, module, group["ARN"]) if group else {}
-    before = {"parameters": current, "tags": tags_before}
-    after = {"parameters": {k: v for k, v in {**current, **to_set}.items() if k not in to_reset},
-             "tags": desired_tags(tags_before, params["tags"], params["purge_tags"])}
-    changed = group is None or before != after
-    if changed and not module.check_mode:
-        apply(client, module, group, to_set, to_reset)
-        if group:
-            ensure_tags(client, module, group["ARN"], tags_before, params["tags"], params["purge_tags"])
-    return changed, sorted([*to_set, *to_reset]), before if group else {}, after
+    if "parameters" in changes:
+        set_parameters(client, module, *planned(current, params))
+    if "tags" in changes:
+        ensure_tags(client, module, group["ARN"], current["tags"], params["tags"], params["purge_tags"])
+
+
+def ensure_present(client, module, group):
+    """(changed, names of the parameters set or reset, diff)."""
+    params = module.params
+    check_family(module, "Cache parameter group", (group or {}).get("CacheParameterGroupFamily"), group is not None)
+    current = None
+    if group:
+        current = {"parameters": user_parameters(client, module, params["name"]),
+                   "tags": get_tags(client, module, group["ARN"])}
+    to_set, to_reset = planned(current, params)
+    outcome = sync(
+        module, current, desired_group(current, params),
+        create=lambda desired: create_group(client, module, desired),
+        update=lambda current, changes: update_group(client, module, group, current, changes),
+        compare=differing,
+    )
+    return outcome.changed, sorted([*to_set, *to_reset]), outcome.diff
 
 
 def format_group(client, module):
@@ -177,16 +178,7 @@ def format_group(client, module):
 
 def main():
     module = AnsibleAWSModule(
-        argument_spec=dict(
-            name=dict(type="str", required=True),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            family=dict(type="str"),
-            description=dict(type="str"),
-            parameters=dict(type="dict", default={}),
-            purge_parameters=dict(type="bool", default=False),
-            tags=dict(type="dict", aliases=["resource_tags"]),
-            purge_tags=dict(type="bool", default=True),
-        ),
+        argument_spec=parameter_group_argument_spec(),
         supports_check_mode=True,
     )
     client = module.client("elasticache", retry_decorator=RETRY)
@@ -194,18 +186,19 @@ def main():
     try:
         group = describe_group(client, module, name)
         if module.params["state"] == "absent":
-            if group and not module.check_mode:
-                call(module, f"delete cache parameter group {name}", client.delete_cache_parameter_group,
-                     CacheParameterGroupName=name)
-            module.exit_json(changed=group is not None, supported=True, parameter_group={}, changed_parameters=[])
-        changed, changed_parameters, before, after = ensure_present(client, module, group)
+            outcome = sync(module, {"name": name} if group else None, {}, state="absent",
+                           delete=lambda current: call(module, f"delete cache parameter group {name}",
+                                                       client.delete_cache_parameter_group, CacheParameterGroupName=name))
+            module.exit_json(changed=outcome.changed, supported=True, parameter_group={}, changed_parameters=[],
+                             diff=outcome.diff)
+        changed, changed_parameters, diff = ensure_present(client, module, group)
         result = format_group(client, module) if not module.check_mode else {}
     except Unsupported as unsupported:
         module.warn(f"The AWS endpoint does not implement cache parameter groups ({unsupported}); "
                     f"cache parameter group {name} is not managed there")
         module.exit_json(changed=False, supported=False, parameter_group={}, changed_parameters=[])
     module.exit_json(changed=changed, supported=True, parameter_group=result,
-                     changed_parameters=changed_parameters, diff=diff_for(before, after))
+                     changed_parameters=changed_parameters, diff=diff)
 
 
 if __name__ == "__main__":

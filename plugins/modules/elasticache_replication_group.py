@@ -240,17 +240,13 @@ compared:
   type: bool
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
+from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY, diff_for
 from ansible_collections.credlink.infra.plugins.module_utils.credentials import read_document
 from ansible_collections.credlink.infra.plugins.module_utils.elasticache import (
@@ -259,7 +255,6 @@ from ansible_collections.credlink.infra.plugins.module_utils.elasticache import 
     describe_group,
     describe_member,
     describe_state,
-    desired_tags,
     engine_version_change,
     ensure_tags,
     fail_for_state,
@@ -271,6 +266,8 @@ from ansible_collections.credlink.infra.plugins.module_utils.elasticache import 
     wait_until_ready,
     wait_until_settled,
 )
+from ansible_collections.credlink.infra.plugins.module_utils.sync import create_once
+from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags
 
 IMMUTABLE = ("at_rest_encryption", "port", "cache_subnet_group")
 MODIFY_KEYS = {
@@ -501,14 +498,8 @@ def create_group(client, module):
     # Tags go with the creation: the group refuses tag calls until it is available.
     if p["tags"]:
         request["Tags"] = ansible_dict_to_boto3_tag_list(p["tags"])
-    try:
-        client.create_replication_group(aws_retry=True, **request)
-    except is_boto3_error_code("ReplicationGroupAlreadyExists"):
-        # The group was described as absent just before: this is the answer to a retry of a
-        # call that AWS processed although the client saw an error (a 5xx retried by AWSRetry).
-        pass
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Couldn't create replication group {p['replication_group_id']}")
+    create_once(module, lambda: client.create_replication_group(aws_retry=True, **request),
+                "ReplicationGroupAlreadyExists", f"replication group {p['replication_group_id']}")
 
 
 def plan_steps(module, group, observed, changes, tags_before, tags_after):
@@ -552,7 +543,7 @@ def run_steps(client, module, steps):
             wait_until_ready(client, module, group_id, p["wait_timeout"], p["wait_delay"])
         try:
             call(client)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        except AWS_ERRORS as e:
             module.fail_json_aws(e, msg=f"Couldn't modify replication group {group_id} ({what})")
 
 
@@ -652,7 +643,7 @@ def ensure_absent(client, module, group):
         client.delete_replication_group(aws_retry=True, ReplicationGroupId=group_id)
     except is_boto3_error_code("ReplicationGroupNotFoundFault"):
         return False
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
         module.fail_json_aws(e, msg=f"Couldn't delete replication group {group_id}")
     if p["wait"]:
         wait_until_deleted(client, module, group_id, p["wait_timeout"], p["wait_delay"])

@@ -70,16 +70,12 @@ state:
   sample: creating
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.elasticache import GROUP_FAILED_STATES
 
@@ -95,7 +91,7 @@ def main():
         groups = client.describe_replication_groups(aws_retry=True, ReplicationGroupId=group_id)["ReplicationGroups"]
     except is_boto3_error_code("ReplicationGroupNotFoundFault"):
         groups = []
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
         module.fail_json_aws(e, msg=f"Couldn't describe replication group {group_id}")
     if not groups:
         module.exit_json(changed=False, found=False, replication_group={}, primary_endpoint={},

@@ -99,8 +99,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
-from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS, RETRY, diff_for
-from ansible_collections.credlink.infra.plugins.module_utils.elasticache import desired_tags, ensure_tags, get_tags
+from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS, RETRY
+from ansible_collections.credlink.infra.plugins.module_utils.elasticache import ensure_tags, get_tags
+from ansible_collections.credlink.infra.plugins.module_utils.sync import create_once, desired_tags, differing, sync
+from ansible_collections.credlink.infra.plugins.module_utils.sync import resource_argument_spec
 
 
 # Cache subnet groups are taggable at creation (CreateCacheSubnetGroup Tags) and afterwards
@@ -122,16 +124,6 @@ def subnet_ids(group):
     return sorted(s["SubnetIdentifier"] for s in group.get("Subnets", []))
 
 
-def current_state(client, module, group):
-    """The group in this module's terms, tags included (readable at any time for subnet groups)."""
-    if group is None:
-        return {}
-    state = {"description": group.get("CacheSubnetGroupDescription", ""), "subnet_ids": subnet_ids(group)}
-    if group.get("ARN"):
-        state["tags"] = get_tags(client, module, group["ARN"])
-    return state
-
-
 def desired_state(params, current):
     return {
         "description": params["description"] if params["description"] is not None
@@ -147,13 +139,8 @@ def create_subnet_group(client, module, desired):
                "SubnetIds": desired["subnet_ids"]}
     if desired["tags"]:
         request["Tags"] = ansible_dict_to_boto3_tag_list(desired["tags"])
-    try:
-        client.create_cache_subnet_group(aws_retry=True, **request)
-    except is_boto3_error_code("CacheSubnetGroupAlreadyExists"):
-        # Described as absent just before: a retried call that AWS had processed already.
-        pass
-    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Couldn't create cache subnet group {name}")
+    create_once(module, lambda: client.create_cache_subnet_group(aws_retry=True, **request),
+                "CacheSubnetGroupAlreadyExists", f"cache subnet group {name}")
 
 
 def modify_subnet_group(client, module, desired):
@@ -166,46 +153,26 @@ def modify_subnet_group(client, module, desired):
         module.fail_json_aws(e, msg=f"Couldn't modify cache subnet group {name}")
 
 
-def ensure_present(client, module, group):
-    """(changed, before, after)."""
+def update_subnet_group(client, module, current, changes):
     params = module.params
-    current = current_state(client, module, group)
-    desired = desired_state(params, current)
-    if group is None:
-        if not params["subnets"]:
-            module.fail_json(msg=f"subnets are required to create cache subnet group {params['name']}")
-        if not module.check_mode:
-            create_subnet_group(client, module, desired)
-        return True, {}, desired
-    if "tags" not in current:
-        if params["tags"] is not None:
-            module.warn(f"The endpoint reports no ARN for cache subnet group {params['name']}; its tags are not managed")
-        desired.pop("tags")
-    settings_changed = any(current[key] != desired[key] for key in ("description", "subnet_ids"))
-    changed = current != desired
-    if changed and not module.check_mode:
-        if settings_changed:
-            modify_subnet_group(client, module, desired)
-        if "tags" in desired:
-            ensure_tags(client, module, group["ARN"], current["tags"], params["tags"], params["purge_tags"])
-    return changed, current, desired
+    if "description" in changes or "subnet_ids" in changes:
+        modify_subnet_group(client, module, {**current, **changes})
+    if "tags" in changes:
+        ensure_tags(client, module, current["arn"], current["tags"], params["tags"], params["purge_tags"])
 
 
-def ensure_absent(client, module, group):
+def delete_subnet_group(client, module):
     name = module.params["name"]
-    if group is None:
+    try:
+        client.delete_cache_subnet_group(aws_retry=True, CacheSubnetGroupName=name)
+    except is_boto3_error_code("CacheSubnetGroupNotFoundFault"):
         return False
-    if not module.check_mode:
-        try:
-            client.delete_cache_subnet_group(aws_retry=True, CacheSubnetGroupName=name)
-        except is_boto3_error_code("CacheSubnetGroupNotFoundFault"):
-            return False
-        except is_boto3_error_code("CacheSubnetGroupInUse") as e:  # pylint: disable=duplicate-except
-            # "Cache subnet group X is currently in use by a cache cluster." (aws/aws-cdk #6935)
-            module.fail_json_aws(e, msg=(f"Couldn't delete cache subnet group {name}: a cache cluster or replication "
-                                         f"group still uses it; delete that first"))
-        except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-            module.fail_json_aws(e, msg=f"Couldn't delete cache subnet group {name}")
+    except is_boto3_error_code("CacheSubnetGroupInUse") as e:  # pylint: disable=duplicate-except
+        # "Cache subnet group X is currently in use by a cache cluster." (aws/aws-cdk #6935)
+        module.fail_json_aws(e, msg=(f"Couldn't delete cache subnet group {name}: a cache cluster or replication "
+                                     f"group still uses it; delete that first"))
+    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg=f"Couldn't delete cache subnet group {name}")
     return True
 
 
@@ -226,13 +193,9 @@ def format_result(client, module, group):
 
 def main():
     module = AnsibleAWSModule(
-        argument_spec=dict(
-            name=dict(type="str", required=True),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
+        argument_spec=resource_argument_spec(
             description=dict(type="str"),
             subnets=dict(type="list", elements="str"),
-            tags=dict(type="dict", aliases=["resource_tags"]),
-            purge_tags=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
     )
@@ -240,18 +203,33 @@ def main():
     module.params["name"] = module.params["name"].lower()
     name = module.params["name"]
     client = module.client("elasticache", retry_decorator=RETRY)
+    params = module.params
     group = describe_subnet_group(client, module, name)
+    if params["state"] == "absent":
+        # Only whether it exists matters; its tags are not worth a call.
+        outcome = sync(module, {"name": name} if group else None, {}, state="absent",
+                       delete=lambda current: delete_subnet_group(client, module))
+        module.exit_json(changed=outcome.changed, cache_subnet_group={}, diff=outcome.diff)
 
-    if module.params["state"] == "absent":
-        changed = ensure_absent(client, module, group)
-        module.exit_json(changed=changed, cache_subnet_group={},
-                         diff=diff_for({"name": name} if changed else {}, {}))
+    current = format_result(client, module, group) or None
+    desired = desired_state(params, current or {})
+    if current is None and not params["subnets"]:
+        module.fail_json(msg=f"subnets are required to create cache subnet group {name}")
+    if current is not None and "tags" not in current:
+        if params["tags"] is not None:
+            module.warn(f"The endpoint reports no ARN for cache subnet group {name}; its tags are not managed")
+        desired.pop("tags")
 
-    changed, before, after = ensure_present(client, module, group)
-    if not module.check_mode and changed:
-        group = describe_subnet_group(client, module, name)
-    module.exit_json(changed=changed, cache_subnet_group=format_result(client, module, group),
-                     diff=diff_for(before, after))
+    outcome = sync(
+        module, current, desired,
+        describe=lambda: format_result(client, module, describe_subnet_group(client, module, name)),
+        create=lambda desired: create_subnet_group(client, module, desired),
+        update=lambda current, changes: update_subnet_group(client, module, current, changes),
+        compare=differing, diff_keys=["description", "subnet_ids", "tags"],
+    )
+    # Check mode returns the group as it is; --diff shows what would change.
+    group = current if module.check_mode else outcome.result
+    module.exit_json(changed=outcome.changed, cache_subnet_group=group or {}, diff=outcome.diff)
 
 
 if __name__ == "__main__":

@@ -108,14 +108,9 @@ multi_az_capable:
   type: bool
 """
 
-try:
-    from botocore.parsers import ResponseParserError
-except ImportError:
-    ResponseParserError = None  # botocore's absence is reported by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
+from ansible_collections.credlink.infra.plugins.module_utils.common import ENDPOINT_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.elasticache import endpoint_lacks_action
 from ansible_collections.credlink.infra.plugins.module_utils.rds import choose
@@ -153,7 +148,7 @@ def main():
         versions = engine_versions(client, engine, major_of(version))
         if p["instance_class"] and versions:
             options = orderable_options(client, engine, p["instance_class"])
-    except AWS_ERRORS + (ResponseParserError,) as e:
+    except ENDPOINT_ERRORS as e:
         if not endpoint_lacks_action(e):
             module.fail_json_aws(e, msg=f"Couldn't list the orderable versions of {engine} {major_of(version)}")
         listed = False

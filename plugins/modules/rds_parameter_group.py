@@ -69,11 +69,6 @@ changed_parameters:
   sample: ["rds.force_ssl"]
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
@@ -82,8 +77,14 @@ from ansible_collections.amazon.aws.plugins.module_utils.rds import ensure_tags
 from ansible_collections.amazon.aws.plugins.module_utils.rds import get_tags
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
-from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY, diff_for
-from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups import plan_parameters
+from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
+from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
+from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups import check_family
+from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups import desired_group
+from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups import parameter_group_argument_spec
+from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups import planned
+from ansible_collections.credlink.infra.plugins.module_utils.sync import differing
+from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
 
 # ModifyDBParameterGroup accepts at most 20 parameters per call.
 BATCH = 20
@@ -94,7 +95,7 @@ def describe_group(client, module, name):
         groups = client.describe_db_parameter_groups(aws_retry=True, DBParameterGroupName=name)["DBParameterGroups"]
     except is_boto3_error_code("DBParameterGroupNotFound"):
         return None
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
         module.fail_json_aws(e, msg=f"Couldn't describe DB parameter group {name}")
     return groups[0] if groups else None
 
@@ -106,7 +107,7 @@ def describe_parameters(client, module, name, source=None):
     try:
         paginator = client.get_paginator("describe_db_parameters")
         return paginator.paginate(**kwargs).build_full_result()["Parameters"]
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+    except AWS_ERRORS as e:
         module.fail_json_aws(e, msg=f"Couldn't read the parameters of DB parameter group {name}")
 
 
@@ -126,7 +127,7 @@ def apply_methods(client, module, name):
     }
 
 
-def create_group(client, module):
+def create_group(client, module, desired):
     params = module.params
     request = {
         "DBParameterGroupName": params["name"],
@@ -136,9 +137,12 @@ def create_group(client, module):
     if params["tags"]:
         request["Tags"] = ansible_dict_to_boto3_tag_list(params["tags"])
     try:
-        return client.create_db_parameter_group(aws_retry=True, **request)["DBParameterGroup"]
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        client.create_db_parameter_group(aws_retry=True, **request)
+    except AWS_ERRORS as e:
         module.fail_json_aws(e, msg=f"Couldn't create DB parameter group {params['name']}")
+    to_set, _ = planned(None, params)
+    if to_set:
+        set_parameters(client, module, params["name"], to_set)
 
 
 def set_parameters(client, module, name, to_set):
@@ -152,7 +156,7 @@ def set_parameters(client, module, name, to_set):
             client.modify_db_parameter_group(
                 aws_retry=True, DBParameterGroupName=name, Parameters=items[start:start + BATCH]
             )
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        except AWS_ERRORS as e:
             module.fail_json_aws(e, msg=f"Couldn't set parameters {', '.join(sorted(to_set))} of {name}")
 
 
@@ -163,7 +167,7 @@ def reset_parameters(client, module, name, to_reset):
             client.reset_db_parameter_group(
                 aws_retry=True, DBParameterGroupName=name, Parameters=items[start:start + BATCH]
             )
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        except AWS_ERRORS as e:
             module.fail_json_aws(e, msg=f"Couldn't reset parameters {', '.join(sorted(to_reset))} of {name}")
 
 
@@ -172,7 +176,7 @@ def delete_group(client, module, name):
         client.delete_db_parameter_group(aws_retry=True, DBParameterGroupName=name)
     except is_boto3_error_code("DBParameterGroupNotFound"):
         return
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
         module.fail_json_aws(e, msg=f"Couldn't delete DB parameter group {name}")
 
 
@@ -183,53 +187,41 @@ def format_group(client, module, group):
     return result
 
 
+def update_group(client, module, group, current, changes):
+    params = module.params
+    if "tags" in changes:
+        ensure_tags(client, module, group["DBParameterGroupArn"], current["tags"], params["tags"], params["purge_tags"])
+    to_set, to_reset = planned(current, params)
+    if to_set:
+        set_parameters(client, module, params["name"], to_set)
+    if to_reset:
+        reset_parameters(client, module, params["name"], to_reset)
+
+
 def ensure_present(client, module, group):
+    """(changed, the group after the run, names of the parameters set or reset, diff)."""
     params = module.params
     name = params["name"]
-    desired = {key: str(value) for key, value in params["parameters"].items()}
-    if group and params["family"] and group["DBParameterGroupFamily"] != params["family"]:
-        module.fail_json(
-            msg=f"DB parameter group {name} has family {group['DBParameterGroupFamily']}, not {params['family']}; "
-            "the family of a parameter group cannot change, use a new name"
-        )
-    if group is None and not params["family"]:
-        module.fail_json(msg=f"family is required to create DB parameter group {name}")
-
-    current = user_parameters(client, module, name) if group else {}
-    to_set, to_reset = plan_parameters(current, desired, params["purge_parameters"])
-    before = {"parameters": current, "tags": get_tags(client, module, group["DBParameterGroupArn"]) if group else {}}
-    after_tags = before["tags"] if params["tags"] is None else (
-        params["tags"] if params["purge_tags"] else {**before["tags"], **params["tags"]})
-    after_parameters = {k: v for k, v in {**current, **to_set}.items() if k not in to_reset}
-    after = {"parameters": after_parameters, "tags": after_tags}
-    changed = group is None or before != after
-
-    if module.check_mode or not changed:
-        return changed, group, sorted([*to_set, *to_reset]), before if group else {}, after
-
-    if group is None:
-        group = create_group(client, module)
-    elif params["tags"] is not None:
-        ensure_tags(client, module, group["DBParameterGroupArn"], before["tags"], params["tags"], params["purge_tags"])
-    if to_set:
-        set_parameters(client, module, name, to_set)
-    if to_reset:
-        reset_parameters(client, module, name, to_reset)
-    return changed, describe_group(client, module, name), sorted([*to_set, *to_reset]), before, after
+    check_family(module, "DB parameter group", (group or {}).get("DBParameterGroupFamily"), group is not None)
+    current = None
+    if group:
+        current = {"parameters": user_parameters(client, module, name),
+                   "tags": get_tags(client, module, group["DBParameterGroupArn"])}
+    to_set, to_reset = planned(current, params)
+    outcome = sync(
+        module, current, desired_group(current, params),
+        create=lambda desired: create_group(client, module, desired),
+        update=lambda current, changes: update_group(client, module, group, current, changes),
+        compare=differing,
+    )
+    if outcome.changed and not module.check_mode:
+        group = describe_group(client, module, name)
+    return outcome.changed, group, sorted([*to_set, *to_reset]), outcome.diff
 
 
 def main():
     module = AnsibleAWSModule(
-        argument_spec=dict(
-            name=dict(type="str", required=True),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            family=dict(type="str"),
-            description=dict(type="str"),
-            parameters=dict(type="dict", default={}),
-            purge_parameters=dict(type="bool", default=False),
-            tags=dict(type="dict", aliases=["resource_tags"]),
-            purge_tags=dict(type="bool", default=True),
-        ),
+        argument_spec=parameter_group_argument_spec(),
         supports_check_mode=True,
     )
     client = module.client("rds", retry_decorator=RETRY)
@@ -237,17 +229,16 @@ def main():
     group = describe_group(client, module, name)
 
     if module.params["state"] == "absent":
-        if group and not module.check_mode:
-            delete_group(client, module, name)
-        module.exit_json(changed=group is not None, parameter_group={}, changed_parameters=[],
-                         diff=diff_for({"name": name} if group else {}, {}))
+        outcome = sync(module, {"name": name} if group else None, {}, state="absent",
+                       delete=lambda current: delete_group(client, module, name))
+        module.exit_json(changed=outcome.changed, parameter_group={}, changed_parameters=[], diff=outcome.diff)
 
-    changed, group, changed_parameters, before, after = ensure_present(client, module, group)
+    changed, group, changed_parameters, diff = ensure_present(client, module, group)
     module.exit_json(
         changed=changed,
         parameter_group=format_group(client, module, group) if group else {},
         changed_parameters=changed_parameters,
-        diff=diff_for(before, after),
+        diff=diff,
     )
 
 

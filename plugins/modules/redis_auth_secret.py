@@ -24,24 +24,12 @@ description:
 author:
   - CredLink platform team (@credlink)
 options:
-  name:
-    description: Name of the secret.
-    type: str
-    required: true
-  state:
-    description: Whether the secret should exist.
-    type: str
-    choices: [present, absent]
-    default: present
   create:
     description:
       - Whether a missing secret may be created. With V(false) a missing secret is an
         error; used when recording the URL, where a new token would not be the group's.
     type: bool
     default: true
-  description:
-    description: Description of the secret; left alone when omitted.
-    type: str
   token_length:
     description: Length of the generated token (16 to 128).
     type: int
@@ -53,28 +41,17 @@ options:
     description: Port of the replication group.
     type: int
     default: 6379
-  kms_key_id:
-    description:
-      - KMS key encrypting the secret (key id, key ARN, alias name or alias ARN); left
-        alone when omitted, the account's default key for a new secret.
-      - Compared by the key ARN it resolves to (C(kms:DescribeKey)).
-    type: str
   owner_tags:
     description:
       - Tags an existing secret must carry to be used, changed or deleted (for example
         C(Project), C(Environment), C(ManagedBy)). A same-named secret without them stops
         the module with its name, instead of being adopted or deleted.
     type: dict
-  recovery_window_days:
-    description:
-      - Days a deleted secret can be restored (7 to 30). Used with O(state=absent).
-      - C(0) deletes it at once, without any way back.
-    type: int
-    default: 7
 notes:
   - Supports C(check_mode) and C(diff_mode); the diff lists the keys of the document with
     masked values.
 extends_documentation_fragment:
+  - credlink.infra.secret
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -148,6 +125,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.credentials import 
     update_secret_settings,
 )
 from ansible_collections.credlink.infra.plugins.module_utils.elasticache import auth_token_problem
+from ansible_collections.credlink.infra.plugins.module_utils.credentials import secret_argument_spec
 
 # A subset of what ElastiCache allows (letters, digits, !&#$^<>-): '-' is the only one of its
 # specials that a URL's userinfo takes unescaped. 63 symbols over 64 characters is about 382 bits.
@@ -248,19 +226,12 @@ def ensure_absent(client, module, meta):
 
 def main():
     module = AnsibleAWSModule(
-        argument_spec=dict(
-            name=dict(type="str", required=True),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
+        argument_spec=secret_argument_spec(
             create=dict(type="bool", default=True),
-            description=dict(type="str"),
             token_length=dict(type="int", default=64, no_log=False),
             host=dict(type="str"),
             port=dict(type="int", default=6379),
-            kms_key_id=dict(type="str"),
             owner_tags=dict(type="dict"),
-            recovery_window_days=dict(type="int", default=7),
-            tags=dict(type="dict", aliases=["resource_tags"]),
-            purge_tags=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
     )

@@ -197,26 +197,18 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, NamedTuple, Optional
 
-try:
-    import botocore
-    import botocore.parsers
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
+from ansible_collections.credlink.infra.plugins.module_utils.common import ENDPOINT_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.elasticache import endpoint_lacks_action
 
 # Lookups in flight at once: few enough to stay far below the APIs' request rates (the
 # retries absorb a throttle), enough to overlap the round trips.
 LOOKUP_THREADS = 8
-
-# What an emulator without an action answers with may not even parse as an AWS response.
-API_ERRORS = AWS_ERRORS + ((botocore.parsers.ResponseParserError,) if AWS_ERRORS else ())
 
 Found = dict[str, Any]
 
@@ -286,7 +278,7 @@ class Aws:
             if client.can_paginate(action):
                 return paginated_query_with_retries(client, action, retry_decorator=RETRY, **params)
             return getattr(client, action)(aws_retry=True, **params)
-        except API_ERRORS as e:
+        except ENDPOINT_ERRORS as e:
             if error_code(e) in missing:
                 return None
             if endpoint_lacks_action(e):
@@ -578,7 +570,7 @@ def find_all(aws: Aws, names: dict[str, str]) -> list[Found]:
             return [found(kind, name, "", None, verdict=("unknown", (
                 f"the AWS endpoint does not implement {e}, so whether a {LABELS[kind]} {name} exists, and "
                 "whose it is, can't be read here")))], None
-        except API_ERRORS as e:
+        except ENDPOINT_ERRORS as e:
             return [], e
 
     with ThreadPoolExecutor(max_workers=LOOKUP_THREADS) as pool:

@@ -1,0 +1,130 @@
+# -*- coding: utf-8 -*-
+# Copyright: CredLink platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One describe -> compare -> (check mode?) -> apply -> re-describe cycle for one resource.
+
+A resource module describes the resource in its own terms (a dict, or None when it does
+not exist), builds the desired dict from its parameters, and hands ``sync`` the calls that
+change AWS. ``sync`` decides what to do, honours check mode and builds ``--diff``, so every
+module agrees on what "changed" means.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Mapping, NamedTuple
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
+from ansible_collections.credlink.infra.plugins.module_utils.common import changed_settings
+from ansible_collections.credlink.infra.plugins.module_utils.common import diff_for
+
+State = dict[str, Any]
+
+
+class Synced(NamedTuple):
+    changed: bool
+    diff: dict[str, dict[str, Any]]
+    # The resource after the run (None once deleted); in check mode, the prediction.
+    result: State | None
+
+
+def sync(module, current: State | None, desired: State, *,
+         create: Callable[[State], Any] | None = None,
+         update: Callable[[State, State], Any] | None = None,
+         delete: Callable[[State], Any] | None = None,
+         describe: Callable[[], State | None] | None = None,
+         state: str = "present",
+         compare: Callable[[Mapping[str, Any], Mapping[str, Any]], State] = changed_settings,
+         diff_keys: Iterable[str] | None = None) -> Synced:
+    """Bring the resource from ``current`` to ``desired`` (or delete it when ``state`` is absent).
+
+    ``compare(current, desired)`` returns the settings to change; ``update(current,
+    changes)`` applies them. ``delete`` may return False when the resource turned out to be
+    gone already, which is no change. ``describe`` re-reads the resource after a change;
+    without it the result is the prediction, as in check mode, where nothing is called.
+    """
+    keys = list(diff_keys) if diff_keys is not None else None
+
+    if state == "absent":
+        if current is None:
+            return Synced(False, diff_for(None, None, keys), None)
+        if not module.check_mode and delete(current) is False:
+            return Synced(False, diff_for(None, None, keys), None)
+        return Synced(True, diff_for(current, None, keys), None)
+
+    if current is None:
+        after = {key: value for key, value in desired.items() if value is not None}
+        if not module.check_mode:
+            create(desired)
+            after = describe() if describe else after
+        return Synced(True, diff_for(None, after, keys), after)
+
+    changes = compare(current, desired)
+    if not changes:
+        return Synced(False, diff_for(current, current, keys), current)
+    after = {**current, **changes}
+    if not module.check_mode:
+        update(current, changes)
+        after = describe() if describe else after
+    return Synced(True, diff_for(current, after, keys), after)
+
+
+def differing(current: Mapping[str, Any], desired: Mapping[str, Any]) -> State:
+    """The desired values that differ from the current ones, None included.
+
+    For modules whose desired state is complete (defaults already filled in), where None
+    is a value to set rather than "leave alone" as in ``changed_settings``.
+    """
+    return {key: value for key, value in desired.items() if current.get(key) != value}
+
+
+# --- tags -------------------------------------------------------------------------------
+
+
+def desired_tags(current: Mapping[str, str], tags: Mapping[str, str] | None, purge: bool) -> dict[str, str]:
+    """The complete tag set the resource should carry: ``tags`` (None: leave them as they are)."""
+    if tags is None:
+        return dict(current)
+    return dict(tags) if purge else {**current, **tags}
+
+
+def tag_changes(current: Mapping[str, str], tags: Mapping[str, str] | None,
+                purge: bool) -> tuple[dict[str, str], list[str]]:
+    """(tags to add or overwrite, tag keys to remove); nothing when ``tags`` is None."""
+    if tags is None:
+        return {}, []
+    return compare_aws_tags(dict(current), dict(tags), purge_tags=purge)
+
+
+# --- arguments --------------------------------------------------------------------------
+
+
+def resource_argument_spec(**options: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The argument spec of a resource module: name, state, its own ``options``, tags, purge_tags.
+
+    Documented by the module's own ``name`` and ``state`` entries (or a fragment that has
+    them) and the ``amazon.aws.tags`` fragment.
+    """
+    return {
+        "name": {"type": "str", "required": True},
+        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+        **options,
+        "tags": {"type": "dict", "aliases": ["resource_tags"]},
+        "purge_tags": {"type": "bool", "default": True},
+    }
+
+
+def create_once(module, create: Callable[[], Any], exists_code: str, what: str) -> Any:
+    """Call ``create``; an "already exists" answer is the success of a retried call.
+
+    The resource was described as absent just before, so that answer means AWS processed a
+    call whose response the client lost (a 5xx that AWSRetry retried).
+    """
+    try:
+        return create()
+    except is_boto3_error_code(exists_code):
+        return None
+    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg=f"Couldn't create {what}")

@@ -1,0 +1,142 @@
+"""The describe -> compare -> apply -> re-describe cycle every resource module runs."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags
+from ansible_collections.credlink.infra.plugins.module_utils.sync import differing
+from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
+from ansible_collections.credlink.infra.plugins.module_utils.sync import tag_changes
+
+
+class FakeResource:
+    """One AWS resource held in memory, with a record of the calls that changed it."""
+
+    def __init__(self, state=None):
+        self.state, self.calls = state, []
+
+    def describe(self):
+        return None if self.state is None else dict(self.state)
+
+    def create(self, desired):
+        self.calls.append(("create", desired))
+        self.state = {**desired, "arn": "arn:aws:test:us-east-1:123456789012:thing/one"}
+
+    def update(self, current, changes):
+        self.calls.append(("update", changes))
+        self.state = {**self.state, **changes}
+
+    def delete(self, current):
+        self.calls.append(("delete", current["name"]))
+        self.state = None
+
+    def run(self, desired, check_mode=False, **kwargs):
+        module = SimpleNamespace(check_mode=check_mode)
+        return sync(module, self.describe(), desired, describe=self.describe, create=self.create,
+                    update=self.update, delete=self.delete, **kwargs)
+
+
+WANTED = {"name": "one", "size": 2, "tags": {"Project": "credlink"}}
+
+
+def test_a_missing_resource_is_created_and_described_again():
+    resource = FakeResource()
+    outcome = resource.run(WANTED, diff_keys=["size", "tags"])
+    assert outcome.changed is True and resource.calls == [("create", WANTED)]
+    assert outcome.result["arn"].startswith("arn:aws:test")
+    assert outcome.diff == {"before": {}, "after": {"size": 2, "tags": {"Project": "credlink"}}}
+
+
+def test_check_mode_creates_nothing_and_predicts_the_resource():
+    resource = FakeResource()
+    outcome = resource.run({**WANTED, "unset": None}, check_mode=True)
+    assert outcome.changed is True and resource.calls == []
+    assert outcome.result == WANTED
+
+
+def test_a_difference_is_updated_with_only_the_changed_settings():
+    resource = FakeResource(dict(WANTED, arn="arn"))
+    outcome = resource.run({**WANTED, "size": 3}, diff_keys=["size"])
+    assert outcome.changed is True and resource.calls == [("update", {"size": 3})]
+    assert outcome.diff == {"before": {"size": 2}, "after": {"size": 3}}
+    assert outcome.result["size"] == 3
+
+
+def test_check_mode_reports_the_update_without_calling_aws():
+    resource = FakeResource(dict(WANTED))
+    outcome = resource.run({**WANTED, "size": 3}, check_mode=True)
+    assert outcome.changed is True and resource.calls == []
+    assert outcome.diff["before"]["size"] == 2 and outcome.diff["after"]["size"] == 3
+
+
+def test_rerun_reports_no_change():
+    resource = FakeResource(dict(WANTED))
+    outcome = resource.run(WANTED)
+    assert outcome.changed is False and resource.calls == []
+    assert outcome.diff["before"] == outcome.diff["after"] and outcome.result == WANTED
+
+
+def test_unspecified_settings_are_left_alone_by_default():
+    resource = FakeResource(dict(WANTED))
+    assert resource.run({**WANTED, "size": None}).changed is False
+
+
+def test_differing_treats_none_as_a_value_to_set():
+    resource = FakeResource(dict(WANTED))
+    outcome = resource.run({**WANTED, "size": None}, compare=differing)
+    assert outcome.changed is True and resource.calls == [("update", {"size": None})]
+
+
+def test_absent_deletes_an_existing_resource():
+    resource = FakeResource(dict(WANTED))
+    outcome = resource.run({}, state="absent", diff_keys=["size"])
+    assert outcome.changed is True and resource.calls == [("delete", "one")]
+    assert outcome.diff == {"before": {"size": 2}, "after": {}} and outcome.result is None
+
+
+def test_absent_in_check_mode_deletes_nothing():
+    resource = FakeResource(dict(WANTED))
+    outcome = resource.run({}, state="absent", check_mode=True)
+    assert outcome.changed is True and resource.calls == []
+
+
+def test_absent_on_a_missing_resource_is_no_change():
+    resource = FakeResource()
+    outcome = resource.run({}, state="absent")
+    assert outcome.changed is False and resource.calls == []
+
+
+def test_a_resource_gone_before_the_deletion_is_no_change():
+    resource = FakeResource(dict(WANTED))
+    module = SimpleNamespace(check_mode=False)
+    outcome = sync(module, resource.describe(), {}, state="absent", delete=lambda current: False)
+    assert outcome.changed is False
+
+
+def test_without_describe_the_result_is_the_prediction():
+    resource = FakeResource(dict(WANTED))
+    module = SimpleNamespace(check_mode=False)
+    outcome = sync(module, resource.describe(), {**WANTED, "size": 5}, update=resource.update)
+    assert outcome.result == {**WANTED, "size": 5} and resource.calls == [("update", {"size": 5})]
+
+
+@pytest.mark.parametrize("tags, purge, expected", [
+    (None, True, {"Project": "credlink", "Owner": "team"}),
+    ({"Project": "credlink"}, True, {"Project": "credlink"}),
+    ({"Environment": "test"}, False, {"Project": "credlink", "Owner": "team", "Environment": "test"}),
+])
+def test_desired_tags(tags, purge, expected):
+    assert desired_tags({"Project": "credlink", "Owner": "team"}, tags, purge) == expected
+
+
+def test_tag_changes_add_overwrite_and_purge():
+    to_set, to_unset = tag_changes({"Project": "old", "Owner": "team"}, {"Project": "credlink", "Env": "test"}, True)
+    assert to_set == {"Project": "credlink", "Env": "test"} and to_unset == ["Owner"]
+
+
+def test_tag_changes_keep_other_tags_without_purge_and_do_nothing_without_tags():
+    assert tag_changes({"Owner": "team"}, {"Env": "test"}, False) == ({"Env": "test"}, [])
+    assert tag_changes({"Owner": "team"}, None, True) == ({}, [])
