@@ -7,7 +7,6 @@ import string
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from ansible_collections.credlink.infra.plugins.modules import db_credentials_secret
 from tests.unit.in_process import call_main
@@ -16,9 +15,8 @@ NAME = "credlink-test-db-credentials"
 
 
 @pytest.fixture
-def sm(offline_aws):
-    with mock_aws():
-        yield boto3.client("secretsmanager", region_name="us-east-1")
+def sm(moto):
+    return moto("secretsmanager")
 
 
 def stored(sm):

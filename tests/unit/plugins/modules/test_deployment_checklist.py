@@ -9,7 +9,6 @@ from pathlib import Path
 import boto3
 import pytest
 import yaml
-from moto import mock_aws
 
 from ansible_collections.credlink.infra.plugins.module_utils import baseline
 from ansible_collections.credlink.infra.plugins.module_utils import checklist
@@ -368,9 +367,8 @@ def test_only_selects_items_by_id_or_layer():
 # The module itself, collecting from moto in-process (nothing built: everything missing).
 
 @pytest.fixture
-def aws(offline_aws):
-    with mock_aws():
-        yield
+def aws(moto):
+    return moto
 
 
 def test_module_on_an_empty_account_fails_items_and_never_changes(aws, capsys):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from ansible_collections.credlink.infra.plugins.modules import ec2_vpc_flow_log
 from tests.unit.in_process import call_main
@@ -14,9 +12,8 @@ GROUP = "/aws/vpc/credlink-test-flow-logs"
 
 
 @pytest.fixture
-def ec2(offline_aws):
-    with mock_aws():
-        yield boto3.client("ec2", region_name="us-east-1")
+def ec2(moto):
+    return moto("ec2")
 
 
 @pytest.fixture

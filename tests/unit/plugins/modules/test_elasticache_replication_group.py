@@ -13,9 +13,8 @@ GROUP = "credlink-test-redis"
 
 
 @pytest.fixture
-def ec(offline_aws):
-    with mock_aws():
-        yield boto3.client("elasticache", region_name="us-east-1")
+def ec(moto):
+    return moto("elasticache")
 
 
 def args(**overrides):

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import boto3
 import botocore
 import pytest
-from moto import mock_aws
 
 from ansible_collections.credlink.infra.plugins.modules import iam_service_linked_role
 from tests.unit.in_process import call_main
@@ -18,9 +16,8 @@ ROLE = "awsserviceroleforecs"
 
 
 @pytest.fixture
-def iam(offline_aws):
-    with mock_aws():
-        yield boto3.client("iam", region_name="us-east-1")
+def iam(moto):
+    return moto("iam")
 
 
 def linked_roles(iam):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from ansible_collections.credlink.infra.plugins.modules import rds_parameter_group
 from tests.unit.in_process import call_main
@@ -14,9 +12,8 @@ PARAMS = {"shared_preload_libraries": "pg_stat_statements", "rds.force_ssl": 1}
 
 
 @pytest.fixture
-def rds(offline_aws):
-    with mock_aws():
-        yield boto3.client("rds", region_name="us-east-1")
+def rds(moto):
+    return moto("rds")
 
 
 def user_params(rds):

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from ansible_collections.credlink.infra.plugins.modules import readiness_info
 from tests.unit.in_process import call_main
 
 
 @pytest.fixture
-def aws(offline_aws):
-    with mock_aws():
-        yield
+def aws(moto):
+    return moto
 
 
 def make_stack():

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 import string
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from ansible_collections.credlink.infra.plugins.module_utils import credentials
 from ansible_collections.credlink.infra.plugins.module_utils.elasticache import auth_token_problem
@@ -20,9 +18,8 @@ HOST = "master.credlink-test-redis.abc123.use1.cache.amazonaws.com"
 
 
 @pytest.fixture
-def sm(offline_aws):
-    with mock_aws():
-        yield boto3.client("secretsmanager", region_name="us-east-1")
+def sm(moto):
+    return moto("secretsmanager")
 
 
 def stored(sm):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from ansible_collections.credlink.infra.plugins.modules import s3_bucket_contents_info
 from tests.unit.in_process import call_main
@@ -13,12 +11,11 @@ BUCKET = "credlink-test-proofs-123456789012"
 
 
 @pytest.fixture
-def s3(offline_aws):
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket=BUCKET)
-        client.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
-        yield client
+def s3(moto):
+    client = moto("s3")
+    client.create_bucket(Bucket=BUCKET)
+    client.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    return client
 
 
 def contents(capsys, bucket=BUCKET):

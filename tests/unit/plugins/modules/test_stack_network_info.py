@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import json
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from ansible_collections.credlink.infra.plugins.modules import stack_network_info
 from tests.unit.in_process import call_main
 
 
 @pytest.fixture
-def ec2(offline_aws):
-    with mock_aws():
-        yield boto3.client("ec2", region_name="us-east-1")
+def ec2(moto):
+    return moto("ec2")
 
 
 def tag(name, **extra):
