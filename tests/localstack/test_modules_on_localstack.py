@@ -59,7 +59,7 @@ def test_new_route_table_with_routes_then_purging_rerun(localstack_env, vpc, nam
     assert code == 0 and created["changed"] is True, created
     table_id = created["route_table"]["id"]
     rerun, code = call_main(ec2_vpc_route_table, {**args, "lookup": "id", "route_table_id": table_id,
-                                                   "purge_routes": True}, capsys)
+                                                  "purge_routes": True}, capsys)
     assert code == 0 and rerun["changed"] is False, rerun
     try:
         [table] = ec2.describe_route_tables(RouteTableIds=[table_id])["RouteTables"]

@@ -373,7 +373,7 @@ def aws(moto):
 
 def test_module_on_an_empty_account_fails_items_and_never_changes(aws, capsys):
     result, code = call_main(deployment_checklist, {"environment": "production", "expected": EXPECTED_ARGS}, capsys,
-                              check_mode=True)
+                             check_mode=True)
     assert code == 0 and result["changed"] is False
     assert result["summary"]["pass"] == 0 and result["summary"]["fail"] > 30
     assert result["outputs"]["rds_endpoint"] == {"value": None, "sensitive": True}
@@ -393,7 +393,7 @@ def test_module_reads_the_secret_but_never_returns_it(aws, capsys):
 
 def test_module_refuses_a_baseline_that_is_not_one(aws, capsys):
     result, code = call_main(deployment_checklist, {"environment": "production", "expected": EXPECTED_ARGS,
-                                                     "baseline": {"settings": {}}}, capsys)
+                                                    "baseline": {"settings": {}}}, capsys)
     assert code == 1 and "baseline is not a baseline document" in result["msg"]
 
 
@@ -475,7 +475,7 @@ def test_the_read_policy_is_found_beyond_the_first_page_of_policies(aws, capsys)
                                                     "Resource": arn}]}
     iam.create_policy(PolicyName="credlink-production-db-credentials-read", PolicyDocument=json.dumps(read))
     result, _ = call_main(deployment_checklist, {"environment": "production", "expected": EXPECTED_ARGS,
-                                                  "only": ["secrets"]}, capsys)
+                                                 "only": ["secrets"]}, capsys)
     item = {i["id"]: i for i in result["items"]}["secrets.read_policy"]
     assert item["status"] == "pass", item
 
@@ -492,7 +492,7 @@ def test_a_group_open_to_the_ipv6_internet_is_world_open(aws, capsys):
         ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
             {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, **permission}])
     result, _ = call_main(deployment_checklist, {"environment": "production", "expected": EXPECTED_ARGS,
-                                                  "only": ["security.world_open"]}, capsys)
+                                                 "only": ["security.world_open"]}, capsys)
     [item] = result["items"]
     assert item["status"] == "fail" and item["observed"] == ["credlink-production-alb", "credlink-production-rds"]
 
@@ -553,7 +553,7 @@ def test_outputs_hold_the_database_url_without_password_the_alb_url_and_the_targ
     ec2, elbv2 = boto3.client("ec2", region_name="us-east-1"), boto3.client("elbv2", region_name="us-east-1")
     lb, group, _ = load_balancer(ec2, elbv2)
     result, _ = call_main(deployment_checklist, {"environment": "production", "expected": EXPECTED_ARGS,
-                                                  "only": ["outputs"]}, capsys)
+                                                 "only": ["outputs"]}, capsys)
     outputs = result["outputs"]
     assert outputs["database_url"] == {"value": "postgresql://credlink_admin@h:5432/credlink?sslmode=require",
                                        "sensitive": True}
@@ -573,7 +573,7 @@ def test_the_alb_url_is_https_with_the_certificate_name_when_the_alb_serves_one(
     elbv2.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTPS", Port=443, DefaultActions=forward,
                           Certificates=[{"CertificateArn": certificate}])
     result, _ = call_main(deployment_checklist, {"environment": "production", "expected": EXPECTED_ARGS,
-                                                  "only": ["outputs"]}, capsys)
+                                                 "only": ["outputs"]}, capsys)
     assert result["outputs"]["alb_url"]["value"] == "https://credlink.example.com"
 
 

@@ -39,7 +39,7 @@ def test_without_preserve_the_desired_count_is_enforced(ecs_platform, capsys):
 def test_a_disabled_circuit_breaker_is_restored(ecs_platform, capsys):
     call_main(ecs_service, service_args(ecs_platform), capsys)
     ecs_platform["ecs"].update_service(cluster=CLUSTER, service=SERVICE,
-                                   deploymentConfiguration={"deploymentCircuitBreaker": {"enable": False, "rollback": False}})
+                                       deploymentConfiguration={"deploymentCircuitBreaker": {"enable": False, "rollback": False}})
     result, _ = call_main(ecs_service, service_args(ecs_platform), capsys)
     assert result["changed"] is True
     assert describe_service(ecs_platform)["deploymentConfiguration"]["deploymentCircuitBreaker"]["enable"] is True
@@ -88,7 +88,7 @@ def test_a_rolled_back_deployment_fails_and_names_the_image_running_again(ecs_pl
     call_main(ecs_task_definition, task_args(containers=[container(image="repo:v2-broken")]), capsys)
     rolled_back_after_update(monkeypatch)
     result, code = call_main(ecs_service, service_args(ecs_platform, task_definition=f"{FAMILY}:2", wait=True,
-                                                        wait_delay=1, wait_timeout=5), capsys)
+                                                       wait_delay=1, wait_timeout=5), capsys)
     assert code == 1, result
     assert result["msg"].startswith("Deployment of repo:v2-broken to credlink-test-service failed and ECS rolled it "
                                     "back: the service runs repo:latest")

@@ -14,8 +14,8 @@ from tests.unit.plugins.modules.ecs_stack import (CLUSTER, SERVICE, FAMILY, cont
 def test_a_deployment_started_earlier_is_awaited_to_completion(ecs_platform, capsys):
     created, _ = call_main(ecs_service, service_args(ecs_platform), capsys)
     result, code = call_main(ecs_service_wait, {"cluster": CLUSTER, "service": SERVICE, "wait_delay": 1,
-                                                 "wait_timeout": 5,
-                                                 "deployment_id": created["service"]["deployment_id"]}, capsys)
+                                                "wait_timeout": 5,
+                                                "deployment_id": created["service"]["deployment_id"]}, capsys)
     assert code == 0 and result["changed"] is False
     assert result["service"]["rollout_state"] == "COMPLETED" and result["service"]["running_count"] == 2
 

@@ -555,7 +555,7 @@ def put_token_secret(token="Abcdefghijklmnop1234-xyz"):
 def test_auth_token_comes_from_the_secret_and_is_never_returned(fake, capsys):
     token = put_token_secret()
     result, code = call_main(module, fake_args(transit_encryption=True, auth_token_secret="credlink-test-redis-auth"),
-                              capsys)
+                             capsys)
     assert code == 0, result.get("msg")
     assert fake.groups[GROUP]["_create"]["AuthToken"] == token
     assert fake.groups[GROUP]["AuthTokenEnabled"] is True
@@ -564,7 +564,7 @@ def test_auth_token_comes_from_the_secret_and_is_never_returned(fake, capsys):
 
 def test_missing_auth_secret_names_the_secrets_layer(fake, capsys):
     result, code = call_main(module, fake_args(transit_encryption=True, auth_token_secret="credlink-test-redis-auth"),
-                              capsys)
+                             capsys)
     assert code == 1 and "build the secrets layer first" in result["msg"]
     assert GROUP not in fake.groups
 
@@ -572,7 +572,7 @@ def test_missing_auth_secret_names_the_secrets_layer(fake, capsys):
 def test_invalid_token_is_refused_without_showing_it(fake, capsys):
     token = put_token_secret("short/token@")
     result, code = call_main(module, fake_args(transit_encryption=True, auth_token_secret="credlink-test-redis-auth"),
-                              capsys)
+                             capsys)
     assert code == 1 and "not a valid ElastiCache AUTH token" in result["msg"]
     assert token not in _json.dumps(result)
 
@@ -586,7 +586,7 @@ def test_existing_group_without_auth_is_not_given_one_silently(fake, capsys):
     put_token_secret()
     fake.put(GROUP, transit=True)
     result, code = call_main(module, fake_args(transit_encryption=True, auth_token_secret="credlink-test-redis-auth"),
-                              capsys)
+                             capsys)
     assert code == 1 and "has no AUTH token" in result["msg"]
     assert "modify_replication_group" not in fake.ops()
 
@@ -595,7 +595,7 @@ def test_converged_group_with_tls_and_auth_reports_no_change(fake, capsys):
     put_token_secret()
     fake.put(GROUP, transit=True, auth=True)
     result, code = call_main(module, fake_args(transit_encryption=True, auth_token_secret="credlink-test-redis-auth"),
-                              capsys)
+                             capsys)
     assert code == 0 and result["changed"] is False, result
 
 

@@ -154,7 +154,7 @@ def test_changed_subnets_are_modified_in_place(stubbed, capsys):
     stubbed.add_response("list_tags_for_resource", {"TagList": [{"Key": k, "Value": v} for k, v in TAGS.items()]},
                          {"ResourceName": ARN})
     result, code = call_main(module, {"name": NAME, "description": "Private subnets for Redis",
-                                       "subnets": ["subnet-c", "subnet-a"], "tags": TAGS}, capsys)
+                                      "subnets": ["subnet-c", "subnet-a"], "tags": TAGS}, capsys)
     assert code == 0 and result["changed"] is True
     assert result["diff"]["before"]["subnet_ids"] == ["subnet-a", "subnet-b"]
     assert result["diff"]["after"]["subnet_ids"] == ["subnet-a", "subnet-c"]
@@ -179,5 +179,5 @@ def test_a_creation_processed_before_an_error_is_not_a_failure(stubbed, capsys):
     stubbed.add_response("list_tags_for_resource", {"TagList": [{"Key": k, "Value": v} for k, v in TAGS.items()]},
                          {"ResourceName": ARN})
     result, code = call_main(module, {"name": NAME, "description": "Private subnets for Redis",
-                                       "subnets": ["subnet-a"], "tags": TAGS}, capsys)
+                                      "subnets": ["subnet-a"], "tags": TAGS}, capsys)
     assert code == 0 and result["changed"] is True and result["cache_subnet_group"]["tags"] == TAGS
