@@ -31,6 +31,7 @@ def finished_waits(stdout: str) -> dict[str, list[str]]:
 
 
 def test_database_and_cache_are_awaited_by_one_task(slow_emulator):
+    slow_emulator.reset()
     env = {**slow_emulator.env, "CREDLINK_PROGRESS": "lines"}
     # The network first: what runs between the database's start and the joint wait is then
     # only the cache's own tasks, much shorter than the database's 33 s.
@@ -52,3 +53,20 @@ def test_database_and_cache_are_awaited_by_one_task(slow_emulator):
     assert db["DBInstanceStatus"] == "available"
     secret = slow_emulator.client("secretsmanager").get_secret_value(SecretId="credlink-dev-db-credentials")["SecretString"]
     assert db["Endpoint"]["Address"] in secret
+
+
+def test_a_wait_that_runs_out_of_time_says_what_is_still_starting(slow_emulator):
+    slow_emulator.reset()
+    ready = run_playbook("site.yml", "dev", slow_emulator.env, "--tags", "network,secrets", extra_vars=FAST_POLLS)
+    assert ready.returncode == 0, ready.stdout[-4000:] + ready.stderr[-2000:]
+    # The database takes 33 s here; one second of waiting is not enough.
+    run = run_playbook("site.yml", "dev", slow_emulator.env, "--tags", "database",
+                       extra_vars={**FAST_POLLS, "database_wait_timeout": 1})
+    output = " ".join(run.stdout.split())
+    assert run.returncode != 0, run.stdout[-3000:]
+    assert ("Not ready after 1 s: credlink-dev-db is creating. Nothing was undone: run again to keep waiting, "
+            "or raise database_wait_timeout.") in output, output[-3000:]
+    # Nothing was undone: the instance goes on starting, and a rerun with time to wait converges.
+    again = run_playbook("site.yml", "dev", slow_emulator.env, "--tags", "database", extra_vars=FAST_POLLS)
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert again.recap["changed"] == 1, again.stdout[-3000:]  # the endpoint recorded in the secret
