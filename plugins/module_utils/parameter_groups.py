@@ -5,10 +5,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags
+from ansible_collections.credlink.infra.plugins.module_utils.sync import differing
 from ansible_collections.credlink.infra.plugins.module_utils.sync import resource_argument_spec
+from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
 
 
 def plan_parameters(current: Mapping[str, str | None], desired: Mapping[str, str],
@@ -49,6 +51,20 @@ def planned(current: Mapping[str, Any] | None, params: Mapping[str, Any]) -> tup
     """``plan_parameters`` for the module's parameters against ``current`` (None: a new group)."""
     desired = {key: str(value) for key, value in params["parameters"].items()}
     return plan_parameters((current or {}).get("parameters", {}), desired, params["purge_parameters"])
+
+
+def sync_group(module, kind: str, family: str | None, read_current: Callable[[], dict] | None,
+               create: Callable, update: Callable):
+    """Check the family, then sync the group's user-set parameters and tags.
+
+    ``read_current`` reads the existing group's parameters and tags (None: no group yet).
+    Returns the ``sync`` outcome and the names of the parameters set or reset."""
+    check_family(module, kind, family, read_current is not None)
+    current = read_current() if read_current else None
+    to_set, to_reset = planned(current, module.params)
+    outcome = sync(module, current, desired_group(current, module.params), create=create, update=update,
+                   compare=differing)
+    return outcome, sorted([*to_set, *to_reset])
 
 
 def parameter_group_argument_spec() -> dict[str, dict[str, Any]]:

@@ -76,10 +76,8 @@ from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.elasticache import endpoint_lacks_action
 from ansible_collections.credlink.infra.plugins.module_utils.elasticache import ensure_tags
 from ansible_collections.credlink.infra.plugins.module_utils.elasticache import get_tags
-from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups import check_family
-from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups import desired_group
 from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups import planned
-from ansible_collections.credlink.infra.plugins.module_utils.sync import differing
+from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups import sync_group
 from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
 from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups import parameter_group_argument_spec
 
@@ -151,20 +149,14 @@ def update_group(client, module, group, current, changes):
 
 def ensure_present(client, module, group):
     """(changed, names of the parameters set or reset, diff)."""
-    params = module.params
-    check_family(module, "Cache parameter group", (group or {}).get("CacheParameterGroupFamily"), group is not None)
-    current = None
-    if group:
-        current = {"parameters": user_parameters(client, module, params["name"]),
-                   "tags": get_tags(client, module, group["ARN"])}
-    to_set, to_reset = planned(current, params)
-    outcome = sync(
-        module, current, desired_group(current, params),
+    outcome, changed_parameters = sync_group(
+        module, "Cache parameter group", (group or {}).get("CacheParameterGroupFamily"),
+        (lambda: {"parameters": user_parameters(client, module, module.params["name"]),
+                  "tags": get_tags(client, module, group["ARN"])}) if group else None,
         create=lambda desired: create_group(client, module, desired),
         update=lambda current, changes: update_group(client, module, group, current, changes),
-        compare=differing,
     )
-    return outcome.changed, sorted([*to_set, *to_reset]), outcome.diff
+    return outcome.changed, changed_parameters, outcome.diff
 
 
 def format_group(client, module):

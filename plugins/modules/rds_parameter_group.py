@@ -79,11 +79,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
-from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups import check_family
-from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups import desired_group
 from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups import parameter_group_argument_spec
 from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups import planned
-from ansible_collections.credlink.infra.plugins.module_utils.sync import differing
+from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups import sync_group
 from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
 
 # ModifyDBParameterGroup accepts at most 20 parameters per call.
@@ -200,23 +198,17 @@ def update_group(client, module, group, current, changes):
 
 def ensure_present(client, module, group):
     """(changed, the group after the run, names of the parameters set or reset, diff)."""
-    params = module.params
-    name = params["name"]
-    check_family(module, "DB parameter group", (group or {}).get("DBParameterGroupFamily"), group is not None)
-    current = None
-    if group:
-        current = {"parameters": user_parameters(client, module, name),
-                   "tags": get_tags(client, module, group["DBParameterGroupArn"])}
-    to_set, to_reset = planned(current, params)
-    outcome = sync(
-        module, current, desired_group(current, params),
+    name = module.params["name"]
+    outcome, changed_parameters = sync_group(
+        module, "DB parameter group", (group or {}).get("DBParameterGroupFamily"),
+        (lambda: {"parameters": user_parameters(client, module, name),
+                  "tags": get_tags(client, module, group["DBParameterGroupArn"])}) if group else None,
         create=lambda desired: create_group(client, module, desired),
         update=lambda current, changes: update_group(client, module, group, current, changes),
-        compare=differing,
     )
     if outcome.changed and not module.check_mode:
         group = describe_group(client, module, name)
-    return outcome.changed, group, sorted([*to_set, *to_reset]), outcome.diff
+    return outcome.changed, group, changed_parameters, outcome.diff
 
 
 def main():
