@@ -23,7 +23,7 @@ CASES = [
      "19 characters"),
     ({"credlink_region": "us-iso-east-1"}, "the ISO partitions are not"),
     ({"credlink_account_id": "000000000000"}, "credlink_account_id cannot be given (inventory or -e)"),
-    ({"network_outputs": {}}, "network_outputs cannot be given"),
+    ({"network_outputs": {}}, "unknown variable(s) network_outputs"),
     ({"credlink_expected_account_id": "12345"}, "credlink_expected_account_id '12345': name the 12-digit AWS account"),
     ({"credlink_expected_account_id": ""}, "credlink_expected_account_id is not set"),
     ({"credlink_protected": True}, "environment dev is protected (credlink_protected): it requires"),
@@ -99,6 +99,16 @@ def test_bad_input_stops_before_any_aws_call(extra_vars, message):
     assert "Traceback" not in output
     assert "Could not connect" not in output and "EndpointConnectionError" not in output
 
+
+
+def test_every_wrong_input_of_a_layer_is_reported_in_one_run():
+    dead_endpoint = {**DUMMY_AWS, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}"}
+    run = run_playbook("site.yml", "dev", dead_endpoint,
+                       extra_vars={"cache_automatic_failover": True, "cache_snapshot_window": "3am"})
+    output = " ".join((run.stdout + run.stderr).split())
+    assert run.returncode != 0
+    assert "2 problems: (1) cache_num_nodes must be 1-6 (1); cache_automatic_failover needs at least 2 nodes" in output
+    assert "(2) cache_*: node type like cache.t3.micro" in output
 
 PRODUCTION_CASES = [
     ({"database_deletion_protection": False}, "is protected (credlink_protected): it requires database_deletion_protection=true"),
