@@ -100,7 +100,6 @@ def test_bad_input_stops_before_any_aws_call(extra_vars, message):
     assert "Could not connect" not in output and "EndpointConnectionError" not in output
 
 
-
 def test_every_wrong_input_of_a_layer_is_reported_in_one_run():
     dead_endpoint = {**DUMMY_AWS, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}"}
     run = run_playbook("site.yml", "dev", dead_endpoint,
@@ -109,6 +108,7 @@ def test_every_wrong_input_of_a_layer_is_reported_in_one_run():
     assert run.returncode != 0
     assert "2 problems: (1) cache_num_nodes must be 1-6 (1); cache_automatic_failover needs at least 2 nodes" in output
     assert "(2) cache_*: node type like cache.t3.micro" in output
+
 
 PRODUCTION_CASES = [
     ({"database_deletion_protection": False}, "is protected (credlink_protected): it requires database_deletion_protection=true"),
