@@ -67,6 +67,10 @@ DIR_ENV = "CREDLINK_MODULE_RUNNER_DIR"
 IDLE_ENV = "CREDLINK_MODULE_RUNNER_IDLE"
 DEFAULT_IDLE = 600.0
 CONNECT_TIMEOUT = 2.0
+# What the client forwards to the module's process group, as a terminal would signal it.
+_FORWARDED = ("SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT")
+# Dispositions a plain Python inherits from its caller when they are "ignore".
+_INHERITED = _FORWARDED + ("SIGCHLD",)
 # ansible-core minor versions the runner was tested with (its payload handling follows
 # ansible-core's AnsiballZ internals); elsewhere modules run with the plain Python.
 TESTED_ANSIBLE_CORE = ("2.21",)
@@ -381,9 +385,18 @@ def client_main(argv: list[str], python: str | None = None):
         # Not our server: it gets nothing, and no server of ours is started in its place.
         conn.close()
         _exec_python(python, argv)
+    import _signal
+
+    # A signal that comes before the forwarders are in place must wait for them, not be
+    # lost or end this client alone: the module may print (and its caller signal) before
+    # the "started" line has been read.
+    ignored = [signum for signum in _signal_numbers(_signal, _INHERITED)
+               if _signal.getsignal(signum) == _signal.SIG_IGN]
+    forwarded = [signum for signum in _signal_numbers(_signal, _FORWARDED) if signum not in ignored]
+    caller_mask = _signal.pthread_sigmask(_signal.SIG_BLOCK, forwarded)
     request = marshal.dumps({
         "argv": argv, "cwd": cwd, "cwd_id": cwd_id, "env": dict(os.environ), "umask": _umask(),
-        "limits": _limits(), "key": key, "namespaces": namespaces(),
+        "limits": _limits(), "key": key, "namespaces": namespaces(), "ignored": ignored,
     })
     message = _HEADER.pack(len(request)) + request
     replies = _Replies(conn)
@@ -397,10 +410,12 @@ def client_main(argv: list[str], python: str | None = None):
     if not started.startswith(b"S"):
         # No "started" line, so the server gave the module no go-ahead: it has not run.
         conn.close()
+        _signal.pthread_sigmask(_signal.SIG_SETMASK, caller_mask)
         _exec_python(python, argv)
     # From here on the module may be running: never fall back to a second run.
     try:
-        _forward_signals(int(started[1:]))
+        _forward_signals(int(started[1:]), forwarded)
+        _signal.pthread_sigmask(_signal.SIG_SETMASK, caller_mask)
         status = int(replies.line()[1:])
     except (OSError, ValueError):
         os.write(2, b"module runner: lost the module process\n")
@@ -420,8 +435,12 @@ def _umask() -> int:
     return mask
 
 
-def _forward_signals(child: int):
-    import signal
+def _signal_numbers(module, names) -> list[int]:
+    return [int(getattr(module, name)) for name in names]
+
+
+def _forward_signals(child: int, signals: list[int]):
+    import _signal
 
     def forward(signum, _frame):
         try:
@@ -432,8 +451,8 @@ def _forward_signals(child: int):
             except OSError:
                 pass
 
-    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT):
-        signal.signal(signum, forward)
+    for signum in signals:
+        _signal.signal(signum, forward)
 
 
 def _spawn_server(python: str, directory: str, key: str, dir_fd: int):
@@ -942,9 +961,16 @@ def _run_child(request: dict, fds: list[int], ready_write: int, go_read: int):
     if os.read(go_read, 1) != b"1":
         os._exit(70)
     os.close(go_read)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGCHLD):
-        signal.signal(signum, signal.SIG_DFL)
+    # A plain Python keeps what its caller ignored and resets the rest; SIGINT raises
+    # KeyboardInterrupt unless ignored.
+    ignored = set(request.get("ignored", ()))
+    for signum in _signal_numbers(signal, _INHERITED):
+        if signum in ignored:
+            signal.signal(signum, signal.SIG_IGN)
+        elif signum == signal.SIGINT:
+            signal.signal(signum, signal.default_int_handler)
+        else:
+            signal.signal(signum, signal.SIG_DFL)
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
         os.close(fd)

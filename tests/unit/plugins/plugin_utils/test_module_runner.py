@@ -186,15 +186,77 @@ def test_exit_by_signal_and_forwarded_signals(runner):
     suicide = runner["tmp"] / "suicide.py"
     suicide.write_text("import os, signal\nos.kill(os.getpid(), signal.SIGTERM)\n")
     assert run(runner, str(suicide)).returncode == -signal.SIGTERM
-    sleeper = runner["tmp"] / "sleeper.py"
-    sleeper.write_text("import sys, time\nprint('up', flush=True)\ntime.sleep(30)\n")
-    process = subprocess.Popen([runner["launcher"], str(sleeper)], stdout=subprocess.PIPE, text=True,
-                               env=runner["env"])
-    assert process.stdout.readline() == "up\n"
+    process, marker, state = _start_sleeper(runner, [runner["launcher"]])
+    assert state == {"ignored": False, "warm": True}
     started = time.time()
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=20) == -signal.SIGINT  # as a cold Python ends on KeyboardInterrupt
     assert time.time() - started < 10
+    assert marker.read_text() == "interrupted"
+
+
+# Prints "up" once it runs, then sleeps; records a KeyboardInterrupt before dying of it.
+SLEEPER = """
+import os, signal, sys, time
+try:
+    print("up", signal.getsignal(signal.SIGINT) == signal.SIG_IGN, "boto3" in sys.modules, flush=True)
+    time.sleep(float(os.environ["SLEEPER_SECONDS"]))
+except KeyboardInterrupt:
+    open(sys.argv[1], "w").write("interrupted")
+    raise
+open(sys.argv[1], "w").write("slept")
+"""
+
+
+def _start_sleeper(state, command, seconds=30, sigint=signal.SIG_DFL, **env):
+    """Start the sleeper with SIGINT as a terminal (SIG_DFL) or a background job (SIG_IGN)
+    leaves it, whatever the test runner inherited; return once the module runs."""
+    sleeper = state["tmp"] / "sleeper.py"
+    sleeper.write_text(SLEEPER)
+    marker = state["tmp"] / ("sleeper-%d.out" % len(list(state["tmp"].glob("sleeper-*.out"))))
+    marker.write_text("")
+    process = subprocess.Popen([*command, str(sleeper), str(marker)], stdout=subprocess.PIPE, text=True,
+                               env=dict(state["env"], SLEEPER_SECONDS=str(seconds), **env),
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, sigint))
+    line = process.stdout.readline().split()
+    assert line[0] == "up", line
+    return process, marker, {"ignored": line[1] == "True", "warm": line[2] == "True"}
+
+
+def test_a_signal_before_the_forwarders_are_in_place_reaches_the_module(runner):
+    """On a loaded machine the module can print before its client has read "started": a
+    signal then must wait for the forwarders, not end the client and leave the module to
+    be killed unwarned."""
+    warm_up(runner)
+    slow = runner["tmp"] / "slow_client.py"
+    slow.write_text("import sys, time\n"
+                    "sys.path.insert(0, %r)\n"
+                    "import module_runner\n"
+                    "forward = module_runner._forward_signals\n"
+                    "def late(*args):\n"
+                    "    time.sleep(2)\n"
+                    "    forward(*args)\n"
+                    "module_runner._forward_signals = late\n"
+                    "module_runner.client_main(sys.argv[1:], sys.executable)\n"
+                    % os.path.dirname(module_runner.__file__))
+    process, marker, state = _start_sleeper(runner, [sys.executable, "-IS", str(slow)])
+    assert state["warm"], "the module must run in the server, or this proves nothing"
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=20) == -signal.SIGINT
+    assert marker.read_text() == "interrupted", "the module never saw the interrupt"
+
+
+def test_an_ignored_sigint_stays_ignored_as_in_a_cold_python(runner):
+    """A job started in the background of a shell ignores SIGINT; Python keeps that."""
+    warm_up(runner)
+    results = {}
+    for mode in ("on", "off"):
+        process, marker, state = _start_sleeper(runner, [runner["launcher"]], seconds=1.5, sigint=signal.SIG_IGN,
+                                                **{module_runner.SWITCH_ENV: mode})
+        process.send_signal(signal.SIGINT)
+        results[mode] = (process.wait(timeout=20), marker.read_text(), state)
+    assert results["on"] == (0, "slept", {"ignored": True, "warm": True})
+    assert results["off"] == (0, "slept", {"ignored": True, "warm": False})
 
 
 def test_a_killed_client_takes_its_module_down(runner):
