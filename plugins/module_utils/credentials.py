@@ -18,24 +18,19 @@ from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_E
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.sync import resource_argument_spec
 from ansible_collections.credlink.infra.plugins.module_utils.sync import tag_changes
+from ansible_collections.credlink.infra.plugins.module_utils.sync import describe_or_none
 
 
 def describe_secret(client, module, name):
-    try:
-        return client.describe_secret(aws_retry=True, SecretId=name)
-    except is_boto3_error_code("ResourceNotFoundException"):
-        return None
-    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Couldn't describe secret {name}")
+    return describe_or_none(module, client.describe_secret, "ResourceNotFoundException",
+                            f"Couldn't describe secret {name}", SecretId=name)
 
 
 def read_document(client, module, name):
-    try:
-        value = client.get_secret_value(aws_retry=True, SecretId=name)
-    except is_boto3_error_code("ResourceNotFoundException"):
+    value = describe_or_none(module, client.get_secret_value, "ResourceNotFoundException",
+                             f"Couldn't read secret {name}", SecretId=name)
+    if value is None:
         return None, None
-    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Couldn't read secret {name}")
     try:
         document = json.loads(value.get("SecretString") or "{}")
     except ValueError:

@@ -29,6 +29,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.sync import tag_changes
+from ansible_collections.credlink.infra.plugins.module_utils.sync import describe_or_none
 
 NOT_IMPLEMENTED_CODES = ("NotImplemented", "InvalidAction", "UnknownOperationException")
 
@@ -182,24 +183,16 @@ def auth_token_problem(token: Any) -> str | None:
 
 
 def describe_group(client, module, group_id: str) -> dict | None:
-    try:
-        groups = client.describe_replication_groups(aws_retry=True, ReplicationGroupId=group_id)["ReplicationGroups"]
-    except is_boto3_error_code("ReplicationGroupNotFoundFault"):
-        return None
-    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Couldn't describe replication group {group_id}")
-    return groups[0] if groups else None
+    return describe_or_none(module, client.describe_replication_groups, "ReplicationGroupNotFoundFault",
+                            f"Couldn't describe replication group {group_id}", first="ReplicationGroups",
+                            ReplicationGroupId=group_id)
 
 
 def describe_member(client, module, cluster_id: str) -> dict | None:
     """A member cluster, or None when the endpoint does not know it (moto registers none)."""
-    try:
-        clusters = client.describe_cache_clusters(aws_retry=True, CacheClusterId=cluster_id)["CacheClusters"]
-    except is_boto3_error_code("CacheClusterNotFound"):
-        return None
-    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Couldn't describe cache cluster {cluster_id}")
-    return clusters[0] if clusters else None
+    return describe_or_none(module, client.describe_cache_clusters, "CacheClusterNotFound",
+                            f"Couldn't describe cache cluster {cluster_id}", first="CacheClusters",
+                            CacheClusterId=cluster_id)
 
 
 def member_states(client, module, group: dict) -> dict[str, str]:

@@ -116,6 +116,24 @@ def resource_argument_spec(**options: dict[str, Any]) -> dict[str, dict[str, Any
     }
 
 
+def describe_or_none(module, call: Callable[..., Mapping[str, Any]], missing: str | list[str], failure: str,
+                     first: str | None = None, **params) -> Any:
+    """AWS's answer to ``call(**params)`` (retried), or None when it says the resource does
+    not exist (error code ``missing``); any other error fails the module with ``failure``.
+
+    With ``first``, the first item of that list in the answer, or None when it is empty.
+    """
+    try:
+        answer = call(aws_retry=True, **params)
+    except is_boto3_error_code(missing):
+        return None
+    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg=failure)
+    if first is None:
+        return answer
+    return next(iter(answer[first]), None)
+
+
 def create_once(module, create: Callable[[], Any], exists_code: str, what: str) -> Any:
     """Call ``create``; an "already exists" answer is the success of a retried call.
 

@@ -125,7 +125,6 @@ repository:
 
 import json
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
@@ -137,6 +136,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.sync import desired
 from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
 from ansible_collections.credlink.infra.plugins.module_utils.sync import tag_changes
 from ansible_collections.credlink.infra.plugins.module_utils.sync import resource_argument_spec
+from ansible_collections.credlink.infra.plugins.module_utils.sync import describe_or_none
 
 COMPARED = ["scan_on_push", "image_tag_mutability", "lifecycle_policy", "tags"]
 
@@ -226,18 +226,13 @@ def ensure_scanning(client, module, config, name, wanted):
 
 
 def describe(client, module, name, scanning):
-    try:
-        repo = client.describe_repositories(aws_retry=True, repositoryNames=[name])["repositories"][0]
-    except is_boto3_error_code("RepositoryNotFoundException"):
+    repo = describe_or_none(module, client.describe_repositories, "RepositoryNotFoundException",
+                            f"Couldn't describe ECR repository {name}", first="repositories", repositoryNames=[name])
+    if repo is None:
         return None
-    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Couldn't describe ECR repository {name}")
-    try:
-        policy = json.loads(client.get_lifecycle_policy(aws_retry=True, repositoryName=name)["lifecyclePolicyText"])
-    except is_boto3_error_code("LifecyclePolicyNotFoundException"):
-        policy = {}
-    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Couldn't read the lifecycle policy of {name}")
+    policy = describe_or_none(module, client.get_lifecycle_policy, "LifecyclePolicyNotFoundException",
+                              f"Couldn't read the lifecycle policy of {name}", repositoryName=name)
+    policy = json.loads(policy["lifecyclePolicyText"]) if policy else {}
     try:
         tags = client.list_tags_for_resource(aws_retry=True, resourceArn=repo["repositoryArn"])["tags"]
         pages = client.get_paginator("list_images").paginate(repositoryName=name, filter={"tagStatus": "TAGGED"})

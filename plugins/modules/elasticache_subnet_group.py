@@ -103,6 +103,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_E
 from ansible_collections.credlink.infra.plugins.module_utils.elasticache import ensure_tags, get_tags
 from ansible_collections.credlink.infra.plugins.module_utils.sync import create_once, desired_tags, differing, sync
 from ansible_collections.credlink.infra.plugins.module_utils.sync import resource_argument_spec
+from ansible_collections.credlink.infra.plugins.module_utils.sync import describe_or_none
 
 
 # Cache subnet groups are taggable at creation (CreateCacheSubnetGroup Tags) and afterwards
@@ -111,13 +112,9 @@ from ansible_collections.credlink.infra.plugins.module_utils.sync import resourc
 
 
 def describe_subnet_group(client, module, name):
-    try:
-        groups = client.describe_cache_subnet_groups(aws_retry=True, CacheSubnetGroupName=name)["CacheSubnetGroups"]
-    except is_boto3_error_code("CacheSubnetGroupNotFoundFault"):
-        return None
-    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Couldn't describe cache subnet group {name}")
-    return groups[0] if groups else None
+    return describe_or_none(module, client.describe_cache_subnet_groups, "CacheSubnetGroupNotFoundFault",
+                            f"Couldn't describe cache subnet group {name}", first="CacheSubnetGroups",
+                            CacheSubnetGroupName=name)
 
 
 def subnet_ids(group):

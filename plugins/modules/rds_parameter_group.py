@@ -83,19 +83,16 @@ from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups im
 from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups import planned
 from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups import sync_group
 from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
+from ansible_collections.credlink.infra.plugins.module_utils.sync import describe_or_none
 
 # ModifyDBParameterGroup accepts at most 20 parameters per call.
 BATCH = 20
 
 
 def describe_group(client, module, name):
-    try:
-        groups = client.describe_db_parameter_groups(aws_retry=True, DBParameterGroupName=name)["DBParameterGroups"]
-    except is_boto3_error_code("DBParameterGroupNotFound"):
-        return None
-    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Couldn't describe DB parameter group {name}")
-    return groups[0] if groups else None
+    return describe_or_none(module, client.describe_db_parameter_groups, "DBParameterGroupNotFound",
+                            f"Couldn't describe DB parameter group {name}", first="DBParameterGroups",
+                            DBParameterGroupName=name)
 
 
 def describe_parameters(client, module, name, source=None):

@@ -56,21 +56,19 @@ configuration:
   sample: {"id": "EntireBucket", "prefix": ""}
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.common import diff_for
+from ansible_collections.credlink.infra.plugins.module_utils.sync import describe_or_none
 
 
 def read(client, module, bucket, config_id):
-    try:
-        config = client.get_bucket_metrics_configuration(aws_retry=True, Bucket=bucket, Id=config_id)["MetricsConfiguration"]
-    except is_boto3_error_code(["NoSuchConfiguration", "404"]):
-        return None
-    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Couldn't read request metrics configuration {config_id} of {bucket}")
+    answer = describe_or_none(module, client.get_bucket_metrics_configuration, ["NoSuchConfiguration", "404"],
+                              f"Couldn't read request metrics configuration {config_id} of {bucket}",
+                              Bucket=bucket, Id=config_id)
+    config = (answer or {}).get("MetricsConfiguration") or {}
     if not config.get("Id"):
         return None
     return {"id": config["Id"], "prefix": (config.get("Filter") or {}).get("Prefix", "")}

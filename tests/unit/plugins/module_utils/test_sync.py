@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import botocore.exceptions
+
 import pytest
 
+from ansible_collections.credlink.infra.plugins.module_utils.sync import describe_or_none
 from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags
 from ansible_collections.credlink.infra.plugins.module_utils.sync import differing
 from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
@@ -140,3 +143,52 @@ def test_tag_changes_add_overwrite_and_purge():
 def test_tag_changes_keep_other_tags_without_purge_and_do_nothing_without_tags():
     assert tag_changes({"Owner": "team"}, {"Env": "test"}, False) == ({"Env": "test"}, [])
     assert tag_changes({"Owner": "team"}, None, True) == ({}, [])
+
+
+def _error(code):
+    return botocore.exceptions.ClientError({"Error": {"Code": code, "Message": code}}, "Describe")
+
+
+class Failed(Exception):
+    pass
+
+
+class FailingModule:
+    def fail_json_aws(self, error, msg):
+        raise Failed(msg, error.response["Error"]["Code"])
+
+
+def _answering(answer=None, error=None):
+    calls = []
+
+    def call(**params):
+        calls.append(params)
+        if error:
+            raise error
+        return answer
+    return call, calls
+
+
+def test_describe_or_none_passes_the_parameters_with_retries_and_returns_the_answer():
+    call, calls = _answering({"Thing": {"Name": "one"}})
+    assert describe_or_none(FailingModule(), call, "NotFound", "Couldn't describe one", Name="one") == {"Thing": {"Name": "one"}}
+    assert calls == [{"aws_retry": True, "Name": "one"}]
+
+
+@pytest.mark.parametrize("answer, expected", [({"Things": [{"n": 1}, {"n": 2}]}, {"n": 1}), ({"Things": []}, None)])
+def test_describe_or_none_takes_the_first_of_a_list(answer, expected):
+    call, _ = _answering(answer)
+    assert describe_or_none(FailingModule(), call, "NotFound", "Couldn't describe", first="Things") == expected
+
+
+@pytest.mark.parametrize("missing", ["NotFound", ["NoSuchThing", "NotFound"]])
+def test_describe_or_none_reads_the_missing_code_as_absent(missing):
+    call, _ = _answering(error=_error("NotFound"))
+    assert describe_or_none(FailingModule(), call, missing, "Couldn't describe", first="Things") is None
+
+
+def test_describe_or_none_fails_on_any_other_error_with_its_message():
+    call, _ = _answering(error=_error("AccessDenied"))
+    with pytest.raises(Failed) as failure:
+        describe_or_none(FailingModule(), call, "NotFound", "Couldn't describe secret x")
+    assert failure.value.args == ("Couldn't describe secret x", "AccessDenied")
