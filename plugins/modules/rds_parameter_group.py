@@ -85,7 +85,8 @@ from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups im
 from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
 from ansible_collections.credlink.infra.plugins.module_utils.sync import describe_or_none
 
-# ModifyDBParameterGroup accepts at most 20 parameters per call.
+# ModifyDBParameterGroup and ResetDBParameterGroup take at most 20 parameters per call
+# (API reference: "A maximum of 20 parameters can be modified in a single request").
 BATCH = 20
 
 
@@ -146,24 +147,22 @@ def set_parameters(client, module, name, to_set):
         {"ParameterName": key, "ParameterValue": value, "ApplyMethod": methods.get(key, "pending-reboot")}
         for key, value in sorted(to_set.items())
     ]
-    for start in range(0, len(items), BATCH):
-        try:
-            client.modify_db_parameter_group(
-                aws_retry=True, DBParameterGroupName=name, Parameters=items[start:start + BATCH]
-            )
-        except AWS_ERRORS as e:
-            module.fail_json_aws(e, msg=f"Couldn't set parameters {', '.join(sorted(to_set))} of {name}")
+    in_batches(module, client.modify_db_parameter_group, name, items,
+               f"Couldn't set parameters {', '.join(sorted(to_set))} of {name}")
 
 
 def reset_parameters(client, module, name, to_reset):
     items = [{"ParameterName": key, "ApplyMethod": "pending-reboot"} for key in sorted(to_reset)]
+    in_batches(module, client.reset_db_parameter_group, name, items,
+               f"Couldn't reset parameters {', '.join(sorted(to_reset))} of {name}")
+
+
+def in_batches(module, call, name, items, failure):
     for start in range(0, len(items), BATCH):
         try:
-            client.reset_db_parameter_group(
-                aws_retry=True, DBParameterGroupName=name, Parameters=items[start:start + BATCH]
-            )
+            call(aws_retry=True, DBParameterGroupName=name, Parameters=items[start:start + BATCH])
         except AWS_ERRORS as e:
-            module.fail_json_aws(e, msg=f"Couldn't reset parameters {', '.join(sorted(to_reset))} of {name}")
+            module.fail_json_aws(e, msg=failure)
 
 
 def delete_group(client, module, name):

@@ -75,3 +75,12 @@ def test_absent_deletes(rds, capsys):
     assert result["changed"] is True
     result, _ = call_main(rds_parameter_group, {"name": NAME, "state": "absent"}, capsys)
     assert result["changed"] is False
+
+
+def test_more_than_twenty_parameters_go_in_requests_of_twenty():
+    calls = []
+    items = [{"ParameterName": "p%02d" % index, "ApplyMethod": "pending-reboot"} for index in range(45)]
+    rds_parameter_group.in_batches(None, lambda **request: calls.append(request), NAME, items, "unused")
+    assert [len(call["Parameters"]) for call in calls] == [20, 20, 5]
+    assert [parameter for call in calls for parameter in call["Parameters"]] == items
+    assert all(call["DBParameterGroupName"] == NAME and call["aws_retry"] for call in calls)
