@@ -11,6 +11,8 @@ EMULATOR := $(BIN)/python -m tools.emulator
 # Dummy credentials and the emulator endpoint, for targets that talk to the emulator.
 EMULATOR_ENV = eval "$$($(EMULATOR) env)"
 INVENTORY ?= inventories/local
+# Integration workers: the playbook runs mostly wait on the emulator, so three share two cores well.
+INTEGRATION_WORKERS ?= 3
 # The warm module runner is opt-in (README "The warm module runner"); these targets run
 # on this machine's emulator and switch it on. CREDLINK_MODULE_RUNNER=off make ... wins.
 demo test bench: export CREDLINK_MODULE_RUNNER ?= on
@@ -88,7 +90,7 @@ unit: ## Unit tests (modules against moto in-process, filters, callback, report 
 	$(BIN)/python -m pytest tests/unit -q -rs -n 2
 
 integration: ## Playbooks against the embedded emulator (started by the tests on a free port)
-	$(BIN)/python -m pytest tests/integration -q -n 2 --dist loadfile --durations=15
+	$(BIN)/python -m pytest tests/integration -q -n $(INTEGRATION_WORKERS) --dist loadfile --durations=15
 
 molecule: ## Molecule scenarios against a private emulator instance (all but localstack)
 	@cd extensions && PYTHONPATH=$(CURDIR) $(CURDIR)/$(BIN)/python -m tools.emulator run -- molecule test --all --exclude localstack
