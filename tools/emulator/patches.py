@@ -482,6 +482,37 @@ def fix_gp3_baseline() -> None:
     RDSBackend.modify_db_instance = modify_db_instance
 
 
+def fix_iam_policy_deletion_conflicts() -> None:
+    """Refuse DeletePolicy as AWS does while the policy is attached or has other versions.
+
+    moto 5.2.5 deletes any managed policy at once. AWS answers HTTP 409 ``DeleteConflict``
+    "Cannot delete a policy attached to entities." (serverless/components#312,
+    terraform-aws-modules/terraform-aws-eks#3132) and "This policy has more than one version.
+    Before you delete a policy, you must delete the policy's versions. The default version is
+    deleted with the policy." (rebuy-de/aws-nuke#1, redradrat/aws-iam-operator#13); the
+    DeletePolicy API reference lists the detach and DeletePolicyVersion steps to take first.
+    """
+    from moto.iam.exceptions import DeleteConflictException
+    from moto.iam.models import IAMBackend
+
+    original = IAMBackend.delete_policy
+    if getattr(original, "_credlink_fixed", False):
+        return
+
+    def delete_policy(self, policy_arn):
+        policy = self.get_policy(policy_arn)
+        if policy.attachment_count:
+            raise DeleteConflictException("Cannot delete a policy attached to entities.")
+        if any(not version.is_default for version in policy.versions):
+            raise DeleteConflictException(
+                "This policy has more than one version. Before you delete a policy, you must delete the "
+                "policy's versions. The default version is deleted with the policy.")
+        return original(self, policy_arn)
+
+    delete_policy._credlink_fixed = True  # type: ignore[attr-defined]
+    IAMBackend.delete_policy = delete_policy
+
+
 def apply_all() -> None:
     fix_rds_touching_windows()
     fix_ec2_tag_resource_types()
@@ -496,3 +527,4 @@ def apply_all() -> None:
     fix_nat_gateway_interfaces()
     fix_scaling_policy_alarms()
     fix_gp3_baseline()
+    fix_iam_policy_deletion_conflicts()

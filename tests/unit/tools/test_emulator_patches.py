@@ -231,3 +231,21 @@ def test_gp3_instances_report_the_baseline_unless_they_have_their_own_performanc
         DBInstanceIdentifier="gp2", Engine="postgres", DBInstanceClass="db.t3.micro", StorageType="gp2",
         MasterUsername="credlink_admin", MasterUserPassword="x" * 32, AllocatedStorage=20)["DBInstance"]
     assert "StorageThroughput" not in gp2
+
+
+def test_an_attached_or_versioned_policy_is_not_deleted():
+    iam = boto3.client("iam", region_name="us-east-1")
+    statement = {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}
+    document = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    arn = iam.create_policy(PolicyName="read", PolicyDocument=document)["Policy"]["Arn"]
+    iam.create_role(RoleName="user", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}))
+    iam.attach_role_policy(RoleName="user", PolicyArn=arn)
+    with pytest.raises(iam.exceptions.DeleteConflictException, match="Cannot delete a policy attached to entities"):
+        iam.delete_policy(PolicyArn=arn)
+    iam.detach_role_policy(RoleName="user", PolicyArn=arn)
+    iam.create_policy_version(PolicyArn=arn, PolicyDocument=document, SetAsDefault=True)
+    with pytest.raises(iam.exceptions.DeleteConflictException, match="more than one version"):
+        iam.delete_policy(PolicyArn=arn)
+    iam.delete_policy_version(PolicyArn=arn, VersionId="v1")
+    iam.delete_policy(PolicyArn=arn)
+    assert iam.list_policies(Scope="Local")["Policies"] == []
