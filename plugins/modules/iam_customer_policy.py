@@ -119,6 +119,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.common import diff_
 from ansible_collections.credlink.infra.plugins.module_utils.sync import create_once
 from ansible_collections.credlink.infra.plugins.module_utils.sync import describe_or_none
 from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags
+from ansible_collections.credlink.infra.plugins.module_utils.sync import resource_argument_spec
 from ansible_collections.credlink.infra.plugins.module_utils.sync import tag_changes
 
 # "A managed policy can have up to five versions. If you need to make changes to a customer
@@ -204,14 +205,10 @@ def delete(client, module, current):
 
 def main():
     module = AnsibleAWSModule(
-        argument_spec=dict(
-            name=dict(type="str", required=True),
+        argument_spec=resource_argument_spec(
             path=dict(type="str", default="/"),
             description=dict(type="str"),
             policy=dict(type="json"),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            tags=dict(type="dict", aliases=["resource_tags"]),
-            purge_tags=dict(type="bool", default=True),
         ),
         required_if=[("state", "present", ["policy"])],
         supports_check_mode=True,
