@@ -16,6 +16,8 @@ description:
     policies, paged 100 at a time, on every run.
   - A changed document becomes a new default version. IAM keeps at most five versions of a
     policy, so the oldest version that is not the default is deleted first when five exist.
+  - A policy of the same name under another path or in other letter case is not adopted;
+    IAM names are unique in an account, so the module fails and names the ARN it manages.
   - With O(state=absent) the policy is detached from every user, group and role, its other
     versions are deleted, and then the policy. DeletePolicy requires that order.
 author:
@@ -126,9 +128,10 @@ from ansible_collections.credlink.infra.plugins.module_utils.sync import tag_cha
 # managed policy beyond five versions, you must first delete one or more existing versions"
 # (IAM User Guide, "Versioning IAM policies"; CreatePolicyVersion answers LimitExceeded).
 MAX_VERSIONS = 5
-DETACH = {"PolicyRoles": ("detach_role_policy", "RoleName", "RoleName"),
-          "PolicyUsers": ("detach_user_policy", "UserName", "UserName"),
-          "PolicyGroups": ("detach_group_policy", "GroupName", "GroupName")}
+# ListEntitiesForPolicy's lists, with the call that detaches each kind and the key naming it.
+DETACH = {"PolicyRoles": ("detach_role_policy", "RoleName"),
+          "PolicyUsers": ("detach_user_policy", "UserName"),
+          "PolicyGroups": ("detach_group_policy", "GroupName")}
 
 
 def policy_arn(module, name, path):
@@ -190,9 +193,9 @@ def delete(client, module, current):
     arn = current["arn"]
     try:
         for page in client.get_paginator("list_entities_for_policy").paginate(PolicyArn=arn):
-            for key, (method, field, param) in DETACH.items():
+            for key, (method, name) in DETACH.items():
                 for entity in page.get(key, []):
-                    getattr(client, method)(aws_retry=True, PolicyArn=arn, **{param: entity[field]})
+                    getattr(client, method)(aws_retry=True, PolicyArn=arn, **{name: entity[name]})
         for version in client.list_policy_versions(aws_retry=True, PolicyArn=arn)["Versions"]:
             if not version["IsDefaultVersion"]:
                 client.delete_policy_version(aws_retry=True, PolicyArn=arn, VersionId=version["VersionId"])
@@ -241,10 +244,18 @@ def main():
                 request["Description"] = p["description"]
             if p["tags"]:
                 request["Tags"] = ansible_dict_to_boto3_tag_list(p["tags"])
-            # Already there: a retried call whose answer was lost; the rerun settles the rest.
-            create_once(module, lambda: client.create_policy(aws_retry=True, **request), "EntityAlreadyExists",
-                        f"IAM policy {p['name']}")
-            wanted = describe(client, module, arn) or wanted
+            created = create_once(module, lambda: client.create_policy(aws_retry=True, **request),
+                                  "EntityAlreadyExists", f"IAM policy {p['name']}")
+            if created:
+                wanted["default_version_id"] = created["Policy"]["DefaultVersionId"]
+            else:
+                # Already there: a retried call whose answer was lost (the rerun settles the
+                # rest), or the name is taken elsewhere: IAM policy names are unique in an
+                # account whatever the path and letter case (CreatePolicy, PolicyName).
+                wanted = describe(client, module, arn)
+                if wanted is None:
+                    module.fail_json(msg=f"IAM policy name {p['name']} is taken by a policy other than {arn} "
+                                         "(another path or letter case); this module does not adopt it")
         module.exit_json(changed=True, policy=wanted, diff=diff_for(None, wanted, shown))
 
     if p["description"] is not None and p["description"] != (current["description"] or ""):

@@ -482,6 +482,32 @@ def fix_gp3_baseline() -> None:
     RDSBackend.modify_db_instance = modify_db_instance
 
 
+def fix_iam_policy_name_uniqueness() -> None:
+    """Refuse a policy name already taken under another path or in other letter case.
+
+    moto 5.2.5 compares ARNs, so ``/a/read`` and ``/b/read`` (or ``Read``) can coexist. On AWS
+    "IAM user, group, role, and policy names must be unique within the account. Names are not
+    distinguished by case" (IAM API reference, CreatePolicy PolicyName), and CreatePolicy
+    answers 409 ``EntityAlreadyExists`` "A policy called {name} already exists. Duplicate
+    names are not allowed." (konstructio/kubefirst#855, Altinity/terraform-aws-eks-clickhouse#7).
+    """
+    from moto.iam.exceptions import EntityAlreadyExists
+    from moto.iam.models import IAMBackend
+
+    original = IAMBackend.create_policy
+    if getattr(original, "_credlink_fixed", False):
+        return
+
+    def create_policy(self, description, path, policy_document, policy_name, tags):
+        if any(policy.name.lower() == policy_name.lower() for policy in self.managed_policies.values()
+               if policy.account_id == self.account_id):
+            raise EntityAlreadyExists(f"A policy called {policy_name} already exists. Duplicate names are not allowed.")
+        return original(self, description, path, policy_document, policy_name, tags)
+
+    create_policy._credlink_fixed = True  # type: ignore[attr-defined]
+    IAMBackend.create_policy = create_policy
+
+
 def fix_iam_policy_deletion_conflicts() -> None:
     """Refuse DeletePolicy as AWS does while the policy is attached or has other versions.
 
@@ -527,4 +553,5 @@ def apply_all() -> None:
     fix_nat_gateway_interfaces()
     fix_scaling_policy_alarms()
     fix_gp3_baseline()
+    fix_iam_policy_name_uniqueness()
     fix_iam_policy_deletion_conflicts()

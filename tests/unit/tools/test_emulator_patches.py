@@ -249,3 +249,15 @@ def test_an_attached_or_versioned_policy_is_not_deleted():
     iam.delete_policy_version(PolicyArn=arn, VersionId="v1")
     iam.delete_policy(PolicyArn=arn)
     assert iam.list_policies(Scope="Local")["Policies"] == []
+
+
+def test_a_policy_name_is_unique_whatever_the_path_and_case():
+    iam = boto3.client("iam", region_name="us-east-1")
+    statement = {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}
+    document = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    iam.create_policy(PolicyName="read", Path="/a/", PolicyDocument=document)
+    for path, name in (("/b/", "read"), ("/a/", "READ"), ("/", "Read")):
+        with pytest.raises(iam.exceptions.EntityAlreadyExistsException,
+                           match="A policy called .* already exists. Duplicate names are not allowed."):
+            iam.create_policy(PolicyName=name, Path=path, PolicyDocument=document)
+    iam.create_policy(PolicyName="write", Path="/b/", PolicyDocument=document)

@@ -137,3 +137,28 @@ def test_a_path_is_part_of_the_arn(iam, capsys):
 def test_wrong_inputs_are_refused(iam, capsys, overrides, message):
     result, code = call_main(iam_customer_policy, args(**overrides), capsys)
     assert code == 1 and message in result["msg"]
+
+
+@pytest.mark.parametrize("path, name", [("/other/", NAME), ("/", NAME.upper())])
+def test_a_name_taken_under_another_path_or_case_is_refused_not_adopted(iam, capsys, path, name):
+    iam.create_policy(PolicyName=name, Path=path, PolicyDocument=json.dumps(document("arn:aws:s3:::theirs")))
+    result, code = call_main(iam_customer_policy, args(), capsys)
+    assert code == 1 and f"IAM policy name {NAME} is taken by a policy other than {ARN}" in result["msg"]
+    theirs = iam.list_policies(Scope="Local")["Policies"]
+    assert [(p["PolicyName"], p["Path"]) for p in theirs] == [(name, path)]
+
+
+def test_a_create_returns_the_new_default_version_without_reading_it_again(iam, capsys, monkeypatch):
+    import botocore.client
+
+    calls, original = [], botocore.client.BaseClient._make_api_call
+
+    def counting(client, name, params):
+        calls.append(name)
+        return original(client, name, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
+    result, _ = call_main(iam_customer_policy, args(), capsys)
+    assert calls == ["GetCallerIdentity", "GetPolicy", "CreatePolicy"]
+    assert result["policy"]["default_version_id"] == "v1"
+    assert result["policy"]["tags"] == {"Project": "credlink"}
