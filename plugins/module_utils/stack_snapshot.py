@@ -16,13 +16,12 @@ import time
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-
 from ansible_collections.credlink.infra.plugins.module_utils import credentials
 from ansible_collections.credlink.infra.plugins.module_utils import naming
 from ansible_collections.credlink.infra.plugins.module_utils import network
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
+from ansible_collections.credlink.infra.plugins.module_utils.sync import describe_or_none
 
 # Endpoints are sensitive outputs: printed only on request, always in the private outputs file.
 SENSITIVE_OUTPUTS = ("rds_endpoint", "database_url", "redis_endpoint")
@@ -128,12 +127,8 @@ class StackSnapshot:
 
     def call(self, service: str, method: str, missing_codes=(), **kwargs):
         """One read call; None when AWS answers with one of ``missing_codes`` (the resource is absent)."""
-        try:
-            return getattr(self.client(service), method)(aws_retry=True, **kwargs)
-        except is_boto3_error_code(list(missing_codes) or ["__none__"]):
-            return None
-        except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Couldn't call {service}.{method} while verifying {self.prefix}")
+        return describe_or_none(self.module, getattr(self.client(service), method), list(missing_codes),
+                                f"Couldn't call {service}.{method} while verifying {self.prefix}", **kwargs)
 
     def collect(self) -> dict:
         snap: dict = {}
