@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 ---
 module: input_checks
-short_description: Run every input check of a layer and report all that fail, each with its own message
+short_description: Run every input check, of one list or of whole layers, and report all that fail, each with its own message
 version_added: 0.1.0
 description:
   - Evaluates a list of checks, each a list of conditions (as in P(ansible.builtin.assert#module)'s
@@ -15,14 +15,23 @@ description:
     with two wrong inputs learns of both in one run.
   - A message is rendered only when its check fails, so it may describe values that only exist
     when the input is wrong.
+  - With O(layers), it validates whole layers of this collection instead, the way the
+    C(credlink.infra.preflight) role runs it. For each layer, the role's variables are taken
+    with the role's C(defaults/main.yml) underneath the inventory and extra variables (as
+    P(ansible.builtin.include_role#module) would have them), validated against the role's
+    C(main) argument spec, then run through the checks of C(roles/<layer>/meta/input_checks.yml)
+    (keys C(checks) and optional C(vars), helper expressions), with the values as the spec typed
+    them. A layer whose argument spec fails skips its own checks. Every problem of every layer
+    is reported in one failure.
 author:
   - CredLink platform team (@credlink)
 options:
   checks:
-    description: The checks, in the order their messages are reported.
+    description:
+      - The checks, in the order their messages are reported.
+      - Exactly one of O(checks) and O(layers) is required.
     type: list
     elements: dict
-    required: true
     suboptions:
       that:
         description: Conditions (bare Jinja expressions, as in C(when)) that must all be true.
@@ -37,6 +46,12 @@ options:
         description: Conditions under which the check applies at all; it is skipped when one is false.
         type: list
         elements: str
+  layers:
+    description:
+      - Roles of this collection whose inputs are validated, in the order their problems are reported.
+      - Exactly one of O(checks) and O(layers) is required.
+    type: list
+    elements: str
 notes:
   - The checks are evaluated on the controller, like P(ansible.builtin.assert#module).
 attributes:
@@ -55,6 +70,7 @@ attributes:
     platforms: all
 seealso:
   - module: ansible.builtin.assert
+  - module: ansible.builtin.validate_argument_spec
 """
 
 EXAMPLES = r"""
@@ -72,6 +88,11 @@ EXAMPLES = r"""
         that:
           - cache_transit_encryption
         msg: production requires cache_transit_encryption=true
+
+- name: Validate the inputs of the database and cache layers
+  credlink.infra.input_checks:
+    layers: [database, cache]
+  register: layer_inputs
 """
 
 RETURN = r"""
@@ -82,7 +103,7 @@ problems:
   elements: dict
   sample: [{"assertion": "cache_num_nodes >= 1 and cache_num_nodes <= 6", "msg": "cache_num_nodes must be 1-6 (0)"}]
 checked:
-  description: How many checks were given.
+  description: How many checks were given; with O(layers), one argument spec per layer plus the layers' checks.
   returned: always
   type: int
   sample: 4
@@ -91,4 +112,9 @@ msg:
   returned: always
   type: str
   sample: "2 problems: (1) cache_num_nodes must be 1-6 (0) (2) cache_auth_token needs cache_transit_encryption=true"
+inputs:
+  description: Every validated variable of the O(layers), as the argument specs typed them, the role defaults included.
+  returned: with O(layers), when nothing failed
+  type: dict
+  sample: {"cache_num_nodes": 2, "database_multi_az": true}
 """

@@ -54,3 +54,34 @@ def test_one_failed_check_gives_its_message_alone(results):
 def test_a_check_without_a_message_is_refused(results):
     malformed = results["A malformed check is refused"]
     assert malformed["failed"] and "check 1 must have 'that' and 'msg'" in malformed["msg"]
+
+
+def test_layers_are_validated_with_their_role_defaults_and_typed_inputs_returned(results):
+    passing = results["Layers whose inputs are their defaults pass"]
+    assert not passing.get("failed"), passing["msg"]
+    assert passing["problems"] == []
+    # The spec's types (int, bool) and the role defaults underneath the inventory.
+    assert passing["inputs"]["cache_num_nodes"] == 2 and passing["inputs"]["database_multi_az"] is True
+    assert passing["inputs"]["storage_expiration_days"] == 365
+    # One spec per layer plus each layer's checks.
+    assert passing["checked"] > 3
+
+
+def test_every_wrong_input_of_every_layer_is_reported_together(results):
+    failing = results["Every wrong input of every layer is reported in one result"]
+    assert failing["failed"] and "inputs" not in failing
+    messages = [problem["msg"] for problem in failing["problems"]]
+    assert len(messages) == 3, messages
+    # The database's spec fails, so its checks are skipped; the cache's string "0" was
+    # typed by its spec and fails its own check; the storage check fails too.
+    assert "database_multi_az" in messages[0] and "convert to bool" in messages[0]
+    assert messages[1].startswith("cache_num_nodes must be 1-6 (0)")
+    assert "storage_expiration_days" in messages[2]
+    assert failing["msg"].startswith("3 problems: (1) ")
+
+
+def test_a_layer_that_is_not_a_role_or_checks_with_layers_are_refused(results):
+    unknown = results["A layer that is not a role of the collection is refused"]
+    assert unknown["failed"] and "layer 'nosuch' is not a role of this collection" in unknown["msg"]
+    both = results["Checks and layers together are refused"]
+    assert both["failed"] and both["msg"] == "give either checks or layers"
