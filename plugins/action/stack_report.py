@@ -10,6 +10,7 @@ documents it.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from datetime import datetime, timezone
@@ -33,7 +34,8 @@ ARGUMENT_SPEC = dict(
     monthly_cost=dict(type="dict", default={}),
     show_sensitive=dict(type="bool", default=False),
 )
-FILE_NAMES = {"svg": "topology.svg", "png": "topology.png", "html": "report.html"}
+FILE_NAMES = {"checklist": "checklist.json", "outputs": "outputs.json",
+              "svg": "topology.svg", "png": "topology.png", "html": "report.html"}
 
 
 def up_to_date(path: str, content: bytes) -> bool:
@@ -57,6 +59,10 @@ def write_private(path: str, content: bytes) -> None:
         raise
 
 
+def as_json(data) -> bytes:
+    return (json.dumps(data, indent=4, sort_keys=True, default=str) + "\n").encode()
+
+
 def contents(args: dict, generated: str) -> dict[str, bytes]:
     """Bytes of each file to write, by kind."""
     checklist = args["checklist"]
@@ -64,7 +70,9 @@ def contents(args: dict, generated: str) -> dict[str, bytes]:
     svg = diagram.to_svg(picture, f"credlink-{args['environment']} topology")
     html = page.render(args["environment"], args["region"], generated, checklist, args["outputs"], args["monthly_cost"],
                        svg, args["show_sensitive"])
-    files = {"svg": svg.encode(), "html": html.encode()}
+    report = {"environment": args["environment"], "region": args["region"], "summary": checklist["summary"],
+              "items": checklist["items"], "monthly_cost": args["monthly_cost"]}
+    files = {"checklist": as_json(report), "outputs": as_json(args["outputs"]), "svg": svg.encode(), "html": html.encode()}
     if diagram.png_supported():
         files["png"] = diagram.to_png(picture)
     return files
@@ -80,8 +88,6 @@ class ActionModule(ActionBase):
         del tmp
         _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         dest = os.path.expanduser(args["dest"])
-        if not os.path.isdir(dest):
-            raise AnsibleActionFail(f"Report directory {dest} does not exist")
         missing = [key for key in ("items", "summary", "topology") if key not in args["checklist"]]
         if missing:
             raise AnsibleActionFail(f"checklist lacks {', '.join(missing)}: pass the registered result of deployment_checklist")
@@ -92,6 +98,11 @@ class ActionModule(ActionBase):
         generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         paths = {kind: os.path.join(dest, f"{args['environment']}-{name}") for kind, name in FILE_NAMES.items()}
         changed = False
+        if not os.path.isdir(dest):
+            changed = True
+            if not self._task.check_mode:
+                # Endpoints are in the outputs: the directory is the user's alone.
+                os.makedirs(dest, mode=0o700)
         for kind, content in contents(args, generated).items():
             if up_to_date(paths[kind], content):
                 continue

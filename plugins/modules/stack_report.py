@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 ---
 module: stack_report
-short_description: Write the topology picture and the HTML verification report of a CredLink environment
+short_description: Write the verification reports of a CredLink environment (JSON, topology picture, HTML page)
 version_added: 0.1.0
 description:
   - Draws the stack that M(credlink.infra.deployment_checklist) found - VPC, zones, subnets
@@ -16,7 +16,9 @@ description:
     C(<environment>-topology.png).
   - Writes C(<environment>-report.html), one self-contained page (inline styles and SVG)
     with the picture, the checklist, the outputs and the monthly cost.
-  - Every file is private to the user (mode 0600). Sensitive outputs (endpoints) are
+  - Writes C(<environment>-checklist.json) (environment, region, summary, items and monthly
+    cost) and C(<environment>-outputs.json) (the outputs, endpoints included, unmasked).
+  - Every file is private to the user (mode 0600), and a directory it creates too (0700). Sensitive outputs (endpoints) are
     masked in the page unless O(show_sensitive).
   - Runs on the controller (an action plugin), whatever host the task targets; the PNG
     needs Pillow there, without it the module warns and writes the SVG and the page only.
@@ -32,7 +34,7 @@ options:
     type: str
     required: true
   dest:
-    description: Directory to write the files into; it must exist.
+    description: Directory to write the files into; created (mode 0700) when missing.
     type: path
     required: true
   checklist:
@@ -91,6 +93,7 @@ files:
   description: Paths written, by kind; C(png) is null when Pillow is missing.
   returned: always
   type: dict
-  sample: {"svg": "reports/production-topology.svg", "png": "reports/production-topology.png",
+  sample: {"checklist": "reports/production-checklist.json", "outputs": "reports/production-outputs.json",
+           "svg": "reports/production-topology.svg", "png": "reports/production-topology.png",
            "html": "reports/production-report.html"}
 """

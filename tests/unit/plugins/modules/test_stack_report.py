@@ -41,15 +41,24 @@ def write_report(tmp_path, **extra) -> dict:
     return run_action({**json.loads(FIXTURE.read_text()), "dest": str(tmp_path), **extra})
 
 
-def test_writes_picture_and_page_private_to_the_user(tmp_path):
-    result = write_report(tmp_path)
+def test_writes_reports_picture_and_page_private_to_the_user(tmp_path):
+    dest = tmp_path / "reports"
+    result = run_action({**json.loads(FIXTURE.read_text()), "dest": str(dest)})
     assert result["changed"] is True
-    for kind, name in (("svg", "production-topology.svg"), ("png", "production-topology.png"),
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o700
+    for kind, name in (("checklist", "production-checklist.json"), ("outputs", "production-outputs.json"),
+                       ("svg", "production-topology.svg"), ("png", "production-topology.png"),
                        ("html", "production-report.html")):
-        path = tmp_path / name
+        path = dest / name
         assert result["files"][kind] == str(path)
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert (tmp_path / "production-topology.png").read_bytes().startswith(b"\x89PNG")
+    assert (dest / "production-topology.png").read_bytes().startswith(b"\x89PNG")
+    fixture = json.loads(FIXTURE.read_text())
+    report = json.loads((dest / "production-checklist.json").read_text())
+    assert report["environment"] == "production" and report["items"] == fixture["checklist"]["items"]
+    assert report["summary"] == fixture["checklist"]["summary"]
+    # The outputs file keeps the endpoints the page masks.
+    assert RDS_ENDPOINT in (dest / "production-outputs.json").read_text()
 
 
 def test_rewriting_the_same_report_is_no_change(tmp_path, monkeypatch):
@@ -63,6 +72,8 @@ def test_rewriting_the_same_report_is_no_change(tmp_path, monkeypatch):
 
 def test_check_mode_writes_nothing(tmp_path):
     result = run_action({**json.loads(FIXTURE.read_text()), "dest": str(tmp_path)}, check_mode=True)
+    assert result["changed"] is True and list(tmp_path.iterdir()) == []
+    result = run_action({**json.loads(FIXTURE.read_text()), "dest": str(tmp_path / "reports")}, check_mode=True)
     assert result["changed"] is True and list(tmp_path.iterdir()) == []
 
 
