@@ -118,5 +118,11 @@ def test_changed_vpc_cidr_is_refused_not_duplicated(playbook, clean_emulator):
     assert moved.returncode != 0
     assert ("has subnets in us-east-1a, us-east-1b, but this run chose us-east-1c, us-east-1d; pin them with "
             "credlink_availability_zones: [us-east-1a, us-east-1b]") in " ".join(moved.stdout.split())
+    # Both at once: both reasons in one run.
+    both = playbook("site.yml", "dev", "--tags", "network",
+                    extra_vars={"network_vpc_cidr": "10.2.0.0/16", "credlink_availability_zones": ["us-east-1c", "us-east-1d"]})
+    both_out = " ".join(both.stdout.split())
+    assert both.returncode != 0 and "2 problems: (1) VPC credlink-dev-vpc" in both_out
+    assert "(2) The network of credlink-dev has subnets in us-east-1a, us-east-1b" in both_out
     subnets = clean_emulator.client("ec2").describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpcs["Vpcs"][0]["VpcId"]]}])
     assert {s["AvailabilityZone"] for s in subnets["Subnets"]} == {"us-east-1a", "us-east-1b"}
