@@ -23,6 +23,10 @@ CASES = [
      "19 characters"),
     ({"credlink_region": "us-iso-east-1"}, "the ISO partitions are not"),
     ({"credlink_account_id": "000000000000"}, "credlink_account_id cannot be given (inventory or -e)"),
+    ({"credlink_inputs": {"database_multi_az": False}}, "credlink_inputs cannot be given (inventory or -e)"),
+    # site.yml does not validate a layer again when it runs it: preflight must cover them all.
+    ({"preflight_layers": ["network", "database"]},
+     "preflight_layers leaves out secrets, cache, storage, schema, container_platform, monitoring"),
     ({"network_outputs": {}}, "unknown variable(s) network_outputs"),
     ({"credlink_expected_account_id": "12345"}, "credlink_expected_account_id '12345': name the 12-digit AWS account"),
     ({"credlink_expected_account_id": ""}, "credlink_expected_account_id is not set"),
