@@ -75,7 +75,7 @@ def emulator(scale: float):
         saved = {name: os.environ.get(name) for name in wanted}
         os.environ.update(wanted)
         try:
-            aws.start(cfg)
+            aws.start(cfg, exit_with_parent=True)
         finally:
             for name, value in saved.items():
                 if value is None:

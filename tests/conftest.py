@@ -99,7 +99,9 @@ def serve_emulator(log_dir: Path, *options: str, extra_env: dict[str, str] | Non
     env.update(extra_env or {})
     with open(log_dir / "aws.log", "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "tools.emulator", "serve", "--host", "127.0.0.1", "--port", str(port), *options],
+            # A run killed before its teardown must not leave the server behind.
+            [sys.executable, "-m", "tools.emulator", "serve", "--host", "127.0.0.1", "--port", str(port),
+             "--exit-with-parent", *options],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
     cfg = replace(settings(), host="127.0.0.1", aws_port=port)

@@ -86,7 +86,8 @@ def run_isolated(argv: list[str]) -> int:
         raise RuntimeError("run needs a command, e.g. run -- molecule test")
     with tempfile.TemporaryDirectory(prefix="credlink-emulator-") as state_dir:
         cfg = replace(settings(), state_dir=Path(state_dir), aws_port=free_port())
-        print(aws.start(cfg), flush=True)
+        # Killed outright, run cannot stop the emulator itself: the emulator then stops on its own.
+        print(aws.start(cfg, exit_with_parent=True), flush=True)
         try:
             return subprocess.run(argv, env={**os.environ, **cfg.aws_env()}, check=False).returncode
         finally:
@@ -112,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="run the AWS emulator in the foreground")
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--exit-with-parent", action="store_true",
+                       help="also stop when the process that started it ends (test fixtures, run)")
     _latency_option(serve)
     args = parser.parse_args(argv)
     for option, variable in OPTION_ENV.items():
@@ -129,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in ("start", "run", "serve"):
             aws.Options.from_env()  # a bad setting (from the shell or a flag) stops here, without a traceback
         if args.command == "serve":
-            aws.serve(args.host or cfg.host, args.port if args.port is not None else cfg.aws_port)
+            aws.serve(args.host or cfg.host, args.port if args.port is not None else cfg.aws_port,
+                      exit_with_parent=args.exit_with_parent)
             return 0
         if args.command == "run":
             return run_isolated(args.argv[1:] if args.argv[:1] == ["--"] else args.argv)

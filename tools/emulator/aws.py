@@ -73,8 +73,16 @@ def build_app(options: Options):
     return latency.ApiLatency(app, options.api_latency_ms)
 
 
-def serve(host: str, port: int) -> None:
-    """Run moto server in the foreground (what ``start`` detaches)."""
+def serve(host: str, port: int, exit_with_parent: bool = False) -> None:
+    """Run moto server in the foreground (what ``start`` detaches).
+
+    With ``exit_with_parent`` it also stops when the process that started it ends, however
+    it ends: a test run killed with SIGKILL, or whose fixtures never ran their teardown,
+    would otherwise leave the server and its port behind. The parent is polled every second
+    (its pid changes when it dies and the server is re-parented), which works whichever
+    thread started the server, unlike ``PR_SET_PDEATHSIG``.
+    """
+    parent = os.getppid()
     options = Options.from_env()
     app = build_app(options)
     from moto.moto_server.werkzeug_app import MotoRequestHandler
@@ -87,7 +95,10 @@ def serve(host: str, port: int) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopped.set())
     print(f"emulator: serving AWS APIs on http://{host}:{port} ({options.describe()})", flush=True)
-    stopped.wait()
+    while not stopped.wait(1.0):
+        if exit_with_parent and os.getppid() != parent:
+            print(f"emulator: parent {parent} ended, stopping", flush=True)
+            break
     server.shutdown()
     thread.join()
 
@@ -104,7 +115,7 @@ def pid_file(cfg: Settings) -> Path:
     return cfg.state_dir / "aws.pid"
 
 
-def start(cfg: Settings, timeout: float = 60.0) -> str:
+def start(cfg: Settings, timeout: float = 60.0, exit_with_parent: bool = False) -> str:
     pid = process.read_pid(pid_file(cfg))
     if pid and ready(cfg):
         return f"aws: already running (pid {pid}) at {cfg.endpoint_url}"
@@ -115,7 +126,7 @@ def start(cfg: Settings, timeout: float = 60.0) -> str:
     options = Options.from_env()  # a typo fails here, not in the log
     cfg.state_dir.mkdir(parents=True, exist_ok=True)
     argv = [sys.executable, "-m", "tools.emulator", "serve", "--host", cfg.host,
-            "--port", str(cfg.aws_port)]
+            "--port", str(cfg.aws_port)] + (["--exit-with-parent"] if exit_with_parent else [])
     env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT))
     pid = process.spawn(argv, cfg.state_dir / "aws.log", pid_file(cfg), env=env)
     process.wait_until(lambda: ready(cfg), timeout, f"AWS emulator on {cfg.endpoint_url}")

@@ -75,7 +75,7 @@ def slow_emulator(tmp_path_factory):
     log = (tmp_path_factory.mktemp("latency") / "emulator.log").open("w")
     # Latency alone: with realism on, nothing would take less than the realism delay.
     server = subprocess.Popen([sys.executable, "-m", "tools.emulator", "serve", "--port", str(port),
-                               "--latency-scale", str(SCALE), "--realism", "off"],
+                               "--latency-scale", str(SCALE), "--realism", "off", "--exit-with-parent"],
                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
