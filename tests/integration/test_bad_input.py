@@ -157,3 +157,14 @@ def test_teardown_needs_the_environment_and_its_account(playbook, confirmation):
     assert run.returncode != 0
     assert ("Refusing to delete environment 'dev' of account 123456789012 (us-east-1): confirm with "
             "-e confirm_teardown=dev@123456789012") in " ".join(run.stdout.split())
+
+
+@pytest.mark.parametrize(("playbook", "left_out"), [("verify.yml", "cache, storage, container_platform"),
+                                                    ("check_account.yml", "cache")])
+def test_a_playbook_that_reads_layer_inputs_refuses_a_preflight_layers_without_them(playbook, left_out):
+    dead_endpoint = {**DUMMY_AWS, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}"}
+    run = run_playbook(playbook, "dev", dead_endpoint, extra_vars={"preflight_layers": ["network", "database"]})
+    output = " ".join((run.stdout + run.stderr).split())
+    assert run.returncode != 0
+    assert f"preflight_layers leaves out {left_out}: this playbook needs their inputs validated" in output
+    assert "Traceback" not in output and "Could not connect" not in output
