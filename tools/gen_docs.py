@@ -71,6 +71,8 @@ def format_type(option: dict) -> str:
 
 
 def options_table(options: dict) -> list[str]:
+    if not options:
+        return ["It takes no options."]
     lines = ["| variable | type | default | description |", "|---|---|---|---|"]
     for name, option in options.items():
         description = markdown(option.get("description", ""))
@@ -82,16 +84,23 @@ def options_table(options: dict) -> list[str]:
 
 def role_section(role: str) -> list[str]:
     specs = yaml.safe_load((ROOT / f"roles/{role}/meta/argument_specs.yml").read_text())["argument_specs"]
-    main = specs["main"]
-    lines = [f"## {role}", "", markdown(main["short_description"]) + ".", ""]
-    lines += [f"- {markdown(paragraph)}" for paragraph in main.get("description", [])]
-    lines += [""] + options_table(main.get("options", {})) + [""]
+    # A role used only through other entry points (joint_wait's await) has no main.
+    main = specs.get("main", {})
+    lines = [f"## {role}", ""]
+    if main:
+        lines += [markdown(main["short_description"]) + ".", ""]
+        lines += [f"- {markdown(paragraph)}" for paragraph in main.get("description", [])]
+        lines += [""] + options_table(main.get("options", {})) + [""]
     for entry, spec in specs.items():
-        # preflight validates the same options as main (a YAML alias in the specs).
-        if entry == "main" or spec == main:
+        if entry == "main":
             continue
         lines += [f"### {role} — `{entry}` entry point", "", markdown(spec["short_description"]) + ".", ""]
-        lines += options_table(spec.get("options", {})) + [""]
+        lines += [f"- {markdown(paragraph)}" for paragraph in spec.get("description", [])] + [""]
+        if main and spec.get("options") == main.get("options"):
+            # A layer's start entry point takes main's options (a YAML alias in the specs).
+            lines += ["Its options are those of `main`, above.", ""]
+        else:
+            lines += options_table(spec.get("options", {})) + [""]
     return lines
 
 
