@@ -23,6 +23,8 @@ try:
 except ImportError:
     pass  # handled by AnsibleAWSModule
 
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
@@ -186,6 +188,24 @@ def describe_group(client, module, group_id: str) -> dict | None:
     return describe_or_none(module, client.describe_replication_groups, "ReplicationGroupNotFoundFault",
                             f"Couldn't describe replication group {group_id}", first="ReplicationGroups",
                             ReplicationGroupId=group_id)
+
+
+def group_info(client, module, group_id: str) -> dict:
+    """The replication group as ``elasticache_replication_group_info`` returns it; ``found`` false when absent."""
+    group = describe_group(client, module, group_id)
+    if group is None:
+        return {"found": False, "replication_group": {}, "primary_endpoint": {}, "ready": False,
+                "unrecoverable": True, "state": "missing"}
+    # No NodeGroups while the group is creating, hence no endpoint yet.
+    endpoint = (group.get("NodeGroups") or [{}])[0].get("PrimaryEndpoint") or {}
+    return {
+        "found": True,
+        "replication_group": camel_dict_to_snake_dict(group),
+        "primary_endpoint": {"address": endpoint["Address"], "port": endpoint["Port"]} if endpoint else {},
+        "ready": group.get("Status") == "available" and bool(endpoint),
+        "unrecoverable": group.get("Status") in GROUP_FAILED_STATES,
+        "state": group.get("Status", ""),
+    }
 
 
 def describe_member(client, module, cluster_id: str) -> dict | None:

@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Looking up the network layer of an environment by its tags.
 
-Shared by ``stack_network_info`` (which every layer role uses) and the checklist's stack
-snapshot, so both find the VPC, its tiers and its NAT gateways the same way.
+Shared by ``stack_network_info`` (which every layer role uses), ``stack_layers_info`` and the
+checklist's stack snapshot, so all find the VPC, its tiers and its NAT gateways the same way.
 """
 
 from __future__ import annotations
@@ -38,6 +38,23 @@ def find_vpc(client, module, name: str) -> dict | None:
         ids = ", ".join(sorted(v["VpcId"] for v in vpcs))
         module.fail_json(msg=f"More than one VPC is named {name} ({ids}); remove the stray one before continuing")
     return vpcs[0] if vpcs else None
+
+
+def network_info(client, module, name: str) -> dict:
+    """The VPC named ``name``, its subnets by tier and its live NAT gateways; ``found`` false when absent."""
+    vpc = find_vpc(client, module, name)
+    if vpc is None:
+        return {"found": False, "vpc": {}, "subnets": {t: [] for t in TIERS}, "nat_gateways": []}
+    vpc_filter = [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]
+    raw_subnets = describe_all(client, module, "describe_subnets", "Subnets", Filters=vpc_filter)
+    raw_gateways = describe_all(client, module, "describe_nat_gateways", "NatGateways", Filter=vpc_filter)
+    zones = {s["SubnetId"]: s["AvailabilityZone"] for s in raw_subnets}
+    return {
+        "found": True,
+        "vpc": {"id": vpc["VpcId"], "cidr_block": vpc["CidrBlock"], "tags": boto3_tag_list_to_ansible_dict(vpc.get("Tags", []))},
+        "subnets": group_subnets(raw_subnets),
+        "nat_gateways": live_nat_gateways(raw_gateways, zones),
+    }
 
 
 def group_subnets(raw_subnets: list[dict]) -> dict[str, list[dict]]:

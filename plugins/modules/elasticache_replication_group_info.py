@@ -70,14 +70,10 @@ state:
   sample: creating
 """
 
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
-from ansible_collections.credlink.infra.plugins.module_utils.elasticache import GROUP_FAILED_STATES
+from ansible_collections.credlink.infra.plugins.module_utils.elasticache import group_info
 
 
 def main():
@@ -86,28 +82,7 @@ def main():
         supports_check_mode=True,
     )
     client = module.client("elasticache", retry_decorator=RETRY)
-    group_id = module.params["replication_group_id"]
-    try:
-        groups = client.describe_replication_groups(aws_retry=True, ReplicationGroupId=group_id)["ReplicationGroups"]
-    except is_boto3_error_code("ReplicationGroupNotFoundFault"):
-        groups = []
-    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Couldn't describe replication group {group_id}")
-    if not groups:
-        module.exit_json(changed=False, found=False, replication_group={}, primary_endpoint={},
-                         ready=False, unrecoverable=True, state="missing")
-    group = groups[0]
-    # No NodeGroups while the group is creating, hence no endpoint yet.
-    endpoint = (group.get("NodeGroups") or [{}])[0].get("PrimaryEndpoint") or {}
-    module.exit_json(
-        changed=False,
-        found=True,
-        replication_group=camel_dict_to_snake_dict(group),
-        primary_endpoint={"address": endpoint["Address"], "port": endpoint["Port"]} if endpoint else {},
-        ready=group.get("Status") == "available" and bool(endpoint),
-        unrecoverable=group.get("Status") in GROUP_FAILED_STATES,
-        state=group.get("Status", ""),
-    )
+    module.exit_json(changed=False, **group_info(client, module, module.params["replication_group_id"]))
 
 
 if __name__ == "__main__":

@@ -79,14 +79,9 @@ nat_gateways:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
-from ansible_collections.credlink.infra.plugins.module_utils.network import TIERS
-from ansible_collections.credlink.infra.plugins.module_utils.network import describe_all
-from ansible_collections.credlink.infra.plugins.module_utils.network import find_vpc
-from ansible_collections.credlink.infra.plugins.module_utils.network import group_subnets
-from ansible_collections.credlink.infra.plugins.module_utils.network import live_nat_gateways
+from ansible_collections.credlink.infra.plugins.module_utils.network import network_info
 
 
 def main():
@@ -99,33 +94,15 @@ def main():
         supports_check_mode=True,
     )
     name = f"{module.params['project']}-{module.params['environment']}-vpc"
-    client = module.client("ec2", retry_decorator=RETRY)
-    vpc = find_vpc(client, module, name)
-    if vpc is None:
-        if module.params["required"] and not module.check_mode:
+    info = network_info(module.client("ec2", retry_decorator=RETRY), module, name)
+    if not info["found"] and module.params["required"]:
+        if not module.check_mode:
             module.fail_json(
                 msg=f"The network layer of environment '{module.params['environment']}' was not found "
                 f"(no VPC named {name}); run site.yml with --tags network first"
             )
-        if module.params["required"]:
-            module.warn(f"No VPC named {name} yet; in a real run the network layer creates it first")
-        module.exit_json(changed=False, found=False, vpc={}, subnets={t: [] for t in TIERS}, nat_gateways=[])
-
-    vpc_filter = [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]
-    raw_subnets = describe_all(client, module, "describe_subnets", "Subnets", Filters=vpc_filter)
-    raw_gateways = describe_all(client, module, "describe_nat_gateways", "NatGateways", Filter=vpc_filter)
-    zones = {s["SubnetId"]: s["AvailabilityZone"] for s in raw_subnets}
-    module.exit_json(
-        changed=False,
-        found=True,
-        vpc={
-            "id": vpc["VpcId"],
-            "cidr_block": vpc["CidrBlock"],
-            "tags": boto3_tag_list_to_ansible_dict(vpc.get("Tags", [])),
-        },
-        subnets=group_subnets(raw_subnets),
-        nat_gateways=live_nat_gateways(raw_gateways, zones),
-    )
+        module.warn(f"No VPC named {name} yet; in a real run the network layer creates it first")
+    module.exit_json(changed=False, **info)
 
 
 if __name__ == "__main__":
