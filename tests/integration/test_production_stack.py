@@ -324,6 +324,9 @@ def test_deploy_image_refuses_a_tag_that_was_not_pushed(stack):
 
 
 def test_deploy_image_rolls_out_a_tag_that_later_runs_keep(stack):
+    # As the autoscaler would have it; set here, so the test does not depend on the one before.
+    stack.client("ecs").update_service(cluster="credlink-production-cluster", service="credlink-production-service",
+                                       desiredCount=6)
     push_image(stack, "v1.2.3")
     deployed = run_production("deploy_image.yml", stack, extra_vars={"container_platform_image_tag": "v1.2.3"})
     assert deployed.returncode == 0, deployed.stdout[-4000:]
