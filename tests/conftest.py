@@ -177,6 +177,19 @@ def run_playbook(playbook: str, inventory: str, env: dict[str, str], *args: str,
     return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, time.monotonic() - started)
 
 
+def own_playbook(directory: Path, name: str, body: str) -> str:
+    """A user's own play of the collection's roles, written to ``directory``, as run_playbook takes it.
+
+    ``body`` is the play's roles:/tasks: part; the header is the one site.yml uses (the
+    inventory's hosts, the region for every module of the collection's action group).
+    """
+    play = directory / (name.lower().replace(" ", "_") + ".yml")
+    header = (f"- name: {name}\n  hosts: all\n  gather_facts: false\n  module_defaults:\n"
+              "    group/credlink.infra.aws:\n      region: \"{{ credlink_region }}\"\n")
+    play.write_text("---\n" + header + body)
+    return os.path.relpath(play, ROOT / "playbooks")  # run_playbook takes paths under playbooks/
+
+
 @pytest.fixture
 def playbook(clean_emulator):
     def run(playbook_name: str, inventory: str, *args: str, **kwargs) -> PlaybookRun:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 
 import pytest
 
-from tests.conftest import ROOT, run_playbook, serve_emulator
+from tests.conftest import own_playbook, run_playbook, serve_emulator
 
 pytestmark = pytest.mark.integration
 
@@ -144,13 +143,7 @@ def test_production_without_tls_or_auth_is_refused(playbook):
     assert run.returncode != 0 and "requires cache_transit_encryption=true and cache_auth_token=true" in run.stdout
 
 
-CACHE_TEARDOWN = """
-- name: Tear down the cache layer alone
-  hosts: all
-  gather_facts: false
-  module_defaults:
-    group/credlink.infra.aws:
-      region: "{{ credlink_region }}"
+CACHE_TEARDOWN = """\
   roles:
     - role: credlink.infra.preflight
   tasks:
@@ -167,9 +160,7 @@ def test_cache_teardown_removes_the_tagged_subnet_group_and_the_auth_secret(play
     # The cache layer's own teardown (teardown.yml runs it between storage and database).
     run = playbook("site.yml", "dev", "--tags", "network,cache")
     assert run.returncode == 0, run.stdout[-4000:]
-    play = tmp_path / "cache_teardown.yml"
-    play.write_text(CACHE_TEARDOWN)
-    relative = os.path.relpath(play, ROOT / "playbooks")  # run_playbook takes paths under playbooks/
+    relative = own_playbook(tmp_path, "Tear down the cache layer alone", CACHE_TEARDOWN)
     torn = playbook(relative, "dev")
     assert torn.returncode == 0, torn.stdout[-4000:]
     elasticache = clean_emulator.client("elasticache")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 
-from tests.conftest import ROOT, run_playbook, serve_emulator
+from tests.conftest import own_playbook, run_playbook, serve_emulator
 
 # A real minute becomes 3 s: the dev database (11 min) 33 s, the cache (7.5 min) 22.5 s.
 SCALE = 0.05
@@ -74,13 +73,7 @@ def test_a_wait_that_runs_out_of_time_says_what_is_still_starting(slow_emulator)
 
 
 # The database role as a user's own playbook would run it: main, with no joint wait after it.
-DATABASE_ALONE = """
-- name: Build the database alone
-  hosts: all
-  gather_facts: false
-  module_defaults:
-    group/credlink.infra.aws:
-      region: "{{ credlink_region }}"
+DATABASE_ALONE = """\
   roles:
     - role: credlink.infra.preflight
     - role: credlink.infra.database
@@ -92,9 +85,8 @@ def test_a_layer_run_alone_ends_with_what_it_started_ready(slow_emulator, tmp_pa
     env = {**slow_emulator.env, "CREDLINK_PROGRESS": "lines"}
     ready = run_playbook("site.yml", "dev", env, "--tags", "network,secrets", extra_vars=FAST_POLLS)
     assert ready.returncode == 0, ready.stdout[-4000:] + ready.stderr[-2000:]
-    play = tmp_path / "database_alone.yml"
-    play.write_text(DATABASE_ALONE)
-    run = run_playbook(os.path.relpath(play, ROOT / "playbooks"), "dev", env, extra_vars=FAST_POLLS)
+    play = own_playbook(tmp_path, "Build the database alone", DATABASE_ALONE)
+    run = run_playbook(play, "dev", env, extra_vars=FAST_POLLS)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     # main is start, then the joint wait's await: the role itself waited for the instance...
     assert finished_waits(run.stdout) == {
