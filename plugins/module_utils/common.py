@@ -59,6 +59,26 @@ RETRY = _Retry.jittered_backoff(
 )
 
 
+class Clients:
+    """One client per service, created on first use, every call retried on throttling (RETRY).
+
+    ``clients("ec2")`` is the EC2 client of the module's connection settings.
+    """
+
+    def __init__(self, module) -> None:
+        self._module = module
+        self._clients: dict[str, Any] = {}
+
+    def __call__(self, service: str):
+        if service not in self._clients:
+            self._clients[service] = self.created(self._module.client(service, retry_decorator=RETRY))
+        return self._clients[service]
+
+    def created(self, client):
+        """What a new client becomes before it is kept (a subclass may instrument it)."""
+        return client
+
+
 def changed_settings(current: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:
     """Return the desired settings whose value differs from the current one.
 

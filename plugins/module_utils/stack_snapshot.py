@@ -20,7 +20,7 @@ from ansible_collections.credlink.infra.plugins.module_utils import credentials
 from ansible_collections.credlink.infra.plugins.module_utils import naming
 from ansible_collections.credlink.infra.plugins.module_utils import network
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
-from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
+from ansible_collections.credlink.infra.plugins.module_utils.common import Clients
 from ansible_collections.credlink.infra.plugins.module_utils.sync import describe_or_none
 
 # Endpoints are sensitive outputs: printed only on request, always in the private outputs file.
@@ -105,7 +105,7 @@ class StackSnapshot:
         self.module = module
         self.prefix = naming.prefix(module.params["environment"])
         self.names = naming.names(module.params["environment"])
-        self.clients: dict[str, Any] = {}
+        self.client = Clients(module)
         self.groups: dict[str, dict] = {}
         # The secret's document and the app's Redis AUTH, for the live probes; never returned.
         self.credentials: dict = {}
@@ -119,11 +119,6 @@ class StackSnapshot:
         """
         if isinstance(value, str) and len(value) >= 8:
             self.module.no_log_values.add(value)
-
-    def client(self, name: str):
-        if name not in self.clients:
-            self.clients[name] = self.module.client(name, retry_decorator=RETRY)
-        return self.clients[name]
 
     def call(self, service: str, method: str, missing_codes=(), **kwargs):
         """One read call; None when AWS answers with one of ``missing_codes`` (the resource is absent)."""

@@ -174,6 +174,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
+from ansible_collections.credlink.infra.plugins.module_utils.common import Clients
 from ansible_collections.credlink.infra.plugins.module_utils.common import ENDPOINT_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.elasticache import endpoint_lacks_action
@@ -284,24 +285,21 @@ def worst(statuses) -> str:
     return max(statuses, key=SEVERITY.get, default=OK)
 
 
-class Clients:
-    """One client per service, created on first use, every call retried on throttling.
-
-    Each client counts the API calls it makes (botocore's ``before-call`` event), so the
-    result says exactly which actions were called: the proof that the check only reads.
+class CountingClients(Clients):
+    """The shared clients, each counting the API calls it makes (botocore's ``before-call``
+    event), so the result says exactly which actions were called: the proof that the check
+    only reads.
     """
 
     def __init__(self, module: AnsibleAWSModule):
-        self._module, self._clients, self.calls = module, {}, {}
+        super().__init__(module)
+        self.calls: dict[str, int] = {}
 
-    def __call__(self, service: str):
-        if service not in self._clients:
-            client = self._module.client(service, retry_decorator=RETRY)
-            events = getattr(getattr(client, "meta", None), "events", None)
-            if events is not None:
-                events.register("before-call", self._count)
-            self._clients[service] = client
-        return self._clients[service]
+    def created(self, client):
+        events = getattr(getattr(client, "meta", None), "events", None)
+        if events is not None:
+            events.register("before-call", self._count)
+        return client
 
     def _count(self, model, **kwargs):
         name = f"{model.service_model.service_name}.{model.name}"
@@ -318,7 +316,7 @@ def all_pages(client, method: str, key: str, **kwargs) -> list[dict]:
 class Readiness:
     """The checks, in the order the table shows them; each appends its rows to ``rows``."""
 
-    def __init__(self, module: AnsibleAWSModule, clients: Clients):
+    def __init__(self, module: AnsibleAWSModule, clients: CountingClients):
         self.module, self.clients, self.p = module, clients, module.params
         self.region = module.region
         self.rows = []
@@ -765,7 +763,7 @@ def main():
     if not module.params["ownership_tags"]:
         module.fail_json(msg="ownership_tags must name at least one tag (Project, Environment, ManagedBy): without "
                              "them every resource of the account would count as this environment's")
-    clients = Clients(module)
+    clients = CountingClients(module)
     check = Readiness(module, clients)
     check.account()
     check.zones()

@@ -156,7 +156,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
-from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
+from ansible_collections.credlink.infra.plugins.module_utils.common import Clients
 from ansible_collections.credlink.infra.plugins.module_utils.elasticache import GROUP_FAILED_STATES
 
 # States a resource does not leave by waiting (a deletion started elsewhere counts). The
@@ -320,15 +320,8 @@ def main():
         ),
         supports_check_mode=True,
     )
-    made = {}
-
-    def clients(service):
-        if service not in made:
-            made[service] = module.client(service, retry_decorator=RETRY)
-        return made[service]
-
     try:
-        resources = readiness(clients, module.params["resources"], module.params["details"])
+        resources = readiness(Clients(module), module.params["resources"], module.params["details"])
     except AWS_ERRORS as e:
         module.fail_json_aws(e, msg="Couldn't read the state of the awaited resources")
     pending = [r["name"] for r in resources if not r.pop("settled")]

@@ -109,7 +109,7 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
+from ansible_collections.credlink.infra.plugins.module_utils.common import Clients
 from ansible_collections.credlink.infra.plugins.module_utils.credentials import secret_summary
 from ansible_collections.credlink.infra.plugins.module_utils.elasticache import group_info
 from ansible_collections.credlink.infra.plugins.module_utils.network import network_info
@@ -131,12 +131,7 @@ class LayerReader:
     def __init__(self, module) -> None:
         self.module = module
         self.names = module.params["names"]
-        self.clients: dict = {}
-
-    def client(self, name: str):
-        if name not in self.clients:
-            self.clients[name] = self.module.client(name, retry_decorator=RETRY)
-        return self.clients[name]
+        self.client = Clients(module)
 
     def secret(self, name: str) -> dict:
         found = secret_summary(self.client("secretsmanager"), self.module, name, kms=self.client("kms"))
