@@ -180,7 +180,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.common import diff_for
-from ansible_collections.credlink.infra.plugins.module_utils.eventual import retry_while
+from ansible_collections.credlink.infra.plugins.module_utils.common import retry_while
 from ansible_collections.credlink.infra.plugins.module_utils.sync import tag_changes
 
 # Every status ListCertificates knows: ours are found whatever state they are in.

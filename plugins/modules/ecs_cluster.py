@@ -110,7 +110,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import ecs_tags_from_dict
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import ecs_tags_to_dict
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import replace_ecs_tags
-from ansible_collections.credlink.infra.plugins.module_utils.eventual import retry_while
+from ansible_collections.credlink.infra.plugins.module_utils.common import retry_while
 from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags
 from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
 from ansible_collections.credlink.infra.plugins.module_utils.sync import resource_argument_spec

@@ -87,7 +87,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.common import diff_for
-from ansible_collections.credlink.infra.plugins.module_utils.eventual import is_error
+from ansible_collections.credlink.infra.plugins.module_utils.common import error_matches
 
 # CreateServiceLinkedRole for a role that exists: InvalidInput "Service role name
 # AWSServiceRoleForECS has been taken in this account, please try a different suffix."
@@ -134,7 +134,7 @@ def create_role(client, module, service):
     try:
         client.create_service_linked_role(aws_retry=True, **kwargs)
     except AWS_ERRORS as e:
-        if is_error(e, *TAKEN):
+        if error_matches(e, *TAKEN):
             return False
         module.fail_json_aws(e, msg=f"Couldn't create the service-linked role of {service}")
     return True
