@@ -256,6 +256,18 @@ def test_create_route_does_not_know_a_nat_gateway_seconds_old(emu):
     assert eventually(route)[0]["Return"] is True
 
 
+def test_associate_route_table_refuses_a_subnet_another_table_serves(emu):
+    ec2, vpc, subnets = network(emu)
+    first, second = (ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"] for _ in range(2))
+    held = ec2.associate_route_table(RouteTableId=first, SubnetId=subnets[0])["AssociationId"]
+    assert error(lambda: ec2.associate_route_table(RouteTableId=second, SubnetId=subnets[0])) == (
+        "Resource.AlreadyAssociated",
+        f"the specified association for route table {second} conflicts with an existing association")
+    ec2.replace_route_table_association(AssociationId=held, RouteTableId=second)
+    [table] = ec2.describe_route_tables(RouteTableIds=[second])["RouteTables"]
+    assert [a["SubnetId"] for a in table["Associations"]] == [subnets[0]]
+
+
 # --- 4. Lingering ENIs and what they keep from being deleted ------------------------------------
 
 def interfaces(ec2, group: str) -> list[dict]:

@@ -10,10 +10,10 @@ import json
 import uuid
 
 import pytest
-from ansible_collections.amazon.aws.plugins.modules import ec2_vpc_nat_gateway, ec2_vpc_route_table
+from ansible_collections.amazon.aws.plugins.modules import ec2_vpc_nat_gateway
 
 from ansible_collections.credlink.infra.plugins.modules import (
-    cloudwatch_alarm_set, db_credentials_secret, ec2_vpc_flow_log, s3_bucket_request_metrics)
+    cloudwatch_alarm_set, db_credentials_secret, ec2_route_table_set, ec2_vpc_flow_log, s3_bucket_request_metrics)
 from tests.unit.in_process import call_main
 
 TAGS = {"Project": "credlink", "Environment": "lstest", "ManagedBy": "ansible"}
@@ -44,22 +44,18 @@ def twice(module, args: dict, capsys) -> tuple[dict, dict]:
     return first, second
 
 
-def test_new_route_table_with_routes_then_purging_rerun(localstack_env, vpc, name, capsys):
-    """The network role creates a table without purging and reruns it by id with purging.
-
-    LocalStack answers CreateRouteTable without the local route's Origin, which the
-    module's purge reads (KeyError); a new table has nothing to purge anyway.
-    """
+def test_route_table_set_creates_then_reruns_without_change(localstack_env, vpc, name, capsys):
+    """LocalStack answers DescribeRouteTables without the routes' Origin, which tells the
+    module's own routes from the local one on AWS; a rerun must still see nothing to do."""
     ec2 = localstack_env.client("ec2")
     igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
     ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
-    args = {"vpc_id": vpc, "lookup": "tag", "tags": {**TAGS, "Name": name}, "purge_tags": True,
-            "routes": [{"dest": "0.0.0.0/0", "gateway_id": igw}], "purge_routes": False}
-    created, code = call_main(ec2_vpc_route_table, args, capsys)
+    args = {"vpc_id": vpc, "route_tables": [{"name": name, "tags": TAGS,
+                                             "routes": [{"dest": "0.0.0.0/0", "gateway_id": igw}]}]}
+    created, code = call_main(ec2_route_table_set, args, capsys)
     assert code == 0 and created["changed"] is True, created
-    table_id = created["route_table"]["id"]
-    rerun, code = call_main(ec2_vpc_route_table, {**args, "lookup": "id", "route_table_id": table_id,
-                                                  "purge_routes": True}, capsys)
+    table_id = created["route_tables"][0]["id"]
+    rerun, code = call_main(ec2_route_table_set, args, capsys)
     assert code == 0 and rerun["changed"] is False, rerun
     try:
         [table] = ec2.describe_route_tables(RouteTableIds=[table_id])["RouteTables"]

@@ -12,6 +12,7 @@ module                      behaviour                                           
 ``iam_propagation``         a new role is not assumable by a service for a while    ``iam``
 ``service_linked_roles``    a fresh account has no ``AWSServiceRoleForECS``         ``slr``
 ``consistency``             a new NAT gateway id is unknown to CreateRoute          ``ids``
+``associations``            AssociateRouteTable refuses a subnet another table has  --
 ``enis``                    service-managed ENIs linger after their owner is gone   ``enis``
 ``dependencies``            DeleteSecurityGroup / DeleteSubnet see those ENIs       --
 ``transitions``             no endpoints while creating; state checks on modify     ``states``
@@ -83,11 +84,11 @@ def parse_consistency(value: str | None, source: str = CONSISTENCY_ENV, realism:
 
 def install(context: Context, schedule=None) -> Context:
     """Patch moto (emulator process only) with every behaviour; ``schedule`` is the latency schedule."""
-    from . import (cache_members, consistency, dependencies, deployments, enis, iam_propagation,
+    from . import (associations, cache_members, consistency, dependencies, deployments, enis, iam_propagation,
                    parameter_rules, secrets, service_linked_roles, transitions, versions)
 
     set_current(context)
-    for module in (iam_propagation, service_linked_roles, consistency, versions, parameter_rules,
+    for module in (iam_propagation, service_linked_roles, consistency, associations, versions, parameter_rules,
                    transitions, cache_members, enis, dependencies, secrets):
         module.install(context)
     deployments.install(context, schedule)
