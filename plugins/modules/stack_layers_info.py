@@ -37,6 +37,15 @@ options:
     elements: str
     choices: [network, secrets, cache, storage, database, container_platform]
     required: true
+  running_image:
+    description:
+      - Also read the image the stack's ECS service (C(cluster) and C(service) in O(names))
+        runs now, that of the first container of its task definition. The container
+        platform keeps it on reruns that name no image tag.
+      - The service is the container platform's own, not an earlier layer. When it or its
+        cluster does not exist, RV(running_image) is empty and nothing is added to RV(missing).
+    type: bool
+    default: false
 notes:
   - Read-only; supports C(check_mode).
   - "Permissions: C(ec2:DescribeVpcs), C(ec2:DescribeSubnets), C(ec2:DescribeNatGateways);
@@ -44,7 +53,8 @@ notes:
     the host) and C(kms:DescribeKey); C(elasticache:DescribeReplicationGroups);
     C(s3:ListBucket) on the bucket (HeadBucket); C(rds:DescribeDBInstances);
     C(elasticloadbalancing:DescribeLoadBalancers), C(elasticloadbalancing:DescribeTargetGroups),
-    each only for the layers listed."
+    each only for the layers listed; C(ecs:DescribeServices) and C(ecs:DescribeTaskDefinition)
+    with O(running_image)."
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -103,6 +113,11 @@ target_group:
   description: The target group (C(found), C(arn)).
   returned: when container_platform is listed
   type: dict
+running_image:
+  description: The image the ECS service runs now; empty when there is no active service.
+  returned: when O(running_image) is true
+  type: str
+  sample: 123456789012.dkr.ecr.us-east-1.amazonaws.com/credlink-production-sign-service:v1.4.2
 """
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
@@ -179,17 +194,35 @@ class LayerReader:
         }
         return result, [] if lb and tg else [f"container_platform (load balancer {lb_name})"]
 
+    def running_image(self) -> str:
+        ecs = self.client("ecs")
+        answer = describe_or_none(self.module, ecs.describe_services, "ClusterNotFoundException",
+                                  f"Couldn't describe ECS service {self.names['service']}",
+                                  cluster=self.names["cluster"], services=[self.names["service"]])
+        # A missing service is reported under "failures", not as an error.
+        active = [s for s in (answer or {}).get("services", []) if s.get("status") == "ACTIVE"]
+        if not active:
+            return ""
+        # An active service's task definition stays describable (even deregistered): any error fails.
+        definition = describe_or_none(self.module, ecs.describe_task_definition, [],
+                                      f"Couldn't describe task definition {active[0]['taskDefinition']}",
+                                      taskDefinition=active[0]["taskDefinition"])["taskDefinition"]
+        return next(iter(definition.get("containerDefinitions", [])), {}).get("image", "")
+
 
 def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
             names=dict(type="dict", required=True),
             layers=dict(type="list", elements="str", required=True, choices=list(LAYERS)),
+            running_image=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
     layers = [layer for layer in LAYERS if layer in module.params["layers"]]
-    unnamed = sorted({name for layer in layers for name in NEEDS[layer] if not module.params["names"].get(name)})
+    needed = [name for layer in layers for name in NEEDS[layer]]
+    needed += ["cluster", "service"] if module.params["running_image"] else []
+    unnamed = sorted({name for name in needed if not module.params["names"].get(name)})
     if unnamed:
         module.fail_json(msg=f"names lacks {', '.join(unnamed)}: pass the credlink_names fact of the preflight role")
     reader = LayerReader(module)
@@ -198,6 +231,8 @@ def main():
         found, missing = getattr(reader, layer)()
         result.update(found)
         result["missing"] += missing
+    if module.params["running_image"]:
+        result["running_image"] = reader.running_image()
     module.exit_json(changed=False, **result)
 
 

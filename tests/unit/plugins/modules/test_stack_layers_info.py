@@ -104,3 +104,39 @@ def test_names_without_what_a_layer_is_read_by_are_refused(moto, capsys, layers,
 def test_an_unknown_layer_is_refused(moto, capsys):
     result, code = read(capsys, ["schema"])
     assert code == 1 and "value of layers must be one or more of" in result["msg"]
+
+
+def test_running_image_is_empty_without_cluster_or_service_and_adds_nothing_missing(moto, capsys):
+    result, code = call_main(stack_layers_info, {"names": NAMES, "layers": ["storage"], "running_image": True}, capsys)
+    assert code == 0 and result["running_image"] == ""
+    assert result["missing"] == [f"storage (bucket {NAMES['bucket']})"]
+    moto("ecs").create_cluster(clusterName=NAMES["cluster"])
+    result, _ = call_main(stack_layers_info, {"names": NAMES, "layers": [], "running_image": True}, capsys)
+    assert result["running_image"] == "" and result["missing"] == []
+
+
+def test_running_image_is_the_first_container_of_the_active_service(moto, capsys):
+    ecs = moto("ecs")
+    ecs.create_cluster(clusterName=NAMES["cluster"])
+    for tag in ("v1", "v2"):
+        ecs.register_task_definition(family=NAMES["task_family"], containerDefinitions=[
+            {"name": "app", "image": f"repo:{tag}", "memory": 256}, {"name": "sidecar", "image": "proxy:1", "memory": 64}])
+    ecs.create_service(cluster=NAMES["cluster"], serviceName=NAMES["service"],
+                       taskDefinition=f"{NAMES['task_family']}:1", desiredCount=0)
+    result, code = call_main(stack_layers_info, {"names": NAMES, "layers": [], "running_image": True}, capsys)
+    assert code == 0 and result["running_image"] == "repo:v1"
+    # Deleted (INACTIVE): nothing runs any more.
+    ecs.delete_service(cluster=NAMES["cluster"], service=NAMES["service"], force=True)
+    result, _ = call_main(stack_layers_info, {"names": NAMES, "layers": [], "running_image": True}, capsys)
+    assert result["running_image"] == ""
+
+
+def test_running_image_needs_the_cluster_and_service_names(moto, capsys):
+    names = {key: value for key, value in NAMES.items() if key != "service"}
+    result, code = call_main(stack_layers_info, {"names": names, "layers": [], "running_image": True}, capsys)
+    assert code == 1 and "names lacks service" in result["msg"]
+
+
+def test_running_image_is_not_read_unless_asked(moto, capsys):
+    result, _ = read(capsys, ["storage"])
+    assert "running_image" not in result
