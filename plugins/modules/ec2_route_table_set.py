@@ -141,8 +141,9 @@ DESCRIBED_TARGETS = (("NatGatewayId", "nat_gateway_id"), ("GatewayId", "gateway_
 # 'nat-...' does not exist" until the id propagates (boto/boto3#779; EC2 developer guide,
 # "Eventual consistency").
 NAT_UNSEEN = ("InvalidNatGatewayID.NotFound", "does not exist")
-# Calls on a table created a moment ago can answer InvalidRouteTableID.NotFound for the same
-# reason (amazon.aws ec2_vpc_route_table retries them the same way).
+# Routes and associations of a table created a moment ago can answer "InvalidRouteTableID.NotFound:
+# The routeTable ID 'rtb-...' does not exist", intermittently (hashicorp/terraform#7104, retried
+# since hashicorp/terraform#7156).
 TABLE_UNSEEN = ("InvalidRouteTableID.NotFound", "does not exist")
 
 

@@ -151,6 +151,25 @@ def test_a_route_to_a_nat_gateway_not_yet_known_is_retried(vpc, capsys, monkeypa
     assert described(vpc)["test-private"][1] == {"0.0.0.0/0": vpc["nat"]}
 
 
+def test_a_new_table_not_yet_known_is_retried(vpc, capsys, monkeypatch):
+    from moto.ec2.exceptions import EC2ClientError
+    from moto.ec2.models.route_tables import RouteBackend
+
+    original, refusals = RouteBackend.associate_route_table, []
+
+    def associate_route_table(self, route_table_id, *args, **kwargs):
+        if not refusals:
+            refusals.append(route_table_id)
+            raise EC2ClientError("InvalidRouteTableID.NotFound", f"The routeTable ID '{route_table_id}' does not exist")
+        return original(self, route_table_id, *args, **kwargs)
+
+    monkeypatch.setattr(RouteBackend, "associate_route_table", associate_route_table)
+    monkeypatch.setattr(module, "retry_while", lambda call, code, fragment, timeout: _once_more(call, code))
+    result, code = call_main(module, tables(vpc), capsys)
+    assert code == 0 and refusals == [result["route_tables"][0]["id"]]
+    assert described(vpc)["test-public"][0] == sorted(vpc["subnets"][:2])
+
+
 def _once_more(call, code):
     """retry_while without its 5 s sleep: one retry of ``code``."""
     try:
