@@ -298,6 +298,8 @@ def main():
     if len(set(wanted_subnets)) != len(wanted_subnets):
         module.fail_json(msg="A subnet can be associated with one route table only; "
                              f"{sorted({s for s in wanted_subnets if wanted_subnets.count(s) > 1})} are listed twice")
+    # Every table's routes are checked before the first table is changed.
+    routes = {table["name"]: check_routes(module, table["name"], table["routes"]) for table in params["route_tables"]}
 
     aws = RouteTables(module)
     tables = describe_all(aws.client, module, "describe_route_tables", "RouteTables",
@@ -312,7 +314,7 @@ def main():
         current = current_state(found) if found else None
         desired = {
             "subnets": sorted(table["subnets"]),
-            "routes": check_routes(module, name, table["routes"]),
+            "routes": routes[name],
             "tags": desired_tags(current["tags"] if current else {}, {**table["tags"], "Name": name},
                                  params["purge_tags"]),
         }

@@ -194,6 +194,8 @@ def test_other_errors_fail_naming_the_table(vpc, capsys):
     (lambda a: a["route_tables"][0]["routes"].append({"dest": "10.8.0.0/16"}), "exactly one of"),
     (lambda a: a["route_tables"][0]["routes"].append({"dest": "10.8.0.0/16", "gateway_id": "igw-1",
                                                      "nat_gateway_id": "nat-1"}), "exactly one of"),
+    # In the last table: nothing of the tables before it may have been created.
+    (lambda a: a["route_tables"][2].setdefault("routes", []).append({"dest": "10.8.0.0/16"}), "exactly one of"),
     (lambda a: a["route_tables"][1].update(name="test-public"), "names must be unique"),
     (lambda a: a["route_tables"][1]["subnets"].append(a["route_tables"][0]["subnets"][0]), "listed twice"),
 ])
