@@ -195,18 +195,15 @@ class LayerReader:
         return result, [] if lb and tg else [f"container_platform (load balancer {lb_name})"]
 
     def running_image(self) -> str:
-        ecs = self.client("ecs")
-        answer = describe_or_none(self.module, ecs.describe_services, "ClusterNotFoundException",
-                                  f"Couldn't describe ECS service {self.names['service']}",
-                                  cluster=self.names["cluster"], services=[self.names["service"]])
-        # A missing service is reported under "failures", not as an error.
-        active = [s for s in (answer or {}).get("services", []) if s.get("status") == "ACTIVE"]
-        if not active:
+        # A missing service is reported under "failures", not as an error: no service is listed.
+        service = self.first("ecs", "describe_services", "ClusterNotFoundException", "services",
+                             cluster=self.names["cluster"], services=[self.names["service"]])
+        if not service or service.get("status") != "ACTIVE":
             return ""
         # An active service's task definition stays describable (even deregistered): any error fails.
-        definition = describe_or_none(self.module, ecs.describe_task_definition, [],
-                                      f"Couldn't describe task definition {active[0]['taskDefinition']}",
-                                      taskDefinition=active[0]["taskDefinition"])["taskDefinition"]
+        definition = describe_or_none(self.module, self.client("ecs").describe_task_definition, [],
+                                      f"Couldn't describe task definition {service['taskDefinition']}",
+                                      taskDefinition=service["taskDefinition"])["taskDefinition"]
         return next(iter(definition.get("containerDefinitions", [])), {}).get("image", "")
 
 
