@@ -109,14 +109,20 @@ def error_matches(error: Exception, code: str, fragment: str) -> bool:
     return details.get("Code") == code and fragment in (details.get("Message") or "")
 
 
-def retry_while(call: Callable[[], T], code: str, fragment: str, timeout: float, delay: float = 5.0, *,
-                sleep: Callable[[float], None] | None = None, now: Callable[[], float] | None = None) -> T:
+def retry_while(call: Callable[[], T], code: str, fragment: str, timeout: float, delay: float = 2.0, *,
+                max_delay: float = 30.0, sleep: Callable[[float], None] | None = None,
+                now: Callable[[], float] | None = None) -> T:
     """Call ``call``, retrying exactly one transient AWS refusal for at most ``timeout`` seconds.
 
     For the refusals that eventual consistency causes and only time cures: an IAM role
     created seconds ago that a service cannot assume yet, an id not yet visible to another
     API, a name still held by a deletion in progress. Any other error, and the same error
     once the time is up, is raised as it is.
+
+    The waits back off exponentially, as the EC2 API guide advises for eventual consistency
+    ("starting with a couple of seconds of wait time, and increasing gradually up to a few
+    minutes", devguide/eventual-consistency.html): ``delay``, doubling up to ``max_delay``;
+    the last one is shortened so that the last attempt falls on the deadline.
     """
     sleep, now = sleep or time.sleep, now or time.monotonic
     deadline = now() + timeout
@@ -124,6 +130,8 @@ def retry_while(call: Callable[[], T], code: str, fragment: str, timeout: float,
         try:
             return call()
         except AWS_ERRORS as error:
-            if not error_matches(error, code, fragment) or now() + delay > deadline:
+            wait = min(delay, deadline - now())
+            if not error_matches(error, code, fragment) or wait <= 0:
                 raise
-        sleep(delay)
+        sleep(wait)
+        delay = min(delay * 2, max_delay)

@@ -124,11 +124,10 @@ from ansible_collections.credlink.infra.plugins.module_utils.sync import resourc
 # minutes (terraform-provider-aws iam propagationTimeout).
 SLR_ERROR = ("InvalidParameterException", "Unable to assume the service linked role")
 SLR_TIMEOUT = 120
-SLR_DELAY = 5
 
 
 def until_service_linked_role_works(call):
-    return retry_while(call, *SLR_ERROR, timeout=SLR_TIMEOUT, delay=SLR_DELAY)
+    return retry_while(call, *SLR_ERROR, timeout=SLR_TIMEOUT)
 
 
 def describe(client, module, name):

@@ -34,12 +34,13 @@ def flaky(failures, error):
     return call, calls
 
 
-def test_the_refusal_is_retried_until_the_call_is_accepted():
+def test_the_refusal_is_retried_with_exponential_backoff_until_the_call_is_accepted():
     clock = Clock()
-    call, calls = flaky(3, refusal())
-    assert retry_while(call, "InvalidParameter", "Unable to assume given IAM role", 120, 5,
+    call, calls = flaky(6, refusal())
+    assert retry_while(call, "InvalidParameter", "Unable to assume given IAM role", 120,
                        sleep=clock.sleep, now=lambda: clock.time) == "created"
-    assert len(calls) == 4 and clock.slept == [5, 5, 5]
+    # A couple of seconds first, doubling, capped at max_delay (30 s).
+    assert len(calls) == 7 and clock.slept == [2, 4, 8, 16, 30, 30]
 
 
 def test_the_refusal_is_raised_once_the_time_is_up():
@@ -48,7 +49,8 @@ def test_the_refusal_is_raised_once_the_time_is_up():
     with pytest.raises(ClientError):
         retry_while(call, "InvalidParameter", "Unable to assume given IAM role", 20, 5,
                     sleep=clock.sleep, now=lambda: clock.time)
-    assert clock.time <= 20 and len(calls) == 5
+    # 5 + 10, then the last wait is cut to the deadline and one last attempt is made there.
+    assert clock.slept == [5, 10, 5] and clock.time == 20 and len(calls) == 4
 
 
 @pytest.mark.parametrize("error", [

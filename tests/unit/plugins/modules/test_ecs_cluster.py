@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import botocore
 
+from ansible_collections.credlink.infra.plugins.module_utils import common
 from ansible_collections.credlink.infra.plugins.modules import ecs_cluster
 
 from tests.unit.in_process import call_main
@@ -56,23 +57,38 @@ def unassumable_role(monkeypatch, failures: int | None):
         return original(self, operation, params)
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", create_cluster)
-    monkeypatch.setattr(ecs_cluster, "SLR_DELAY", 0.05)
+    monkeypatch.setattr(common, "time", FakeTime())
     return calls
+
+
+class FakeTime:
+    """The retry's clock: its waits pass at once and are recorded."""
+
+    def __init__(self):
+        self.now, self.slept = 0.0, []
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
 
 
 def test_cluster_creation_waits_for_a_service_linked_role_seconds_old(ecs_account, capsys, monkeypatch):
     calls = unassumable_role(monkeypatch, failures=2)
     result, code = call_main(ecs_cluster, cluster_args(), capsys)
     assert code == 0 and result["changed"] is True and len(calls) == 3
+    assert common.time.slept == [2, 4]
     assert ecs_account["ecs"].describe_clusters(clusters=[CLUSTER])["clusters"][0]["status"] == "ACTIVE"
 
 
 def test_cluster_creation_gives_up_on_the_service_linked_role_after_its_bound(ecs_account, capsys, monkeypatch):
     calls = unassumable_role(monkeypatch, failures=None)
-    monkeypatch.setattr(ecs_cluster, "SLR_TIMEOUT", 0.3)
     result, code = call_main(ecs_cluster, cluster_args(), capsys)
     assert code == 1 and "Unable to assume the service linked role" in result["msg"]
-    assert 2 <= len(calls) <= 8
+    # Two minutes (SLR_TIMEOUT) of waits that back off: 2, 4, ... 30, then the rest of the bound.
+    assert common.time.slept == [2, 4, 8, 16, 30, 30, 30] and len(calls) == 8
 
 
 def test_cluster_creation_does_not_retry_other_invalid_parameters(ecs_account, capsys, monkeypatch):
