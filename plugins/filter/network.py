@@ -84,9 +84,35 @@ def subnet_layout_problems(vpc_cidr, zones, prefix_length=24, cidrs=None):
     return []
 
 
+def subnets_in_place(layout, existing, tags, names):
+    """``layout`` with each subnet's tags and the id of the existing subnet that is already
+    exactly as ec2_vpc_subnet would leave it, else ''.
+
+    ``existing`` is stack_network_info's ``subnets`` (by tier). In place means: the same
+    tier, CIDR and zone, exactly these tags, no public IPv4 addresses on launch, no IPv6 CIDR
+    and no IPv6 addresses on creation: everything ec2_vpc_subnet with the network layer's
+    options would otherwise set, so sending it the subnet again would change nothing.
+    """
+    found = {(tier, subnet.get("cidr_block")): subnet for tier, subnets in (existing or {}).items() for subnet in subnets}
+    plan = []
+    for item in layout:
+        wanted = {**tags, "Name": names[f"{item['tier']}_subnet_prefix"] + item["zone"], "Tier": item["tier"]}
+        current = found.get((item["tier"], item["cidr"]), {})
+        in_place = (
+            current.get("availability_zone") == item["zone"]
+            and current.get("tags") == wanted
+            and current.get("map_public_ip_on_launch") is False
+            and current.get("assign_ipv6_address_on_creation") is False
+            and not current.get("ipv6_cidr_blocks")
+        )
+        plan.append({**item, "tags": wanted, "id": current["id"] if in_place else ""})
+    return plan
+
+
 class FilterModule:
     def filters(self):
         return {
             "subnet_layout": subnet_layout,
             "subnet_layout_problems": subnet_layout_problems,
+            "subnets_in_place": subnets_in_place,
         }

@@ -69,6 +69,13 @@ def group_subnets(raw_subnets: list[dict]) -> dict[str, list[dict]]:
                 "availability_zone": raw["AvailabilityZone"],
                 "cidr_block": raw["CidrBlock"],
                 "name": tags.get("Name", ""),
+                "tags": tags,
+                "map_public_ip_on_launch": raw.get("MapPublicIpOnLaunch", False),
+                "assign_ipv6_address_on_creation": raw.get("AssignIpv6AddressOnCreation", False),
+                "ipv6_cidr_blocks": [
+                    block["Ipv6CidrBlock"] for block in raw.get("Ipv6CidrBlockAssociationSet", [])
+                    if block.get("Ipv6CidrBlockState", {}).get("State") in ("associating", "associated")
+                ],
             })
     for subnets in grouped.values():
         subnets.sort(key=lambda s: (s["availability_zone"], s["cidr_block"]))

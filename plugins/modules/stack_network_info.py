@@ -62,11 +62,16 @@ vpc:
   type: dict
   sample: {"id": "vpc-0123", "cidr_block": "10.0.0.0/16", "tags": {"Name": "credlink-production-vpc"}}
 subnets:
-  description: Subnets per tier, each list sorted by availability zone.
+  description:
+    - Subnets per tier, each list sorted by availability zone.
+    - Each has its id, zone, CIDR, C(name), C(tags), C(map_public_ip_on_launch),
+      C(assign_ipv6_address_on_creation) and C(ipv6_cidr_blocks) (associated or associating).
   returned: always
   type: dict
   sample:
-    public: [{"id": "subnet-1", "availability_zone": "us-east-1a", "cidr_block": "10.0.1.0/24"}]
+    public: [{"id": "subnet-1", "availability_zone": "us-east-1a", "cidr_block": "10.0.1.0/24",
+              "name": "credlink-production-public-us-east-1a", "tags": {"Tier": "public"},
+              "map_public_ip_on_launch": false, "assign_ipv6_address_on_creation": false, "ipv6_cidr_blocks": []}]
     private: []
     database: []
 nat_gateways:

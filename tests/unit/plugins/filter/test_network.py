@@ -1,11 +1,11 @@
-"""The subnet_layout filters."""
+"""The network filters: subnet_layout, subnet_layout_problems, subnets_in_place."""
 
 from __future__ import annotations
 
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.credlink.infra.plugins.filter.network import subnet_layout, subnet_layout_problems
+from ansible_collections.credlink.infra.plugins.filter.network import subnet_layout, subnet_layout_problems, subnets_in_place
 
 ZONES = ["us-east-1a", "us-east-1b"]
 
@@ -53,3 +53,53 @@ def test_invalid_plans_are_explained(vpc, prefix, cidrs, expected):
 
 def test_valid_plan_has_no_problems():
     assert subnet_layout_problems("10.1.0.0/16", ZONES) == []
+
+
+NAMES = {f"{tier}_subnet_prefix": f"credlink-dev-{tier}-" for tier in ("public", "private", "database")}
+TAGS = {"Project": "credlink", "Environment": "dev", "ManagedBy": "ansible"}
+
+
+def _existing(layout, **changes):
+    """stack_network_info's subnets for a network built exactly as ``layout`` says."""
+    existing = {"public": [], "private": [], "database": []}
+    for index, item in enumerate(layout):
+        existing[item["tier"]].append({
+            "id": f"subnet-{index}", "availability_zone": item["zone"], "cidr_block": item["cidr"],
+            "tags": {**TAGS, "Name": NAMES[f"{item['tier']}_subnet_prefix"] + item["zone"], "Tier": item["tier"]},
+            "map_public_ip_on_launch": False, "assign_ipv6_address_on_creation": False, "ipv6_cidr_blocks": [],
+            **(changes if index == 0 else {}),
+        })
+    return existing
+
+
+def test_a_converged_network_has_every_subnet_in_place():
+    layout = subnet_layout("10.0.0.0/16", ZONES)
+    plan = subnets_in_place(layout, _existing(layout), TAGS, NAMES)
+    assert [item["id"] for item in plan] == [f"subnet-{i}" for i in range(6)]
+    assert plan[0]["tags"] == {**TAGS, "Name": "credlink-dev-public-us-east-1a", "Tier": "public"}
+
+
+def test_a_new_vpc_has_no_subnet_in_place():
+    layout = subnet_layout("10.0.0.0/16", ZONES)
+    assert [item["id"] for item in subnets_in_place(layout, {}, TAGS, NAMES)] == [""] * 6
+
+
+@pytest.mark.parametrize("changes", [
+    {"tags": {**TAGS, "Name": "credlink-dev-public-us-east-1a", "Tier": "public", "Owner": "someone"}},  # extra tag: purged
+    {"tags": {"Name": "credlink-dev-public-us-east-1a", "Tier": "public"}},  # stack tags missing
+    {"map_public_ip_on_launch": True},
+    {"assign_ipv6_address_on_creation": True},
+    {"ipv6_cidr_blocks": ["2001:db8::/64"]},
+    {"availability_zone": "us-east-1c"},
+])
+def test_a_subnet_that_differs_in_anything_the_module_sets_is_sent_to_it(changes):
+    layout = subnet_layout("10.0.0.0/16", ZONES)
+    plan = subnets_in_place(layout, _existing(layout, **changes), TAGS, NAMES)
+    assert plan[0]["id"] == "" and [item["id"] for item in plan[1:]] == [f"subnet-{i}" for i in range(1, 6)]
+
+
+def test_a_changed_cidr_is_not_in_place():
+    layout = subnet_layout("10.0.0.0/16", ZONES)
+    moved = subnet_layout("10.0.0.0/16", ZONES, 24, {"public": ["10.0.5.0/24", "10.0.6.0/24"]})
+    plan = subnets_in_place(moved, _existing(layout), TAGS, NAMES)
+    assert [item["id"] for item in plan[:2]] == ["", ""]
