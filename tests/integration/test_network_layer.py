@@ -89,6 +89,29 @@ def test_dev_network_has_one_nat_shared_by_both_private_subnets(playbook, clean_
     assert logs["logGroups"][0]["retentionInDays"] == 14
 
 
+def test_a_rerun_sends_only_the_drifted_subnet_and_puts_it_back(playbook, clean_emulator):
+    assert playbook("site.yml", "dev", "--tags", "network").returncode == 0
+    ec2 = clean_emulator.client("ec2")
+    subnet = describe_network(clean_emulator, "dev")["subnets"]["credlink-dev-private-us-east-1b"]
+    # Someone made it public and tagged it (the ownership tags stay: without them preflight
+    # refuses to touch the subnet at all).
+    ec2.modify_subnet_attribute(SubnetId=subnet["SubnetId"], MapPublicIpOnLaunch={"Value": True})
+    ec2.create_tags(Resources=[subnet["SubnetId"]], Tags=[{"Key": "Owner", "Value": "someone"}])
+
+    rerun = playbook("site.yml", "dev", "--tags", "network", "-v")
+    assert rerun.returncode == 0 and rerun.recap["changed"] == 1, rerun.stdout[-4000:]
+    # Only the drifted subnet went to ec2_vpc_subnet; the five others were left alone.
+    assert rerun.stdout.count("(item=private us-east-1b 10.1.12.0/24)") == 1
+    assert "(item=public us-east-1a" not in rerun.stdout
+    after = describe_network(clean_emulator, "dev")["subnets"]["credlink-dev-private-us-east-1b"]
+    assert after["SubnetId"] == subnet["SubnetId"] and not after["MapPublicIpOnLaunch"]
+    assert tags_of(after)["Environment"] == "dev" and "Owner" not in tags_of(after)
+
+    settled = playbook("site.yml", "dev", "--tags", "network", "-v")
+    assert settled.returncode == 0 and settled.recap["changed"] == 0
+    assert "(item=" not in settled.stdout.split("Ensure the subnets exist")[1].split("TASK [")[0]
+
+
 def test_check_mode_on_an_empty_account_plans_without_creating(playbook, clean_emulator):
     run = playbook("site.yml", "dev", "--check", "--diff")
     assert run.returncode == 0, run.stdout[-4000:]
