@@ -194,12 +194,6 @@ def update_secret_settings(client, module, name: str, meta: dict, description: s
     return changed
 
 
-def missing_owner_tags(meta: dict, owner_tags: dict | None) -> dict:
-    """The ownership tags (Project, Environment, ManagedBy ...) the secret lacks or holds with another value."""
-    current = boto3_tag_list_to_ansible_dict(meta.get("Tags", []))
-    return {key: value for key, value in (owner_tags or {}).items() if current.get(key) != value}
-
-
 def secret_argument_spec(**options: dict) -> dict[str, dict]:
     """The options of the ``credlink.infra.secret`` fragment and tags, plus the module's ``options``."""
     return resource_argument_spec(

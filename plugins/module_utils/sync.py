@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
@@ -88,6 +89,17 @@ def desired_tags(current: Mapping[str, str], tags: Mapping[str, str] | None, pur
     if tags is None:
         return dict(current)
     return dict(tags) if purge else {**current, **tags}
+
+
+def missing_owner_tags(tags: Mapping[str, str] | list | None, owner_tags: Mapping[str, str] | None) -> dict[str, str]:
+    """The ownership tags (Project, Environment, ManagedBy ...) that ``tags`` lacks or holds
+    with another value: empty when the resource is this stack's.
+
+    ``tags`` is a dict or AWS's list of Key/Value pairs. The one rule of every module that
+    refuses to adopt, change or delete what only shares a name with the stack's resources.
+    """
+    present = tags if isinstance(tags, Mapping) else boto3_tag_list_to_ansible_dict(tags or [])
+    return {key: value for key, value in (owner_tags or {}).items() if present.get(key) != value}
 
 
 def tag_changes(current: Mapping[str, str], tags: Mapping[str, str] | None,

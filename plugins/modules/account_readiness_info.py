@@ -171,7 +171,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import Clients
@@ -188,6 +187,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.rds import offers
 from ansible_collections.credlink.infra.plugins.module_utils.rds import orderable_options
 from ansible_collections.credlink.infra.plugins.module_utils.rds import version_not_orderable
 from ansible_collections.credlink.infra.plugins.module_utils.rds import versions_for_class
+from ansible_collections.credlink.infra.plugins.module_utils.sync import missing_owner_tags
 
 OK = "ok"
 WARNING = "warning"
@@ -269,8 +269,7 @@ def error_code(error: Exception) -> str:
 
 def owned(tags, ownership: dict) -> bool:
     """Whether a resource carries every ownership tag with its value."""
-    present = tags if isinstance(tags, dict) else boto3_tag_list_to_ansible_dict(tags or [])
-    return all(present.get(key) == value for key, value in ownership.items())
+    return not missing_owner_tags(tags, ownership)
 
 
 def room_status(value: float, in_use: int, new: int) -> str:

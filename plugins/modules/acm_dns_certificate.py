@@ -181,7 +181,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_E
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.common import diff_for
 from ansible_collections.credlink.infra.plugins.module_utils.common import retry_while
-from ansible_collections.credlink.infra.plugins.module_utils.sync import tag_changes
+from ansible_collections.credlink.infra.plugins.module_utils.sync import missing_owner_tags, tag_changes
 
 # Every status ListCertificates knows: ours are found whatever state they are in.
 STATUSES = ["PENDING_VALIDATION", "ISSUED", "INACTIVE", "EXPIRED", "VALIDATION_TIMED_OUT", "REVOKED", "FAILED"]
@@ -268,7 +268,7 @@ def format_certificate(certificate, tags):
 
 
 def owned(tags, match_tags):
-    return all(tags.get(key) == value for key, value in match_tags.items())
+    return not missing_owner_tags(tags, match_tags)
 
 
 def find_ours(client, module, match_tags, domain=None, names=None, key_algorithm=None):

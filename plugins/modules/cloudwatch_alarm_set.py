@@ -171,6 +171,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_E
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags
 from ansible_collections.credlink.infra.plugins.module_utils.sync import differing
+from ansible_collections.credlink.infra.plugins.module_utils.sync import missing_owner_tags
 from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
 from ansible_collections.credlink.infra.plugins.module_utils.sync import tag_changes
 
@@ -280,7 +281,7 @@ def existing_alarms(client, module, prefix):
 
 def owned(tags, owner_tags):
     """Whether an alarm with ``tags`` carries every ownership tag."""
-    return all(tags.get(key) == value for key, value in owner_tags.items())
+    return not missing_owner_tags(tags, owner_tags)
 
 
 def validate(module):

@@ -60,6 +60,14 @@ options:
     description: Remove the tags that are not in O(route_tables[].tags). Tags starting with C(aws:) are never removed.
     type: bool
     default: true
+  owner_tags:
+    description:
+      - The tags that make a table this set's (for the stack, C(Project), C(Environment) and
+        C(ManagedBy)). A listed table that exists without all of them, with these values, is
+        not adopted: the module fails before changing any table, naming each.
+      - Empty (the default) adopts every table of a listed name.
+    type: dict
+    default: {}
   consistency_timeout:
     description:
       - For how many seconds to keep trying a route to a NAT gateway EC2 does not know yet.
@@ -130,7 +138,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS, RETRY, retry_while
 from ansible_collections.credlink.infra.plugins.module_utils.network import describe_all
-from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags, tag_changes
+from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags, missing_owner_tags, tag_changes
 
 TARGETS = ("gateway_id", "nat_gateway_id")
 DESCRIBED_TARGETS = (("NatGatewayId", "nat_gateway_id"), ("GatewayId", "gateway_id"),
@@ -286,6 +294,7 @@ def main():
                 tags=dict(type="dict", default={}),
             )),
             purge_tags=dict(type="bool", default=True),
+            owner_tags=dict(type="dict", default={}),
             consistency_timeout=dict(type="int", default=120),
         ),
         supports_check_mode=True,
@@ -305,6 +314,14 @@ def main():
     tables = describe_all(aws.client, module, "describe_route_tables", "RouteTables",
                           Filters=[{"Name": "vpc-id", "Values": [params["vpc_id"]]}])
     existing = index_tables(module, tables)
+    foreign = {name: missing_owner_tags(existing[name].get("Tags"), params["owner_tags"])
+               for name in names if name in existing}
+    foreign = {name: missing for name, missing in foreign.items() if missing}
+    if foreign:
+        module.fail_json(msg="; ".join(
+            f"Route table {name} ({existing[name]['RouteTableId']}) lacks the tags {missing} that mark it as this "
+            f"stack's; it is neither used nor changed. Delete or rename it, or tag it if it is indeed this stack's"
+            for name, missing in sorted(foreign.items())))
     held = associations_by_subnet(tables)
 
     changed, before, after, results = False, {}, {}, []

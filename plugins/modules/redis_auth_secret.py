@@ -117,7 +117,6 @@ from ansible_collections.credlink.infra.plugins.module_utils.credentials import 
     delete_secret,
     describe_secret,
     generate_secret,
-    missing_owner_tags,
     put_document,
     read_document,
     restore_secret,
@@ -126,6 +125,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.credentials import 
 )
 from ansible_collections.credlink.infra.plugins.module_utils.elasticache import auth_token_problem
 from ansible_collections.credlink.infra.plugins.module_utils.credentials import secret_argument_spec
+from ansible_collections.credlink.infra.plugins.module_utils.sync import missing_owner_tags
 
 # A subset of what ElastiCache allows (letters, digits, !&#$^<>-): '-' is the only one of its
 # specials that a URL's userinfo takes unescaped. 63 symbols over 64 characters is about 382 bits.
@@ -165,7 +165,7 @@ def masked(document):
 
 
 def check_owner(module, meta):
-    missing = missing_owner_tags(meta, module.params["owner_tags"])
+    missing = missing_owner_tags(meta.get("Tags"), module.params["owner_tags"])
     if missing:
         module.fail_json(msg=(
             f"Secret {module.params['name']} exists but lacks the tags {missing} that mark it as this stack's; it is "

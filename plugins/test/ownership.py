@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.credlink.infra.plugins.module_utils.sync import missing_owner_tags
+
 
 def carries(tags, required) -> bool:
     """Whether ``tags`` (a dict) holds every key of ``required`` with exactly its value."""
     if not isinstance(required, dict) or not required:
         raise AnsibleFilterError("carries needs the required tags as a non-empty dict")
-    return all((tags or {}).get(key) == value for key, value in required.items())
+    return not missing_owner_tags(tags, required)
 
 
 class TestModule:

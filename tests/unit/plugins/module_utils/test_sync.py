@@ -11,6 +11,7 @@ import pytest
 from ansible_collections.credlink.infra.plugins.module_utils.sync import describe_or_none
 from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags
 from ansible_collections.credlink.infra.plugins.module_utils.sync import differing
+from ansible_collections.credlink.infra.plugins.module_utils.sync import missing_owner_tags
 from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
 from ansible_collections.credlink.infra.plugins.module_utils.sync import tag_changes
 
@@ -192,3 +193,17 @@ def test_describe_or_none_fails_on_any_other_error_with_its_message():
     with pytest.raises(Failed) as failure:
         describe_or_none(FailingModule(), call, "NotFound", "Couldn't describe secret x")
     assert failure.value.args == ("Couldn't describe secret x", "AccessDenied")
+
+
+@pytest.mark.parametrize(("tags", "missing"), [
+    ({"Project": "credlink", "Environment": "dev", "ManagedBy": "ansible", "Name": "x"}, {}),
+    ([{"Key": "Project", "Value": "credlink"}, {"Key": "Environment", "Value": "dev"},
+      {"Key": "ManagedBy", "Value": "ansible"}], {}),  # AWS's list form
+    ({"Project": "credlink", "Environment": "prod", "ManagedBy": "ansible"}, {"Environment": "dev"}),
+    ({"Project": "credlink"}, {"Environment": "dev", "ManagedBy": "ansible"}),
+    (None, {"Project": "credlink", "Environment": "dev", "ManagedBy": "ansible"}),
+])
+def test_missing_owner_tags_names_what_is_absent_or_different(tags, missing):
+    owner = {"Project": "credlink", "Environment": "dev", "ManagedBy": "ansible"}
+    assert missing_owner_tags(tags, owner) == missing
+    assert missing_owner_tags(tags, {}) == {}

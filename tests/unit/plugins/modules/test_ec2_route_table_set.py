@@ -226,3 +226,25 @@ def test_tables_not_listed_and_the_main_table_are_left_alone(vpc, capsys):
     main = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc["id"]]},
                                               {"Name": "association.main", "Values": ["true"]}])["RouteTables"]
     assert len(main) == 1 and [r["Origin"] for r in main[0]["Routes"]] == ["CreateRouteTable"]
+
+
+def test_a_listed_table_without_the_owner_tags_is_not_adopted(vpc, capsys):
+    ec2 = vpc["ec2"]
+    stranger = ec2.create_route_table(VpcId=vpc["id"], TagSpecifications=[
+        {"ResourceType": "route-table", "Tags": [{"Key": "Name", "Value": "test-private"},
+                                                 {"Key": "Project", "Value": "credlink"},
+                                                 {"Key": "Environment", "Value": "other"}]}])["RouteTable"]
+    result, code = call_main(module, tables(vpc, owner_tags=TAGS), capsys)
+    assert code == 1
+    assert (f"Route table test-private ({stranger['RouteTableId']}) lacks the tags {{'Environment': 'test'}}"
+            in result["msg"])
+    # Refused before any change: not even the tables listed before it were created.
+    assert set(described(vpc)) == {"test-private"}
+    untouched = {"Name": "test-private", "Project": "credlink", "Environment": "other"}
+    assert described(vpc)["test-private"] == ([], {}, untouched)
+
+
+def test_tables_of_the_stack_are_adopted_with_owner_tags(vpc, capsys):
+    assert call_main(module, tables(vpc), capsys)[1] == 0
+    result, code = call_main(module, tables(vpc, owner_tags=TAGS), capsys)
+    assert code == 0 and result["changed"] is False
