@@ -64,7 +64,7 @@ options:
     description:
       - The tags that make a table this set's (for the stack, C(Project), C(Environment) and
         C(ManagedBy)). A listed table that exists without all of them, with these values, is
-        not adopted: the module fails before changing any table, naming each.
+        not adopted; the module then fails before changing any table, naming each.
       - Empty (the default) adopts every table of a listed name.
     type: dict
     default: {}
