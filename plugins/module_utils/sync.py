@@ -102,6 +102,11 @@ def missing_owner_tags(tags: Mapping[str, str] | list | None, owner_tags: Mappin
     return {key: value for key, value in (owner_tags or {}).items() if present.get(key) != value}
 
 
+def owned(tags: Mapping[str, str] | list | None, owner_tags: Mapping[str, str] | None) -> bool:
+    """Whether ``tags`` carry every ownership tag with its value (see ``missing_owner_tags``)."""
+    return not missing_owner_tags(tags, owner_tags)
+
+
 def tag_changes(current: Mapping[str, str], tags: Mapping[str, str] | None,
                 purge: bool) -> tuple[dict[str, str], list[str]]:
     """(tags to add or overwrite, tag keys to remove); nothing when ``tags`` is None."""

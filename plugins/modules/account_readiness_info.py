@@ -187,7 +187,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.rds import offers
 from ansible_collections.credlink.infra.plugins.module_utils.rds import orderable_options
 from ansible_collections.credlink.infra.plugins.module_utils.rds import version_not_orderable
 from ansible_collections.credlink.infra.plugins.module_utils.rds import versions_for_class
-from ansible_collections.credlink.infra.plugins.module_utils.sync import missing_owner_tags
+from ansible_collections.credlink.infra.plugins.module_utils.sync import owned
 
 OK = "ok"
 WARNING = "warning"
@@ -265,11 +265,6 @@ def row(check: str, status: str, observed: str, needed: str, fix: str = "") -> d
 def error_code(error: Exception) -> str:
     response = getattr(error, "response", None) or {}
     return response.get("Error", {}).get("Code", "")
-
-
-def owned(tags, ownership: dict) -> bool:
-    """Whether a resource carries every ownership tag with its value."""
-    return not missing_owner_tags(tags, ownership)
 
 
 def room_status(value: float, in_use: int, new: int) -> str:

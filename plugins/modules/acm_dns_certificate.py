@@ -181,7 +181,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_E
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.common import diff_for
 from ansible_collections.credlink.infra.plugins.module_utils.common import retry_while
-from ansible_collections.credlink.infra.plugins.module_utils.sync import missing_owner_tags, tag_changes
+from ansible_collections.credlink.infra.plugins.module_utils.sync import owned, tag_changes
 
 # Every status ListCertificates knows: ours are found whatever state they are in.
 STATUSES = ["PENDING_VALIDATION", "ISSUED", "INACTIVE", "EXPIRED", "VALIDATION_TIMED_OUT", "REVOKED", "FAILED"]
@@ -265,10 +265,6 @@ def format_certificate(certificate, tags):
                                                   if o.get("ValidationMethod", "DNS") == "DNS"),
         "tags": tags,
     }
-
-
-def owned(tags, match_tags):
-    return not missing_owner_tags(tags, match_tags)
 
 
 def find_ours(client, module, match_tags, domain=None, names=None, key_algorithm=None):

@@ -171,7 +171,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_E
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags
 from ansible_collections.credlink.infra.plugins.module_utils.sync import differing
-from ansible_collections.credlink.infra.plugins.module_utils.sync import missing_owner_tags
+from ansible_collections.credlink.infra.plugins.module_utils.sync import owned
 from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
 from ansible_collections.credlink.infra.plugins.module_utils.sync import tag_changes
 
@@ -277,11 +277,6 @@ def existing_alarms(client, module, prefix):
         found[alarm["AlarmName"]] = {"settings": settings, "arn": alarm["AlarmArn"],
                                      "tags": boto3_tag_list_to_ansible_dict(tags)}
     return found
-
-
-def owned(tags, owner_tags):
-    """Whether an alarm with ``tags`` carries every ownership tag."""
-    return not missing_owner_tags(tags, owner_tags)
 
 
 def validate(module):

@@ -205,7 +205,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_E
 from ansible_collections.credlink.infra.plugins.module_utils.common import ENDPOINT_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.elasticache import endpoint_lacks_action
-from ansible_collections.credlink.infra.plugins.module_utils.sync import missing_owner_tags
+from ansible_collections.credlink.infra.plugins.module_utils.sync import owned
 
 # Lookups in flight at once: few enough to stay far below the APIs' request rates (the
 # retries absorb a throttle), enough to overlap the round trips.
@@ -604,7 +604,7 @@ def classify(item: Found, owner_tags: dict[str, str]) -> dict[str, Any]:
     tags = item["tags"] or {}
     if item["verdict"]:
         state, reason = item["verdict"]
-    elif not missing_owner_tags(tags, owner_tags):
+    elif owned(tags, owner_tags):
         state, reason = "owned", ""
     else:
         state, reason = "foreign", foreign_reason(item, owner_tags)

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.credlink.infra.plugins.module_utils.sync import missing_owner_tags
+from ansible_collections.credlink.infra.plugins.module_utils.sync import owned
 
 
 def carries(tags, required) -> bool:
     """Whether ``tags`` (a dict) holds every key of ``required`` with exactly its value."""
     if not isinstance(required, dict) or not required:
         raise AnsibleFilterError("carries needs the required tags as a non-empty dict")
-    return not missing_owner_tags(tags, required)
+    return owned(tags, required)
 
 
 class TestModule:

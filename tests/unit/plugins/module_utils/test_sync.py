@@ -12,6 +12,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.sync import describ
 from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags
 from ansible_collections.credlink.infra.plugins.module_utils.sync import differing
 from ansible_collections.credlink.infra.plugins.module_utils.sync import missing_owner_tags
+from ansible_collections.credlink.infra.plugins.module_utils.sync import owned
 from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
 from ansible_collections.credlink.infra.plugins.module_utils.sync import tag_changes
 
@@ -206,4 +207,5 @@ def test_describe_or_none_fails_on_any_other_error_with_its_message():
 def test_missing_owner_tags_names_what_is_absent_or_different(tags, missing):
     owner = {"Project": "credlink", "Environment": "dev", "ManagedBy": "ansible"}
     assert missing_owner_tags(tags, owner) == missing
-    assert missing_owner_tags(tags, {}) == {}
+    assert owned(tags, owner) is (missing == {})
+    assert missing_owner_tags(tags, {}) == {} and owned(tags, {})
