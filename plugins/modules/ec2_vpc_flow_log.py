@@ -73,8 +73,8 @@ notes:
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
-  - amazon.aws.boto3
   - amazon.aws.tags
+  - amazon.aws.boto3
 """
 
 EXAMPLES = r"""

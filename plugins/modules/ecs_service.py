@@ -207,36 +207,8 @@ service:
     tags:
       description: Tags of the service.
       type: dict
-deployment:
-  description: Why the awaited deployment did not take over; only when it failed or was rolled back.
-  returned: failure
-  type: dict
-  contains:
-    deployment_id:
-      description: The deployment that was awaited.
-      type: str
-    rolled_back:
-      description: Whether ECS rolled back to the previous deployment.
-      type: bool
-    reason:
-      description: "Rollout state reason, such as C(ECS deployment circuit breaker: tasks failed to start.)."
-      type: str
-    running_images:
-      description: Images of the task definition the service runs now.
-      type: list
-      elements: str
-    failed_images:
-      description: Images of the task definition that failed.
-      type: list
-      elements: str
-    stopped_tasks:
-      description: Stopped reasons of the failed deployment's tasks.
-      type: list
-      elements: str
-    events:
-      description: Service events since the deployment started, oldest first.
-      type: list
-      elements: str
+extends_documentation_fragment:
+  - credlink.infra.ecs_deployment
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule

@@ -91,30 +91,8 @@ service:
     desired_count:
       description: Desired tasks.
       type: int
-deployment:
-  description: Why the awaited deployment did not take over; only when it failed or was rolled back.
-  returned: failure
-  type: dict
-  contains:
-    rolled_back:
-      description: Whether ECS rolled back to the previous deployment.
-      type: bool
-    running_images:
-      description: Images the service runs now.
-      type: list
-      elements: str
-    failed_images:
-      description: Images of the deployment that failed.
-      type: list
-      elements: str
-    stopped_tasks:
-      description: Stopped reasons of the failed deployment's tasks.
-      type: list
-      elements: str
-    events:
-      description: Service events since the deployment started, oldest first.
-      type: list
-      elements: str
+extends_documentation_fragment:
+  - credlink.infra.ecs_deployment
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule

@@ -20,8 +20,8 @@ extends_documentation_fragment:
   - credlink.infra.parameter_group
   - amazon.aws.common.modules
   - amazon.aws.region.modules
-  - amazon.aws.boto3
   - amazon.aws.tags
+  - amazon.aws.boto3
 """
 
 EXAMPLES = r"""

@@ -54,8 +54,8 @@ extends_documentation_fragment:
   - credlink.infra.secret
   - amazon.aws.common.modules
   - amazon.aws.region.modules
-  - amazon.aws.boto3
   - amazon.aws.tags
+  - amazon.aws.boto3
 """
 
 EXAMPLES = r"""
