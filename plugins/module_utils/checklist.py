@@ -103,10 +103,14 @@ def below_baseline(exp: dict, key: str, value: Any, observed: Any, expected: Any
     return against_baseline(exp, key, value, (PASS, observed, expected, ""))
 
 
-def probe(result: dict | None, expected: Any) -> tuple:
-    if not result:
-        return skipped("not probed", expected)
-    return (result["status"], result.get("observed"), expected, result.get("reason", ""))
+def live(item_id: str, layer: str, title: str, name: str, expected: Any) -> None:
+    """Register an item whose verdict is the live probe ``name`` of the snapshot (skipped when not probed)."""
+    def run(snap: dict, exp: dict) -> tuple:
+        result = snap.get("probes", {}).get(name)
+        if not result:
+            return skipped("not probed", expected)
+        return (result["status"], result.get("observed"), expected, result.get("reason", ""))
+    check(item_id, layer, title)(run)
 
 
 def cidrs(subnets: list[dict]) -> list[str]:
@@ -200,20 +204,15 @@ def _rds_logs(snap, exp, db):
     return verdict({"postgresql", "upgrade"} <= set(exports), exports, ["postgresql", "upgrade"])
 
 
-@check("database.connect", "database", "Can connect with the secret's credentials over TLS")
-def _db_connect(snap, exp):
-    return probe(snap.get("probes", {}).get("database"), "connected, SSL in use")
+live("database.connect", "database", "Can connect with the secret's credentials over TLS",
+     "database", "connected, SSL in use")
 
 
-@check("database.schema", "database", "Schema tables created")
-def _db_schema(snap, exp):
-    result = snap.get("probes", {}).get("schema")
-    return probe(result, list(SCHEMA_TABLES))
+live("database.schema", "database", "Schema tables created", "schema", list(SCHEMA_TABLES))
 
 
-@check("database.statistics", "database", "Query statistics available (pg_stat_statements)")
-def _db_statistics(snap, exp):
-    return probe(snap.get("probes", {}).get("statistics"), "pg_stat_statements created and collecting")
+live("database.statistics", "database", "Query statistics available (pg_stat_statements)",
+     "statistics", "pg_stat_statements created and collecting")
 
 
 # Redis
@@ -270,9 +269,7 @@ def _redis_sg(snap, exp, redis, subnets):
     return verdict(sources == cidrs(subnets["private"]), sources, cidrs(subnets["private"]))
 
 
-@check("redis.commands", "cache", "Can connect and run PING, SET, GET")
-def _redis_commands(snap, exp):
-    return probe(snap.get("probes", {}).get("redis"), "PONG, value read back")
+live("redis.commands", "cache", "Can connect and run PING, SET, GET", "redis", "PONG, value read back")
 
 
 # S3
@@ -368,9 +365,8 @@ def _s3_cors(snap, exp, bucket):
                    wanted or "no CORS rules")
 
 
-@check("s3.object_roundtrip", "storage", "Can upload, download and delete an object")
-def _s3_roundtrip(snap, exp):
-    return probe(snap.get("probes", {}).get("s3"), "object written, read back and removed")
+live("s3.object_roundtrip", "storage", "Can upload, download and delete an object",
+     "s3", "object written, read back and removed")
 
 
 # Secrets Manager
@@ -460,9 +456,7 @@ def _app_targets(snap, exp, alb):
                    f"{healthy} of {len(states)} healthy", f">= {exp['ecs_min_tasks']} healthy, none failing")
 
 
-@check("app.responds", "application", "Application answers /health at the ALB")
-def _app_responds(snap, exp):
-    return probe(snap.get("probes", {}).get("http"), "HTTP 200")
+live("app.responds", "application", "Application answers /health at the ALB", "http", "HTTP 200")
 
 
 @check("app.log_group", "application", "Log group receives the service's logs")
@@ -493,32 +487,29 @@ def _app_logs_streaming(snap, exp, ecs, logs):
 
 # Security
 
-@check("security.rds_private", "security", "RDS in the database subnets, not publicly accessible")
-@requires("db", "subnets")
-def _sec_rds(snap, exp, db, subnets):
-    ok = not db["publicly_accessible"] and sorted(db["subnet_ids"]) == sorted(s["id"] for s in subnets["database"])
-    return verdict(ok, "private" if ok else "reachable from outside or outside the database subnets", "private")
+def _placement(item_id: str, title: str, part: str, tier: str, public_flag: str | None) -> None:
+    """Register the item that holds ``part`` to the ``tier`` subnets and, with ``public_flag``, to no public address."""
+    wanted = f"{tier} subnets" + (f", no {PUBLIC_FLAGS[public_flag]}" if public_flag else "")
+
+    @check(item_id, "security", title)
+    @requires(part, "subnets")
+    def placed(snap, exp, resource, subnets):
+        wrong = []
+        if public_flag and resource[public_flag]:
+            wrong.append(PUBLIC_FLAGS[public_flag])
+        if sorted(resource["subnet_ids"]) != sorted(s["id"] for s in subnets[tier]):
+            wrong.append("subnets " + ", ".join(sorted(resource["subnet_ids"])))
+        return verdict(not wrong, "; ".join(wrong) or wanted, wanted)
 
 
-@check("security.redis_private", "security", "Redis in the private subnets")
-@requires("redis", "subnets")
-def _sec_redis(snap, exp, redis, subnets):
-    ok = sorted(redis["subnet_ids"]) == sorted(s["id"] for s in subnets["private"])
-    return verdict(ok, "private subnets" if ok else redis["subnet_ids"], "private subnets")
+PUBLIC_FLAGS = {"publicly_accessible": "public accessibility", "public_ip": "public IP"}
 
-
-@check("security.ecs_private", "security", "Tasks in the private subnets without public IP")
-@requires("ecs", "subnets")
-def _sec_ecs(snap, exp, ecs, subnets):
-    ok = not ecs["public_ip"] and sorted(ecs["subnet_ids"]) == sorted(s["id"] for s in subnets["private"])
-    return verdict(ok, "private" if ok else "public IP or other subnets", "private")
-
-
-@check("security.alb_public", "security", "ALB in the public subnets only")
-@requires("alb", "subnets")
-def _sec_alb(snap, exp, alb, subnets):
-    ok = sorted(alb["subnet_ids"]) == sorted(s["id"] for s in subnets["public"])
-    return verdict(ok, "public subnets" if ok else alb["subnet_ids"], "public subnets")
+for _placed in (("security.rds_private", "RDS in the database subnets, not publicly accessible", "db", "database",
+                 "publicly_accessible"),
+                ("security.redis_private", "Redis in the private subnets", "redis", "private", None),
+                ("security.ecs_private", "Tasks in the private subnets without public IP", "ecs", "private", "public_ip"),
+                ("security.alb_public", "ALB in the public subnets only", "alb", "public", None)):
+    _placement(*_placed)
 
 
 @check("security.world_open", "security", "Only the ALB accepts traffic from anywhere")
