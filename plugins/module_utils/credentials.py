@@ -17,7 +17,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.sync import resource_argument_spec
-from ansible_collections.credlink.infra.plugins.module_utils.sync import tag_changes
+from ansible_collections.credlink.infra.plugins.module_utils.sync import retag
 from ansible_collections.credlink.infra.plugins.module_utils.sync import describe_or_none
 
 
@@ -177,21 +177,16 @@ def update_secret_settings(client, module, name: str, meta: dict, description: s
         update["Description"] = description
     if kms_key_id and not same_kms_key(module, meta.get("KmsKeyId"), kms_key_id):
         update["KmsKeyId"] = kms_key_id
-    current_tags = boto3_tag_list_to_ansible_dict(meta.get("Tags", []))
-    to_set, to_unset = tag_changes(current_tags, tags, purge_tags)
-    changed = bool(update or to_set or to_unset)
-    if module.check_mode or not changed:
-        return changed
     try:
-        if update:
+        if update and not module.check_mode:
             client.update_secret(aws_retry=True, SecretId=name, **update)
-        if to_unset:
-            client.untag_resource(aws_retry=True, SecretId=name, TagKeys=to_unset)
-        if to_set:
-            client.tag_resource(aws_retry=True, SecretId=name, Tags=ansible_dict_to_boto3_tag_list(to_set))
+        retagged = retag(
+            boto3_tag_list_to_ansible_dict(meta.get("Tags", [])), tags, purge_tags, check_mode=module.check_mode,
+            untag=lambda keys: client.untag_resource(aws_retry=True, SecretId=name, TagKeys=keys),
+            tag=lambda new: client.tag_resource(aws_retry=True, SecretId=name, Tags=ansible_dict_to_boto3_tag_list(new)))
     except AWS_ERRORS as e:
         module.fail_json_aws(e, msg=f"Couldn't update the settings of secret {name}")
-    return changed
+    return bool(update) or retagged
 
 
 def secret_argument_spec(**options: dict) -> dict[str, dict]:

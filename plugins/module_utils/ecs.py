@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
-from ansible_collections.credlink.infra.plugins.module_utils.sync import tag_changes
+from ansible_collections.credlink.infra.plugins.module_utils.sync import retag
 
 
 def ecs_tags_to_dict(tags: list[dict[str, str]] | None) -> dict[str, str]:
@@ -22,11 +22,9 @@ def ecs_tags_from_dict(tags: dict[str, str] | None) -> list[dict[str, str]]:
 
 def replace_ecs_tags(client, arn: str, current: dict[str, str], wanted: dict[str, str]) -> None:
     """Make the resource's tags exactly ``wanted`` (callers catch the AWS errors)."""
-    to_set, to_unset = tag_changes(current, wanted, purge=True)
-    if to_unset:
-        client.untag_resource(aws_retry=True, resourceArn=arn, tagKeys=to_unset)
-    if to_set:
-        client.tag_resource(aws_retry=True, resourceArn=arn, tags=ecs_tags_from_dict(to_set))
+    retag(current, wanted, purge=True,
+          untag=lambda keys: client.untag_resource(aws_retry=True, resourceArn=arn, tagKeys=keys),
+          tag=lambda new: client.tag_resource(aws_retry=True, resourceArn=arn, tags=ecs_tags_from_dict(new)))
 
 
 # Deployments: the circuit breaker and its rollback

@@ -30,7 +30,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
-from ansible_collections.credlink.infra.plugins.module_utils.sync import tag_changes
+from ansible_collections.credlink.infra.plugins.module_utils.sync import retag
 from ansible_collections.credlink.infra.plugins.module_utils.sync import describe_or_none
 
 NOT_IMPLEMENTED_CODES = ("NotImplemented", "InvalidAction", "UnknownOperationException")
@@ -101,17 +101,14 @@ def get_tags(client, module, arn: str) -> dict[str, str]:
 
 
 def ensure_tags(client, module, arn: str, current: dict[str, str], tags: dict[str, str] | None, purge: bool) -> bool:
-    to_set, to_unset = tag_changes(current, tags, purge)
-    if not (to_set or to_unset) or module.check_mode:
-        return bool(to_set or to_unset)
     try:
-        if to_unset:
-            client.remove_tags_from_resource(aws_retry=True, ResourceName=arn, TagKeys=to_unset)
-        if to_set:
-            client.add_tags_to_resource(aws_retry=True, ResourceName=arn, Tags=ansible_dict_to_boto3_tag_list(to_set))
+        return retag(
+            current, tags, purge, check_mode=module.check_mode,
+            untag=lambda keys: client.remove_tags_from_resource(aws_retry=True, ResourceName=arn, TagKeys=keys),
+            tag=lambda new: client.add_tags_to_resource(aws_retry=True, ResourceName=arn,
+                                                        Tags=ansible_dict_to_boto3_tag_list(new)))
     except AWS_ERRORS as e:
         module.fail_json_aws(e, msg=f"Couldn't update the tags of {arn}")
-    return True
 
 
 def group_tags_if_readable(client, module, group: dict) -> dict[str, str] | None:

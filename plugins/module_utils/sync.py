@@ -115,6 +115,23 @@ def tag_changes(current: Mapping[str, str], tags: Mapping[str, str] | None,
     return compare_aws_tags(dict(current), dict(tags), purge_tags=purge)
 
 
+def retag(current: Mapping[str, str], tags: Mapping[str, str] | None, purge: bool, *,
+          tag: Callable[[dict[str, str]], Any], untag: Callable[[list[str]], Any], check_mode: bool = False) -> bool:
+    """Give a resource ``tags`` (and no others, with ``purge``); whether its tags differed.
+
+    ``untag`` (keys) and ``tag`` (key to value) are the service's own calls, since every service
+    spells them differently; they are not called in check mode. Removing first keeps a resource
+    near its tag limit from refusing the new tags. Callers catch the AWS errors.
+    """
+    to_set, to_unset = tag_changes(current, tags, purge)
+    if not check_mode:
+        if to_unset:
+            untag(to_unset)
+        if to_set:
+            tag(to_set)
+    return bool(to_set or to_unset)
+
+
 # --- arguments --------------------------------------------------------------------------
 
 

@@ -181,7 +181,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_E
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.common import diff_for
 from ansible_collections.credlink.infra.plugins.module_utils.common import retry_while
-from ansible_collections.credlink.infra.plugins.module_utils.sync import owned, tag_changes
+from ansible_collections.credlink.infra.plugins.module_utils.sync import owned, retag
 
 # Every status ListCertificates knows: ours are found whatever state they are in.
 STATUSES = ["PENDING_VALIDATION", "ISSUED", "INACTIVE", "EXPIRED", "VALIDATION_TIMED_OUT", "REVOKED", "FAILED"]
@@ -339,22 +339,17 @@ def await_issued(client, module, certificate):
 
 
 def ensure_tags(client, module, certificate, tags):
-    to_set, to_unset = tag_changes(certificate["tags"], tags, module.params["purge_tags"])
-    if not (to_set or to_unset):
-        return False
-    if not module.check_mode:
-        arn = certificate["certificate_arn"]
-        try:
-            if to_unset:
-                client.remove_tags_from_certificate(
-                    aws_retry=True, CertificateArn=arn,
-                    Tags=[{"Key": k, "Value": certificate["tags"][k]} for k in to_unset])
-            if to_set:
-                client.add_tags_to_certificate(aws_retry=True, CertificateArn=arn,
-                                               Tags=ansible_dict_to_boto3_tag_list(to_set))
-        except AWS_ERRORS as e:
-            module.fail_json_aws(e, msg=f"Couldn't tag the ACM certificate {arn}")
-    return True
+    arn = certificate["certificate_arn"]
+    try:
+        return retag(
+            certificate["tags"], tags, module.params["purge_tags"], check_mode=module.check_mode,
+            # ACM removes a tag only when given its value too.
+            untag=lambda keys: client.remove_tags_from_certificate(
+                aws_retry=True, CertificateArn=arn, Tags=[{"Key": k, "Value": certificate["tags"][k]} for k in keys]),
+            tag=lambda new: client.add_tags_to_certificate(aws_retry=True, CertificateArn=arn,
+                                                           Tags=ansible_dict_to_boto3_tag_list(new)))
+    except AWS_ERRORS as e:
+        module.fail_json_aws(e, msg=f"Couldn't tag the ACM certificate {arn}")
 
 
 def ensure_present(client, module, match_tags):

@@ -173,7 +173,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.sync import desired
 from ansible_collections.credlink.infra.plugins.module_utils.sync import differing
 from ansible_collections.credlink.infra.plugins.module_utils.sync import owned
 from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
-from ansible_collections.credlink.infra.plugins.module_utils.sync import tag_changes
+from ansible_collections.credlink.infra.plugins.module_utils.sync import retag
 
 
 def _metric_query(query):
@@ -307,14 +307,13 @@ def update_alarm(client, module, have, desired):
     # The whole desired alarm, not only the changes: PutMetricAlarm replaces every setting,
     # and an alarm moving between one metric and a metric math query loses the other's keys.
     wanted = {key: value for key, value in desired.items() if key != "tags"}
-    to_set, to_unset = tag_changes(have["tags"], desired["tags"], purge=True)
     try:
         if wanted != have["settings"]:
             client.put_metric_alarm(aws_retry=True, **to_api(wanted))
-        if to_unset:
-            client.untag_resource(aws_retry=True, ResourceARN=have["arn"], TagKeys=to_unset)
-        if to_set:
-            client.tag_resource(aws_retry=True, ResourceARN=have["arn"], Tags=ansible_dict_to_boto3_tag_list(to_set))
+        retag(have["tags"], desired["tags"], purge=True,
+              untag=lambda keys: client.untag_resource(aws_retry=True, ResourceARN=have["arn"], TagKeys=keys),
+              tag=lambda new: client.tag_resource(aws_retry=True, ResourceARN=have["arn"],
+                                                  Tags=ansible_dict_to_boto3_tag_list(new)))
     except AWS_ERRORS as e:
         module.fail_json_aws(e, msg=f"Couldn't put alarm {desired['name']}")
 

@@ -138,7 +138,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS, RETRY, retry_while
 from ansible_collections.credlink.infra.plugins.module_utils.network import describe_all
-from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags, missing_owner_tags, tag_changes
+from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags, missing_owner_tags, retag
 
 TARGETS = ("gateway_id", "nat_gateway_id")
 DESCRIBED_TARGETS = (("NatGatewayId", "nat_gateway_id"), ("GatewayId", "gateway_id"),
@@ -274,13 +274,11 @@ class RouteTables:
                           AssociationId=held.pop(subnet)[0])
 
     def apply_tags(self, table_id, name, current, wanted):
-        add, remove = tag_changes(current, wanted, self.module.params["purge_tags"])
-        if add:
-            self.call(f"tag route table {name}", "create_tags", Resources=[table_id],
-                      Tags=ansible_dict_to_boto3_tag_list(add))
-        if remove:
-            self.call(f"untag route table {name}", "delete_tags", Resources=[table_id],
-                      Tags=[{"Key": key} for key in remove])
+        retag(current, wanted, self.module.params["purge_tags"],
+              untag=lambda keys: self.call(f"untag route table {name}", "delete_tags", Resources=[table_id],
+                                           Tags=[{"Key": key} for key in keys]),
+              tag=lambda new: self.call(f"tag route table {name}", "create_tags", Resources=[table_id],
+                                        Tags=ansible_dict_to_boto3_tag_list(new)))
 
 
 def main():

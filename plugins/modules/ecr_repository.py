@@ -134,7 +134,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.elasticache import endpoint_lacks_action
 from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags
 from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
-from ansible_collections.credlink.infra.plugins.module_utils.sync import tag_changes
+from ansible_collections.credlink.infra.plugins.module_utils.sync import retag
 from ansible_collections.credlink.infra.plugins.module_utils.sync import resource_argument_spec
 from ansible_collections.credlink.infra.plugins.module_utils.sync import describe_or_none
 
@@ -268,12 +268,11 @@ def apply_changes(client, module, current, changes):
             else:
                 client.delete_lifecycle_policy(aws_retry=True, repositoryName=name)
         if "tags" in changes and current:
-            to_set, to_unset = tag_changes(current["tags"], changes["tags"], purge=True)
-            if to_unset:
-                client.untag_resource(aws_retry=True, resourceArn=current["repository_arn"], tagKeys=to_unset)
-            if to_set:
-                client.tag_resource(aws_retry=True, resourceArn=current["repository_arn"],
-                                    tags=ansible_dict_to_boto3_tag_list(to_set))
+            arn = current["repository_arn"]
+            retag(current["tags"], changes["tags"], purge=True,
+                  untag=lambda keys: client.untag_resource(aws_retry=True, resourceArn=arn, tagKeys=keys),
+                  tag=lambda new: client.tag_resource(aws_retry=True, resourceArn=arn,
+                                                      tags=ansible_dict_to_boto3_tag_list(new)))
     except AWS_ERRORS as e:
         module.fail_json_aws(e, msg=f"Couldn't update ECR repository {name}")
 

@@ -122,7 +122,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.sync import create_
 from ansible_collections.credlink.infra.plugins.module_utils.sync import describe_or_none
 from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags
 from ansible_collections.credlink.infra.plugins.module_utils.sync import resource_argument_spec
-from ansible_collections.credlink.infra.plugins.module_utils.sync import tag_changes
+from ansible_collections.credlink.infra.plugins.module_utils.sync import retag
 
 # "A managed policy can have up to five versions. If you need to make changes to a customer
 # managed policy beyond five versions, you must first delete one or more existing versions"
@@ -176,15 +176,12 @@ def new_default_version(client, module, arn, document):
         module.fail_json_aws(e, msg=f"Couldn't set a new document on IAM policy {arn}")
 
 
-def retag(client, module, current, tags, purge):
-    to_set, to_unset = tag_changes(current["tags"], tags, purge)
-    if module.check_mode:
-        return
+def update_tags(client, module, current, tags, purge):
     try:
-        if to_unset:
-            client.untag_policy(aws_retry=True, PolicyArn=current["arn"], TagKeys=to_unset)
-        if to_set:
-            client.tag_policy(aws_retry=True, PolicyArn=current["arn"], Tags=ansible_dict_to_boto3_tag_list(to_set))
+        retag(current["tags"], tags, purge, check_mode=module.check_mode,
+              untag=lambda keys: client.untag_policy(aws_retry=True, PolicyArn=current["arn"], TagKeys=keys),
+              tag=lambda new: client.tag_policy(aws_retry=True, PolicyArn=current["arn"],
+                                                Tags=ansible_dict_to_boto3_tag_list(new)))
     except AWS_ERRORS as e:
         module.fail_json_aws(e, msg=f"Couldn't update the tags of IAM policy {current['arn']}")
 
@@ -266,7 +263,7 @@ def main():
         if not module.check_mode:
             after["default_version_id"] = new_default_version(client, module, arn, document)
     if after["tags"] != current["tags"]:
-        retag(client, module, current, p["tags"], p["purge_tags"])
+        update_tags(client, module, current, p["tags"], p["purge_tags"])
     changed = after != current
     module.exit_json(changed=changed, policy=after, diff=diff_for(current, after, shown) if changed else {})
 

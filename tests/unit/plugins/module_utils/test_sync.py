@@ -13,6 +13,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.sync import desired
 from ansible_collections.credlink.infra.plugins.module_utils.sync import differing
 from ansible_collections.credlink.infra.plugins.module_utils.sync import missing_owner_tags
 from ansible_collections.credlink.infra.plugins.module_utils.sync import owned
+from ansible_collections.credlink.infra.plugins.module_utils.sync import retag
 from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
 from ansible_collections.credlink.infra.plugins.module_utils.sync import tag_changes
 
@@ -209,3 +210,22 @@ def test_missing_owner_tags_names_what_is_absent_or_different(tags, missing):
     assert missing_owner_tags(tags, owner) == missing
     assert owned(tags, owner) is (missing == {})
     assert missing_owner_tags(tags, {}) == {} and owned(tags, {})
+
+
+def test_retag_removes_first_then_sets_only_what_differs():
+    calls = []
+    changed = retag({"Project": "credlink", "Old": "1", "Env": "dev"}, {"Project": "credlink", "Env": "prod"}, True,
+                    untag=lambda keys: calls.append(("untag", keys)), tag=lambda new: calls.append(("tag", new)))
+    assert changed and calls == [("untag", ["Old"]), ("tag", {"Env": "prod"})]
+
+
+@pytest.mark.parametrize(("tags", "purge", "check_mode", "changed"), [
+    ({"Project": "credlink"}, False, False, False),  # an unlisted tag stays without purge
+    (None, True, False, False),  # tags not given: left alone
+    ({"Project": "other"}, True, True, True),  # check mode reports the change but calls nothing
+])
+def test_retag_calls_nothing_when_nothing_may_or_must_change(tags, purge, check_mode, changed):
+    calls = []
+    assert retag({"Project": "credlink", "Old": "1"}, tags, purge, check_mode=check_mode,
+                 untag=calls.append, tag=calls.append) is changed
+    assert calls == []
