@@ -198,25 +198,33 @@ def playbook(clean_emulator):
     return run
 
 
+@contextmanager
+def local_service(service: str, state: Path, port_variable: str, timeout: int):
+    """One of the emulator tooling's local services on a free port of its own; yields the port."""
+    port = free_port()
+    env = {**os.environ, "CREDLINK_EMULATOR_DIR": str(state), port_variable: str(port)}
+    argv = [sys.executable, "-m", "tools.emulator"]
+    started = subprocess.run([*argv, "start", "--services", service], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=timeout)
+    assert started.returncode == 0, started.stderr
+    try:
+        yield port
+    finally:
+        subprocess.run([*argv, "stop", "--services", service], cwd=ROOT, env=env, capture_output=True, timeout=60)
+
+
 @pytest.fixture(scope="session")
 def local_postgres(tmp_path_factory):
     """A private PostgreSQL 15 from the emulator tooling, on a free port (socket in /tmp)."""
     import shutil
 
     from tools.emulator import local_services
-    from tools.emulator.config import settings
 
     state = tmp_path_factory.mktemp("pg-state")
-    port = free_port()
-    env = {**os.environ, "CREDLINK_EMULATOR_DIR": str(state), "CREDLINK_PG_PORT": str(port)}
-    argv = [sys.executable, "-m", "tools.emulator"]
-    started = subprocess.run([*argv, "start", "--services", "postgres"], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=120)
-    assert started.returncode == 0, started.stderr
     try:
-        yield port
+        with local_service("postgres", state, "CREDLINK_PG_PORT", timeout=120) as port:
+            yield port
     finally:
-        subprocess.run([*argv, "stop", "--services", "postgres"], cwd=ROOT, env=env, capture_output=True, timeout=60)
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("CREDLINK_EMULATOR_DIR", str(state))
             shutil.rmtree(local_services._pg_base(settings()), ignore_errors=True)
@@ -225,17 +233,8 @@ def local_postgres(tmp_path_factory):
 @pytest.fixture(scope="session")
 def local_redis(tmp_path_factory):
     """A private redis-server from the emulator tooling, on a free port."""
-    state = tmp_path_factory.mktemp("redis-state")
-    port = free_port()
-    env = {**os.environ, "CREDLINK_EMULATOR_DIR": str(state), "CREDLINK_REDIS_PORT": str(port)}
-    argv = [sys.executable, "-m", "tools.emulator"]
-    started = subprocess.run([*argv, "start", "--services", "redis"], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=60)
-    assert started.returncode == 0, started.stderr
-    try:
+    with local_service("redis", tmp_path_factory.mktemp("redis-state"), "CREDLINK_REDIS_PORT", timeout=60) as port:
         yield port
-    finally:
-        subprocess.run([*argv, "stop", "--services", "redis"], cwd=ROOT, env=env, capture_output=True, timeout=60)
 
 
 def local_stack_vars(pg_port: int, redis_port: int = 0) -> dict:
