@@ -336,22 +336,24 @@ def _s3_transition(snap, exp, rule):
     return against_baseline(exp, "s3_transition_storage_class", first.get("storage_class"), result)
 
 
-@check("s3.lifecycle_expiration", "storage", "Objects expire after the days the inventory sets")
-@_lifecycle_rule
-def _s3_expiration(snap, exp, rule):
-    days, wanted = rule["expiration_days"], exp.get("s3_expiration_days")
-    result = verdict(days is not None and days == (wanted if wanted is not None else days), _days(days),
-                     _days(wanted) if wanted is not None else "an expiration")
-    return against_baseline(exp, "s3_expiration_days", days, result)
+def _expiry_item(item_id: str, title: str, days_key: str, setting: str, any_wanted: str) -> None:
+    """Register the item that holds the lifecycle rule's ``days_key`` to the inventory's ``setting`` and the baseline.
+
+    Without the setting any expiration passes the inventory comparison; none at all fails.
+    """
+    @check(item_id, "storage", title)
+    @_lifecycle_rule
+    def judge(snap, exp, rule):
+        days, wanted = rule[days_key], exp.get(setting)
+        result = verdict(days is not None and days == (wanted if wanted is not None else days), _days(days),
+                         _days(wanted) if wanted is not None else any_wanted)
+        return against_baseline(exp, setting, days, result)
 
 
-@check("s3.lifecycle_noncurrent", "storage", "Old versions expire after the days the inventory sets")
-@_lifecycle_rule
-def _s3_noncurrent(snap, exp, rule):
-    days, wanted = rule["noncurrent_expiration_days"], exp.get("s3_noncurrent_expiration_days")
-    result = verdict(days is not None and days == (wanted if wanted is not None else days), _days(days),
-                     _days(wanted) if wanted is not None else "an expiration of old versions")
-    return against_baseline(exp, "s3_noncurrent_expiration_days", days, result)
+_expiry_item("s3.lifecycle_expiration", "Objects expire after the days the inventory sets",
+             "expiration_days", "s3_expiration_days", "an expiration")
+_expiry_item("s3.lifecycle_noncurrent", "Old versions expire after the days the inventory sets",
+             "noncurrent_expiration_days", "s3_noncurrent_expiration_days", "an expiration of old versions")
 
 
 @check("s3.cors", "storage", "CORS lets the browser app's origins read proofs")

@@ -190,44 +190,47 @@ def describe(method, not_found, key, **params):
         return []
 
 
+def describe_one(method, not_found, key, **params):
+    """The one resource asked for, or None when AWS says it does not exist."""
+    found = describe(method, not_found, key, **params)
+    return found[0] if found else None
+
+
 def read_nat_gateway(client, nat_id):
-    gateways = describe(client.describe_nat_gateways, "NatGatewayNotFound", "NatGateways", NatGatewayIds=[nat_id])
-    if not gateways:
+    gateway = describe_one(client.describe_nat_gateways, "NatGatewayNotFound", "NatGateways", NatGatewayIds=[nat_id])
+    if gateway is None:
         return None
-    gateway = gateways[0]
     name = boto3_tag_list_to_ansible_dict(gateway.get("Tags") or []).get("Name") or nat_id
     return {"kind": "nat_gateway", "name": name, "state": gateway["State"], "ready": gateway["State"] == "available",
             "description": gateway}
 
 
 def read_rds_instance(client, identifier):
-    instances = describe(client.describe_db_instances, "DBInstanceNotFound", "DBInstances",
-                         DBInstanceIdentifier=identifier)
-    if not instances:
+    instance = describe_one(client.describe_db_instances, "DBInstanceNotFound", "DBInstances",
+                            DBInstanceIdentifier=identifier)
+    if instance is None:
         return None
-    instance = instances[0]
     state = instance["DBInstanceStatus"]
     return {"kind": "rds_multi_az" if instance.get("MultiAZ") else "rds", "name": identifier, "state": state,
             "ready": state in RDS_USABLE_STATES and bool(instance.get("Endpoint")), "description": instance}
 
 
 def read_replication_group(client, group_id):
-    groups = describe(client.describe_replication_groups, "ReplicationGroupNotFoundFault", "ReplicationGroups",
-                      ReplicationGroupId=group_id)
-    if not groups:
+    group = describe_one(client.describe_replication_groups, "ReplicationGroupNotFoundFault", "ReplicationGroups",
+                         ReplicationGroupId=group_id)
+    if group is None:
         return None
-    group = groups[0]
     endpoint = (group.get("NodeGroups") or [{}])[0].get("PrimaryEndpoint")
     return {"kind": "elasticache_replication_group", "name": group_id, "state": group["Status"],
             "ready": group["Status"] == "available" and bool(endpoint), "description": group}
 
 
 def read_load_balancer(client, name):
-    balancers = describe(client.describe_load_balancers, "LoadBalancerNotFound", "LoadBalancers", Names=[name])
-    if not balancers:
+    balancer = describe_one(client.describe_load_balancers, "LoadBalancerNotFound", "LoadBalancers", Names=[name])
+    if balancer is None:
         return None
-    state = balancers[0]["State"]["Code"]
-    return {"kind": "alb", "name": name, "state": state, "ready": state == "active", "description": balancers[0]}
+    state = balancer["State"]["Code"]
+    return {"kind": "alb", "name": name, "state": state, "ready": state == "active", "description": balancer}
 
 
 def read_interfaces(client, filter_name, resource_id, values=None):
