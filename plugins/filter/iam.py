@@ -26,7 +26,7 @@ def _trust(condition: dict) -> dict:
     }
 
 
-def _dns_suffix(partition: str) -> str:
+def dns_suffix(partition: str) -> str:
     """Suffix of the service endpoints: China's regions answer under amazonaws.com.cn."""
     return "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com"
 
@@ -77,7 +77,7 @@ def ecs_role_policies(resources: dict, partition: str = "aws") -> dict:
         # guide, "Secret encryption and decryption", permissions for the KMS key).
         statements.append(_statement(
             "DecryptSecrets", ["kms:Decrypt"], kms_keys,
-            Condition={"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.{_dns_suffix(partition)}"}},
+            Condition={"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.{dns_suffix(partition)}"}},
         ))
     execution = {"Version": "2012-10-17", "Statement": statements}
     task = {
@@ -98,4 +98,4 @@ def ecs_role_policies(resources: dict, partition: str = "aws") -> dict:
 
 class FilterModule:
     def filters(self):
-        return {"ecs_role_policies": ecs_role_policies}
+        return {"ecs_role_policies": ecs_role_policies, "dns_suffix": dns_suffix}

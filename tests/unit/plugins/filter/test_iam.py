@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.credlink.infra.plugins.filter.iam import dns_suffix
 from ansible_collections.credlink.infra.plugins.filter.iam import ecs_role_policies
 
 RESOURCES = {
@@ -98,3 +99,9 @@ def test_china_partition_names_the_china_endpoint():
 def test_missing_resources_are_named():
     with pytest.raises(AnsibleFilterError, match="read_policy_arn"):
         ecs_role_policies({**RESOURCES, "read_policy_arn": ""})
+
+
+@pytest.mark.parametrize(("partition", "suffix"), [("aws", "amazonaws.com"), ("aws-us-gov", "amazonaws.com"),
+                                                   ("aws-cn", "amazonaws.com.cn")])
+def test_dns_suffix_of_each_partition(partition, suffix):
+    assert dns_suffix(partition) == suffix
