@@ -70,7 +70,8 @@ def secret_summary(client, module, name: str, kms=None) -> dict:
         "arn": meta["ARN"],
         "name": meta["Name"],
         "version_id": version,
-        "keys": sorted(document or {}),
+        # Not "keys": secret.keys would be the dict's method in a Jinja expression.
+        "key_names": sorted(document or {}),
         "host": (document or {}).get("host", ""),
         # Omitted by AWS for the AWS managed key aws/secretsmanager; otherwise the form the
         # key was given in (key id, key ARN or alias ARN): research A, 10.

@@ -85,32 +85,8 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-secret:
-  description: The secret's metadata; never its value.
-  returned: always
-  type: dict
-  contains:
-    arn:
-      description: ARN of the secret.
-      type: str
-      sample: arn:aws:secretsmanager:us-east-1:123456789012:secret:credlink-production-db-credentials-AbCdEf
-    name:
-      description: Name of the secret.
-      type: str
-    version_id:
-      description: Version in stage AWSCURRENT.
-      type: str
-    keys:
-      description: Keys of the stored JSON document.
-      type: list
-      elements: str
-      sample: [dbname, engine, host, password, port, url, username]
-    host:
-      description: Host stored in the secret (not sensitive).
-      type: str
-    tags:
-      description: Tags.
-      type: dict
+extends_documentation_fragment:
+  - credlink.infra.secret
 """
 
 import json

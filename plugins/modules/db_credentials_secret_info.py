@@ -47,40 +47,8 @@ found:
   description: Whether the secret exists (a secret scheduled for deletion counts as missing).
   returned: always
   type: bool
-secret:
-  description: The secret's metadata; empty when not found.
-  returned: always
-  type: dict
-  contains:
-    arn:
-      description: Full ARN of the secret.
-      type: str
-    name:
-      description: Name of the secret.
-      type: str
-    version_id:
-      description: Version in stage AWSCURRENT.
-      type: str
-    keys:
-      description: Keys of the stored JSON document.
-      type: list
-      elements: str
-    host:
-      description: Database host stored in the secret (not sensitive).
-      type: str
-    kms_key_id:
-      description:
-        - KMS key of the secret as Secrets Manager reports it (key id, key ARN or alias
-          ARN); empty for the AWS managed key C(aws/secretsmanager).
-      type: str
-    kms_key_arn:
-      description:
-        - ARN of the customer managed KMS key encrypting the secret, resolved with
-          C(kms:DescribeKey) (IAM policies need the key's ARN); empty for the AWS managed key.
-      type: str
-    tags:
-      description: Tags.
-      type: dict
+extends_documentation_fragment:
+  - credlink.infra.secret
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule

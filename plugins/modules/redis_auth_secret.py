@@ -81,29 +81,8 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-secret:
-  description: The secret's metadata; never its value.
-  returned: always
-  type: dict
-  contains:
-    arn:
-      description: ARN of the secret.
-      type: str
-      sample: arn:aws:secretsmanager:us-east-1:123456789012:secret:credlink-production-redis-auth-AbCdEf
-    name:
-      description: Name of the secret.
-      type: str
-    version_id:
-      description: Version in stage AWSCURRENT.
-      type: str
-    key_names:
-      description: Keys of the stored JSON document, never their values.
-      type: list
-      elements: str
-      sample: [token, url]
-    tags:
-      description: Tags.
-      type: dict
+extends_documentation_fragment:
+  - credlink.infra.secret
 """
 
 import string
@@ -252,9 +231,6 @@ def main():
 
     changed, before, after = ensure_present(client, module, meta)
     result = secret_summary(client, module, params["name"]) if not module.check_mode or meta else {}
-    result.pop("host", None)
-    if "keys" in result:
-        result["key_names"] = result.pop("keys")
     module.exit_json(changed=changed, secret=result, diff=diff_for(masked(before), masked(after)))
 
 

@@ -7,6 +7,7 @@ import json
 
 import pytest
 from ansible.module_utils import basic
+from ansible.module_utils.common import warnings
 
 
 def call_main(module, args: dict, capsys, check_mode: bool = False) -> tuple[dict, int]:
@@ -15,6 +16,9 @@ def call_main(module, args: dict, capsys, check_mode: bool = False) -> tuple[dic
     payload.setdefault("region", "us-east-1")
     basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": payload}).encode()
     basic._ANSIBLE_PROFILE = "legacy"
+    # A module process starts with no warnings; here an earlier test's would be reported again.
+    warnings._global_warnings.clear()
+    warnings._global_deprecations.clear()
     try:
         with pytest.raises(SystemExit) as exit_info:
             module.main()

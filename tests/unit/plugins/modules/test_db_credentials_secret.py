@@ -32,7 +32,7 @@ def test_creates_the_document_with_a_32_character_password(sm, capsys):
     assert doc["port"] == 5432 and doc["dbname"] == "credlink" and doc["host"] == ""
     assert len(doc["password"]) == 32
     assert set(doc["password"]) <= set(string.ascii_letters + string.digits + "-_.~")
-    assert result["secret"]["keys"] == sorted(doc)
+    assert result["secret"]["key_names"] == sorted(doc)
     assert result["secret"]["tags"] == {"Project": "credlink"}
 
 

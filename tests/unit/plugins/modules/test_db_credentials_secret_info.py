@@ -17,7 +17,7 @@ def test_secret_info_gives_the_arn_and_key_names_but_no_value(moto, capsys):
                            SecretString=json.dumps({"username": "u", "password": "p4ssw0rd-value", "host": "h"}))["ARN"]
     result, _ = call_main(db_credentials_secret_info, {"name": "credlink-test-db-credentials"}, capsys)
     assert result["found"] is True and result["secret"]["arn"] == arn
-    assert result["secret"]["keys"] == ["host", "password", "username"]
+    assert result["secret"]["key_names"] == ["host", "password", "username"]
     assert "p4ssw0rd-value" not in json.dumps(result)
 
 

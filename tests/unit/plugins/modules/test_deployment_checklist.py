@@ -202,7 +202,6 @@ def test_a_broken_setting_fails_exactly_its_items(item_id, path, value):
     assert set(failed) - {item_id} <= related.get(item_id, set()), failed
 
 
-
 def test_a_misplaced_resource_names_its_public_address_and_its_subnets():
     snapshot = healthy_production()
     snapshot["db"].update(publicly_accessible=True, subnet_ids=["subnet-p2", "subnet-p1"])
@@ -211,6 +210,7 @@ def test_a_misplaced_resource_names_its_public_address_and_its_subnets():
     assert items["security.rds_private"]["expected"] == "database subnets, no public accessibility"
     assert items["security.alb_public"] == {**items["security.alb_public"], "status": "pass",
                                             "observed": "public subnets", "expected": "public subnets"}
+
 
 SKIPS = [
     ("database.connect", ("probes", "database"), {"status": "skip", "observed": None, "reason": "db.example does not resolve"}),

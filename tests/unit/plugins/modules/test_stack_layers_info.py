@@ -69,9 +69,9 @@ def test_a_built_stack_is_read_whole_without_a_secret_value(moto, capsys):
     assert code == 0 and result["missing"] == []
     assert result["network"]["vpc"]["id"] == built["vpc"]
     assert [s["availability_zone"] for s in result["network"]["subnets"]["public"]] == ["us-east-1a", "us-east-1b"]
-    assert result["credentials"]["secret"]["keys"] == ["host", "password", "username"]
+    assert result["credentials"]["secret"]["key_names"] == ["host", "password", "username"]
     assert result["cache"]["found"] is True and result["cache"]["replication_group"]["replication_group_id"] == NAMES["replication_group"]
-    assert result["cache_auth_secret"]["secret"]["keys"] == ["auth_token", "url"]
+    assert result["cache_auth_secret"]["secret"]["key_names"] == ["auth_token", "url"]
     assert result["bucket"] == {"found": True, "name": NAMES["bucket"]}
     assert result["database"]["instance"]["db_instance_class"] == "db.t3.micro"
     assert result["load_balancer"]["arn"] == built["lb"] and result["target_group"]["arn"] == built["tg"]
