@@ -27,7 +27,7 @@ def redis_connection(cache: dict, auth_secret: dict | None = None) -> dict:
     secrets = []
     missing = ""
     if auth:
-        if found and "url" in (secret.get("keys") or []):
+        if found and "url" in (secret.get("key_names") or []):
             secrets.append({"name": "REDIS_URL", "valueFrom": f"{secret['arn']}:url::"})
         else:
             missing = "with the AUTH token and its url key"

@@ -15,7 +15,7 @@ def cache(tls=False, auth=False):
 
 
 def auth_secret(keys=("token", "url"), kms=""):
-    return {"found": True, "secret": {"arn": AUTH_ARN, "keys": list(keys), "kms_key_arn": kms}}
+    return {"found": True, "secret": {"arn": AUTH_ARN, "key_names": list(keys), "kms_key_arn": kms}}
 
 
 MISSING = {"found": False, "secret": {}}
