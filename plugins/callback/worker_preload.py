@@ -5,22 +5,28 @@
 from __future__ import annotations
 
 DOCUMENTATION = r"""
-name: module_utils_cache
+name: worker_preload
 type: aggregate
-short_description: Read the imports of each module_utils file once per run instead of once per module
+short_description: Load once, before the first task, what every worker process would load again
 version_added: 0.2.0
 description:
-  - The first time a run uses a module, ansible-core builds its payload in the worker process
-    of that task, and to find what to put in it, it parses the module and every module_utils
-    file the module imports. The files every AWS module imports (C(ansible.module_utils.basic)
-    and its imports, amazon.aws's module_utils, this collection's) are about 70 and are parsed
-    again for every module. In this collection's playbooks that is most of the controller's
-    CPU time.
-  - This callback reads the imports of the module_utils files of O(collections) (and of
-    everything they import) once, in the main process before any task runs. Worker processes
-    are forked from it and reuse what it found. A file is walked again when its content
-    differs from what was read; the module itself is always parsed, as ansible-core reads its
-    metadata from it. The payloads are the same, byte for byte.
+  - Ansible runs every task in a worker process forked from the main process; what a worker
+    loads dies with it. Two things were loaded again by almost every task, and were most of
+    the controller's CPU time in this collection's playbooks. This callback loads them in the
+    main process before the first task, so that every worker inherits them.
+  - B(The imports of the module_utils.) The first time a run uses a module, ansible-core
+    builds its payload and, to find what to put in it, parses the module and every
+    module_utils file the module imports. The files every AWS module imports
+    (C(ansible.module_utils.basic) and its imports, amazon.aws's module_utils, this
+    collection's) are about 70, and were parsed again for every module. The callback reads
+    what the module_utils of O(collections) import, and all they import, once. A file is
+    walked again when its content differs from what was read; the module itself is always
+    parsed, as ansible-core reads its metadata from it. The payloads are the same, byte for
+    byte.
+  - B(This collection's lookup, filter and test plugins.) The inventories' interpreter is a
+    lookup (M(credlink.infra.module_python#lookup)) and the roles' variables use the
+    collection's filters; each worker imported those plugins again. The callback imports
+    them, and the workers find them already imported.
   - Only with the ansible-core versions it was tested with (2.21); with another it does
     nothing, and says so with C(-vvv).
 author:
@@ -34,9 +40,9 @@ options:
     elements: str
     default: [amazon.aws, community.aws, community.postgresql, credlink.infra]
     env:
-      - name: CREDLINK_MODULE_UTILS_CACHE_COLLECTIONS
+      - name: CREDLINK_PRELOAD_COLLECTIONS
     ini:
-      - section: credlink_module_utils_cache
+      - section: credlink_worker_preload
         key: collections
 """
 
@@ -108,9 +114,8 @@ def install(module_common) -> DepFinderCache | None:
     return cache
 
 
-def module_utils_imports(collection: str) -> list[str]:
-    """``import`` lines for every module_utils module of ``collection`` (none when it is not installed)."""
-    package = f"ansible_collections.{collection}.plugins.module_utils"
+def python_modules(package: str) -> list[str]:
+    """Every Python module of ``package`` and its subpackages (none when it is not installed)."""
     try:
         paths = list(importlib.import_module(package).__path__)
     except ImportError:
@@ -123,7 +128,24 @@ def module_utils_imports(collection: str) -> list[str]:
             prefix = package if relative == "." else ".".join([package, *relative.split(os.sep)])
             names.update(prefix if name == "__init__.py" else f"{prefix}.{name[:-3]}"
                          for name in files if name.endswith(".py") and name[:-3].isidentifier())
-    return [f"import {name}" for name in sorted(names)]
+    return sorted(names)
+
+
+def module_utils_imports(collection: str) -> list[str]:
+    """``import`` lines for every module_utils module of ``collection``."""
+    return [f"import {name}" for name in python_modules(f"ansible_collections.{collection}.plugins.module_utils")]
+
+
+def import_plugins(collection: str, kinds=("lookup", "filter", "test")) -> list[str]:
+    """Import the Python modules of the collection's ``kinds`` of plugins, as the plugin loader names them; the errors."""
+    errors = []
+    for kind in kinds:
+        for name in python_modules(f"ansible_collections.{collection}.plugins.{kind}"):
+            try:
+                importlib.import_module(name)
+            except Exception as exc:  # the worker that needs it reports the error as usual
+                errors.append(f"{name}: {exc}")
+    return errors
 
 
 def prewarm(module_common, collections: list[str]) -> list[str]:
@@ -136,7 +158,7 @@ def prewarm(module_common, collections: list[str]) -> list[str]:
             continue
         source = ("\n".join(lines) + "\n").encode()
         try:
-            module_common.recursive_finder("module_utils_cache", f"ansible_collections.{collection}.plugins.modules.module_utils_cache",
+            module_common.recursive_finder("worker_preload", f"ansible_collections.{collection}.plugins.modules.worker_preload",
                                            source, zipfile.ZipFile(io.BytesIO(), "w"),
                                            datetime.datetime.now(datetime.timezone.utc), extensions)
         except Exception as exc:  # what was walked before the error is kept; the run builds the rest as usual
@@ -147,22 +169,24 @@ def prewarm(module_common, collections: list[str]) -> list[str]:
 class CallbackModule(CallbackBase):
     CALLBACK_VERSION = 2.0
     CALLBACK_TYPE = "aggregate"
-    CALLBACK_NAME = "credlink.infra.module_utils_cache"
+    CALLBACK_NAME = "credlink.infra.worker_preload"
     CALLBACK_NEEDS_ENABLED = True
 
     def set_options(self, task_keys=None, var_options=None, direct=None):
         super().set_options(task_keys=task_keys, var_options=var_options, direct=direct)
         if not supported():
-            self._display.vvv(f"module_utils_cache: not used with ansible-core {ansible_version} (tested with 2.21)")
+            self._display.vvv(f"worker_preload: not used with ansible-core {ansible_version} (tested with 2.21)")
             return
         from ansible.executor import module_common
 
         started = time.monotonic()
         cache = install(module_common)
         if cache is None:
-            self._display.vvv("module_utils_cache: not used, ansible-core's payload builder is not the one it knows")
-            return
-        for error in prewarm(module_common, self.get_option("collections")):
-            self._display.vvv(f"module_utils_cache: {error}")
-        self._display.vvv(f"module_utils_cache: {len(cache.found)} module_utils files read in "
-                          f"{time.monotonic() - started:.2f} s")
+            self._display.vvv("worker_preload: module_utils not read, ansible-core's payload builder is not the one it knows")
+        else:
+            for error in prewarm(module_common, self.get_option("collections")):
+                self._display.vvv(f"worker_preload: {error}")
+        for error in import_plugins("credlink.infra"):
+            self._display.vvv(f"worker_preload: {error}")
+        self._display.vvv(f"worker_preload: {len(cache.found) if cache else 0} module_utils files read and the "
+                          f"collection's plugins imported in {time.monotonic() - started:.2f} s")

@@ -1,4 +1,4 @@
-"""The module_utils cache must leave every payload as ansible-core builds it."""
+"""The worker preload must leave every payload as ansible-core builds it, and load the plugins workers use."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import zipfile
 import pytest
 from ansible.executor import module_common
 
-from ansible_collections.credlink.infra.plugins.callback import module_utils_cache as cache_plugin
+from ansible_collections.credlink.infra.plugins.callback import worker_preload as cache_plugin
 from tests.conftest import ROOT
 
 MODULES = ["ansible_collections.credlink.infra.plugins.modules.stack_network_info",
@@ -95,5 +95,20 @@ def test_a_playbook_run_with_the_cache_reports_it_and_runs_its_modules(tmp_path)
                              "-c", "local", "-e", f"ansible_python_interpreter={sys.executable}", str(playbook)],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "module_utils_cache: " in result.stdout and "module_utils files read in" in result.stdout
+    assert "worker_preload: " in result.stdout and "module_utils files read and the collection" in result.stdout
     assert "ok=1" in result.stdout
+
+
+def test_the_collections_lookup_and_filters_are_imported_under_the_plugin_loaders_names(monkeypatch):
+    names = ["ansible_collections.credlink.infra.plugins.lookup.module_python",
+             "ansible_collections.credlink.infra.plugins.filter.naming",
+             "ansible_collections.credlink.infra.plugins.filter.network"]
+    for name in names:
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    assert cache_plugin.import_plugins("credlink.infra") == []
+    assert all(name in sys.modules for name in names)
+    # The plugin loader takes the module imported here instead of executing the file again.
+    monkeypatch.setattr(sys.modules[names[0]], "preloaded", True, raising=False)
+    from ansible.plugins.loader import lookup_loader
+    lookup = lookup_loader.get("credlink.infra.module_python")
+    assert getattr(sys.modules[type(lookup).__module__], "preloaded", False)
