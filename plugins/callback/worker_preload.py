@@ -24,7 +24,7 @@ description:
     parsed, as ansible-core reads its metadata from it. The payloads are the same, byte for
     byte.
   - B(This collection's lookup, filter and test plugins.) The inventories' interpreter is a
-    lookup (M(credlink.infra.module_python#lookup)) and the roles' variables use the
+    lookup (P(credlink.infra.module_python#lookup)) and the roles' variables use the
     collection's filters; each worker imported those plugins again. The callback imports
     them, and the workers find them already imported.
   - Only with the ansible-core versions it was tested with (2.21); with another it does
