@@ -23,8 +23,6 @@ description:
     the ownership tags) does not need room in a quota again.
   - A check the endpoint cannot answer (an action it does not implement, or a permission
     the credentials lack) becomes a C(warning) row that says what was not checked.
-author:
-  - CredLink platform team (@credlink)
 options:
   expected_account_id:
     description: The 12-digit account the environment belongs to; empty reports a warning.
@@ -80,7 +78,6 @@ options:
     type: dict
     required: true
 notes:
-  - Read-only, always; supports C(check_mode) and behaves the same in it.
   - "Permissions used (all read-only): C(sts:GetCallerIdentity);
     C(ec2:DescribeAvailabilityZones), C(ec2:DescribeAddresses), C(ec2:DescribeVpcs),
     C(ec2:DescribeNatGateways), C(ec2:DescribeSubnets), C(ec2:DescribeSecurityGroups);
@@ -93,6 +90,8 @@ notes:
   - Fargate's zone restrictions come from a table in this module (AWS documents them per
     region); a region the table does not name has no documented restriction.
 extends_documentation_fragment:
+  - credlink.infra.aws
+  - credlink.infra.aws.read_only
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -18,8 +18,6 @@ description:
   - With O(state=absent) the matching certificates are deleted. A certificate that a load
     balancer listener used a moment ago stays "in use" for a while after the listener is
     gone; that answer is retried for O(in_use_timeout) seconds.
-author:
-  - CredLink platform team (@credlink)
 options:
   domain_name:
     description:
@@ -75,7 +73,6 @@ options:
     type: int
     default: 300
 notes:
-  - Supports C(check_mode) and C(diff).
   - ACM reports the validation records a few seconds after the request; the module
     waits for them (up to two minutes) before it returns.
   - The validation CNAME of a domain is the same for every certificate of that domain in
@@ -83,6 +80,8 @@ notes:
     that no other certificate of the account still needs; RV(validation_records_kept)
     lists the others.
 extends_documentation_fragment:
+  - credlink.infra.aws
+  - credlink.infra.aws.changes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -13,8 +13,6 @@ description:
     and deletes alarms whose name starts with O(prefix) but which the set no longer lists.
   - Unlike C(amazon.aws.cloudwatch_metric_alarm), metric math changes are detected, alarms
     are tagged, and C(--diff) shows which alarm changes how.
-author:
-  - CredLink platform team (@credlink)
 options:
   prefix:
     description:
@@ -107,9 +105,9 @@ options:
       - Empty (the default) keeps the old behaviour of owning every alarm with the prefix.
     type: dict
     default: {}
-notes:
-  - Supports C(check_mode) and C(diff).
 extends_documentation_fragment:
+  - credlink.infra.aws
+  - credlink.infra.aws.changes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags

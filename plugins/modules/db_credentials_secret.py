@@ -19,8 +19,6 @@ description:
     runs before the database exists; the database layer fills the host in).
   - A secret scheduled for deletion (for example by an interrupted teardown) is restored,
     keeping its password, instead of failing.
-author:
-  - CredLink platform team (@credlink)
 options:
   username:
     description: Database user.
@@ -59,11 +57,12 @@ options:
     type: int
     default: 120
 notes:
-  - Supports C(check_mode) and C(diff_mode); the diff lists the keys of the document and
-    masks the password and URL.
+  - The diff lists the keys of the document and masks the password and URL.
   - The generated password uses letters, digits and C(-_.~), which RDS accepts and which
     need no escaping in a URL.
 extends_documentation_fragment:
+  - credlink.infra.aws
+  - credlink.infra.aws.changes
   - credlink.infra.secret
   - amazon.aws.common.modules
   - amazon.aws.region.modules

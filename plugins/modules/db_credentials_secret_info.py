@@ -15,16 +15,14 @@ description:
     full ARN, which includes a random suffix.
   - When the secret is encrypted with a customer managed KMS key, the key is resolved to
     its key ARN (C(kms:DescribeKey)), the only form an IAM policy grants C(kms:Decrypt) on.
-author:
-  - CredLink platform team (@credlink)
 options:
   name:
     description: Name or ARN of the secret.
     type: str
     required: true
-notes:
-  - Read-only; supports C(check_mode).
 extends_documentation_fragment:
+  - credlink.infra.aws
+  - credlink.infra.aws.read_only
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -27,8 +27,6 @@ description:
     reason otherwise.
   - Never returns a secret value; the credentials it reads are no_log values from the
     moment they are read.
-author:
-  - CredLink platform team (@credlink)
 options:
   environment:
     description: Environment name (C(credlink_env)); resources are named C(credlink-<environment>-*).
@@ -143,15 +141,18 @@ options:
     elements: str
     default: []
 notes:
-  - Supports C(check_mode); it never changes anything. The S3 round trip writes and removes
-    one object (and its versions) and is skipped in check mode.
   - Recent log events are searched with FilterLogEvents from the start of the window,
     because a stream's C(lastEventTimestamp) is updated eventually, typically within an
     hour; empty pages with a next token are followed.
 extends_documentation_fragment:
+  - credlink.infra.aws
+  - credlink.infra.aws.read_only
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+attributes:
+  check_mode:
+    details: The S3 round trip, which writes and removes one object and its versions, is skipped.
 requirements:
   - psycopg2 for the PostgreSQL items (skipped without it)
   - redis (the redis-py library) for the Redis item (skipped without it)

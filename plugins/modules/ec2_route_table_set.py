@@ -17,8 +17,6 @@ description:
   - One call for all the tables, without the 5 second pause
     M(amazon.aws.ec2_vpc_route_table) makes after each change.
   - Tables of the VPC that are not listed are left alone.
-author:
-  - CredLink platform team (@credlink)
 options:
   vpc_id:
     description: The VPC of the tables.
@@ -76,11 +74,12 @@ options:
     type: int
     default: 120
 notes:
-  - Supports C(check_mode) and C(diff_mode). In check mode a table that would be created has
-    an empty C(id).
+  - In check mode a table that would be created has an empty C(id).
   - A route whose target is gone (state C(blackhole)) is replaced when the list names another
     target for its destination.
 extends_documentation_fragment:
+  - credlink.infra.aws
+  - credlink.infra.aws.changes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -13,8 +13,6 @@ description:
   - A flow log is identified by the resource it watches and its destination (log group
     name or destination ARN). AWS flow logs are immutable, so a change of traffic type,
     delivery role or aggregation interval replaces the flow log; tags are updated in place.
-author:
-  - CredLink platform team (@credlink)
 options:
   state:
     description: Whether the flow log should exist.
@@ -68,9 +66,9 @@ options:
         has reached the flow logs service; other errors are reported at once.
     type: int
     default: 120
-notes:
-  - Supports C(check_mode) and C(diff_mode).
 extends_documentation_fragment:
+  - credlink.infra.aws
+  - credlink.infra.aws.changes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags

@@ -11,8 +11,6 @@ version_added: 0.1.0
 description:
   - Creates, updates or deletes a private ECR repository.
   - C(community.aws.ecs_ecr) cannot tag a repository, which every resource of the stack must be.
-author:
-  - CredLink platform team (@credlink)
 options:
   name:
     description: Name of the repository.
@@ -54,7 +52,6 @@ options:
     type: bool
     default: false
 notes:
-  - Supports C(check_mode) and C(diff).
   - The registry scanning configuration is one document per registry and region, read and
     written whole (C(ecr:GetRegistryScanningConfiguration),
     C(ecr:PutRegistryScanningConfiguration)); two runs changing it at the same moment can
@@ -65,6 +62,8 @@ notes:
   - An endpoint that does not implement the registry scanning API gets a warning and
     O(scan_on_push) is reported as C(null); the rest of the repository is managed.
 extends_documentation_fragment:
+  - credlink.infra.aws
+  - credlink.infra.aws.changes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags

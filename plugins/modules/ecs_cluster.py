@@ -12,8 +12,6 @@ description:
   - Creates, updates or deletes an ECS cluster, including the cluster settings
     (Container Insights), the capacity providers with their default strategy, and tags.
   - C(community.aws.ecs_cluster) sets neither Container Insights nor tags.
-author:
-  - CredLink platform team (@credlink)
 options:
   name:
     description: Name of the cluster.
@@ -54,13 +52,14 @@ options:
         type: int
         default: 0
 notes:
-  - Supports C(check_mode) and C(diff).
   - A cluster that still runs services cannot be deleted; delete the services first.
   - Capacity providers need the ECS service-linked role C(AWSServiceRoleForECS); ensure it
     first with M(credlink.infra.iam_service_linked_role). A role created seconds ago
     cannot be assumed yet, so the error C(Unable to assume the service linked role) is
     retried for up to two minutes.
 extends_documentation_fragment:
+  - credlink.infra.aws
+  - credlink.infra.aws.changes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags

@@ -15,8 +15,6 @@ description:
   - Unlike C(community.aws.ecs_service), every managed setting is compared (network,
     circuit breaker, grace period, load balancers), and O(preserve_desired_count) leaves the
     task count to Application Auto Scaling once the service exists.
-author:
-  - CredLink platform team (@credlink)
 options:
   name:
     description: Name of the service.
@@ -135,13 +133,14 @@ options:
     type: int
     default: 15
 notes:
-  - Supports C(check_mode) and C(diff).
   - With O(wait=true) the task succeeds only when the deployment this run started (or, if
     nothing changed, the current primary deployment) has completed. A deployment whose
     circuit breaker trips fails the task, also when ECS has rolled back and the service
     is stable again on the previous task definition; the message names the image that
     runs now, the rollout reason, why the new tasks stopped and the service events.
 extends_documentation_fragment:
+  - credlink.infra.aws
+  - credlink.infra.aws.changes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags

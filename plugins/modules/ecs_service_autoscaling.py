@@ -13,8 +13,6 @@ description:
     with minimum and maximum capacity, and manages its target-tracking policies.
   - Unlike C(community.aws.application_autoscaling_policy) it honours check mode, compares
     the bounds of an existing target, and removes policies that are no longer wanted.
-author:
-  - CredLink platform team (@credlink)
 options:
   cluster:
     description: Name of the cluster.
@@ -67,9 +65,10 @@ options:
     type: bool
     default: true
 notes:
-  - Supports C(check_mode) and C(diff).
   - The current desired count is never set here; the target's bounds clamp it.
 extends_documentation_fragment:
+  - credlink.infra.aws
+  - credlink.infra.aws.changes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -16,8 +16,6 @@ description:
     which a wait for stability alone would report as a success; the message names the image
     that runs now, the rollout reason, why the new tasks stopped and the service events.
   - Read-only; changes nothing.
-author:
-  - CredLink platform team (@credlink)
 options:
   cluster:
     description: Name or ARN of the cluster.
@@ -44,12 +42,15 @@ options:
     description: Seconds between two status checks.
     type: int
     default: 15
-notes:
-  - Supports C(check_mode); it then reports the current state without waiting.
 extends_documentation_fragment:
+  - credlink.infra.aws
+  - credlink.infra.aws.read_only
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+attributes:
+  check_mode:
+    details: It then reports the current state without waiting.
 """
 
 EXAMPLES = r"""

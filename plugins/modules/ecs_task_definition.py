@@ -15,8 +15,6 @@ description:
   - Unlike C(community.aws.ecs_taskdefinition) a change of task size, execution role or
     network mode registers a new revision, and the revision is tagged.
   - Older revisions are kept so that a deployment can roll back to them.
-author:
-  - CredLink platform team (@credlink)
 options:
   family:
     description: Family of the task definition.
@@ -58,8 +56,10 @@ options:
     choices: [present, absent]
     default: present
 notes:
-  - Supports C(check_mode) and C(diff); values of C(secrets) are references (ARNs), never secret values.
+  - In the diff, values of C(secrets) are references (ARNs), never secret values.
 extends_documentation_fragment:
+  - credlink.infra.aws
+  - credlink.infra.aws.changes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags

@@ -15,9 +15,9 @@ description:
   - When the endpoint does not implement the cache parameter group API (some emulators),
     the module does not fail; it warns and returns RV(supported=false), so a play can
     decide what to do. AWS implements it.
-author:
-  - CredLink platform team (@credlink)
 extends_documentation_fragment:
+  - credlink.infra.aws
+  - credlink.infra.aws.changes
   - credlink.infra.parameter_group
   - amazon.aws.common.modules
   - amazon.aws.region.modules

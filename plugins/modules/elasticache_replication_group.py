@@ -32,8 +32,6 @@ description:
     asking for a different value is an error. In-transit encryption is turned on in place
     in AWS's two steps (O(transit_encryption_mode=preferred), then V(required)). An AUTH
     token is set at creation only.
-author:
-  - CredLink platform team (@credlink)
 options:
   replication_group_id:
     description: Identifier of the replication group.
@@ -144,10 +142,11 @@ options:
     type: int
     default: 15
 notes:
-  - Supports C(check_mode) and C(diff_mode).
   - Deleting a group that is C(creating), C(modifying) or C(snapshotting) first waits for it
     (AWS refuses to delete it then), whatever O(wait) says.
 extends_documentation_fragment:
+  - credlink.infra.aws
+  - credlink.infra.aws.changes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags

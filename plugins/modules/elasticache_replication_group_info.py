@@ -13,17 +13,15 @@ description:
     group that was started with C(wait=false).
   - RV(ready) and RV(unrecoverable) use the same states as
     M(credlink.infra.elasticache_replication_group) and M(credlink.infra.readiness_info).
-author:
-  - CredLink platform team (@credlink)
 options:
   replication_group_id:
     description: Identifier of the replication group.
     type: str
     required: true
     aliases: [name]
-notes:
-  - Read-only; supports C(check_mode).
 extends_documentation_fragment:
+  - credlink.infra.aws
+  - credlink.infra.aws.read_only
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -14,8 +14,6 @@ description:
     keep their names and meaning here.
   - The tags are given with the creation (CreateCacheSubnetGroup C(Tags)) and kept in line
     afterwards with AddTagsToResource / RemoveTagsFromResource on the group's ARN.
-author:
-  - CredLink platform team (@credlink)
 options:
   name:
     description:
@@ -38,10 +36,11 @@ options:
     type: list
     elements: str
 notes:
-  - Supports C(check_mode) and C(diff_mode).
   - AWS refuses to delete a subnet group that a cache cluster still uses
     (C(CacheSubnetGroupInUse)); the module then fails naming that cause.
 extends_documentation_fragment:
+  - credlink.infra.aws
+  - credlink.infra.aws.changes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags

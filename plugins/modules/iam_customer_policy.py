@@ -20,8 +20,6 @@ description:
     IAM names are unique in an account, so the module fails and names the ARN it manages.
   - With O(state=absent) the policy is detached from every user, group and role, its other
     versions are deleted, and then the policy. DeletePolicy requires that order.
-author:
-  - CredLink platform team (@credlink)
 options:
   name:
     description:
@@ -49,13 +47,15 @@ options:
     choices: [present, absent]
     default: present
 notes:
-  - Supports C(check_mode) and C(diff) (the document and the tags).
+  - The diff shows the document and the tags.
   - Needs C(sts:GetCallerIdentity), C(iam:GetPolicy), C(iam:GetPolicyVersion) and
     C(iam:ListPolicyTags) to read. Changes need C(iam:CreatePolicy),
     C(iam:CreatePolicyVersion), C(iam:ListPolicyVersions), C(iam:DeletePolicyVersion),
     C(iam:TagPolicy) and C(iam:UntagPolicy). Deletion also needs
     C(iam:ListEntitiesForPolicy), C(iam:Detach*Policy) and C(iam:DeletePolicy).
 extends_documentation_fragment:
+  - credlink.infra.aws
+  - credlink.infra.aws.changes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags

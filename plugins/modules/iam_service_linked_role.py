@@ -17,8 +17,6 @@ description:
     created. An account readiness check can therefore run it against any account to
     report the role as present or to be created.
   - The role is never deleted, because other stacks of the account rely on it.
-author:
-  - CredLink platform team (@credlink)
 options:
   aws_service_name:
     description:
@@ -29,11 +27,12 @@ options:
     description: Description of the role when it is created.
     type: str
 notes:
-  - Supports C(check_mode) (read-only) and C(diff).
   - Needs C(iam:ListRoles) and, to create the role, C(iam:CreateServiceLinkedRole).
   - A role created by this run can take seconds before the service can assume it; callers
     retry the service's exact error for a bounded time (M(credlink.infra.ecs_cluster) does).
 extends_documentation_fragment:
+  - credlink.infra.aws
+  - credlink.infra.aws.changes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

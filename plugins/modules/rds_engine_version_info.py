@@ -19,8 +19,6 @@ description:
     forced upgrades when a minor reaches the end of its support), and refuses to go back
     (C(Cannot upgrade postgres from 15.8 to 15.4)), so a rerun never sends a version lower
     than the one running.
-author:
-  - CredLink platform team (@credlink)
 options:
   engine:
     description: The RDS engine.
@@ -46,11 +44,12 @@ options:
     type: str
     default: ""
 notes:
-  - Read-only; supports C(check_mode).
   - An endpoint that does not implement C(DescribeDBEngineVersions) (some emulators) is
     answered with the version as given; AWS accepts a major version alone and picks a
     recent minor itself.
 extends_documentation_fragment:
+  - credlink.infra.aws
+  - credlink.infra.aws.read_only
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -14,9 +14,9 @@ description:
   - Static parameters are applied at the next reboot (C(pending-reboot)), dynamic ones
     immediately, as the engine's parameter metadata says; parameters whose metadata the
     endpoint does not return are applied at the next reboot.
-author:
-  - CredLink platform team (@credlink)
 extends_documentation_fragment:
+  - credlink.infra.aws
+  - credlink.infra.aws.changes
   - credlink.infra.parameter_group
   - amazon.aws.common.modules
   - amazon.aws.region.modules

@@ -15,8 +15,6 @@ description:
     different roles are awaited together rather than one after the other (the playbook
     C(site.yml) does this between the layers that start them and those that need them).
   - One client per service that appears in I(resources); one describe call per resource.
-author:
-  - CredLink platform team (@credlink)
 options:
   resources:
     description: The resources to read.
@@ -59,7 +57,6 @@ options:
     type: bool
     default: false
 notes:
-  - Read-only; supports C(check_mode).
   - A resource that does not exist is reported as not ready with state C(missing), and
     counts as failed, since it was started earlier in the run and has since disappeared
     (unless its I(missing_ok) is set).
@@ -69,6 +66,8 @@ notes:
     last hours). A C(stopped) or C(stopping) instance fails at once, as it never becomes
     available by itself.
 extends_documentation_fragment:
+  - credlink.infra.aws
+  - credlink.infra.aws.read_only
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -21,8 +21,6 @@ description:
   - A secret scheduled for deletion (an interrupted teardown) is restored with its token,
     not replaced, since a replication group created with that token still uses it.
   - Rotating the token is not done here.
-author:
-  - CredLink platform team (@credlink)
 options:
   create:
     description:
@@ -48,9 +46,10 @@ options:
         the module with its name, instead of being adopted or deleted.
     type: dict
 notes:
-  - Supports C(check_mode) and C(diff_mode); the diff lists the keys of the document with
-    masked values.
+  - The diff lists the keys of the document with masked values.
 extends_documentation_fragment:
+  - credlink.infra.aws
+  - credlink.infra.aws.changes
   - credlink.infra.secret
   - amazon.aws.common.modules
   - amazon.aws.region.modules

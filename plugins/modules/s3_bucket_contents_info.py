@@ -15,8 +15,6 @@ description:
     older versions; such a bucket lists no current object but is not empty, and S3 refuses
     to delete it (C(BucketNotEmpty)). A check that lists current objects only would call
     a bucket holding nothing but old proof versions empty.
-author:
-  - CredLink platform team (@credlink)
 options:
   bucket:
     description: Name of the bucket.
@@ -27,9 +25,10 @@ options:
     type: int
     default: 100
 notes:
-  - Read-only; supports C(check_mode).
   - A bucket that does not exist is reported with RV(exists=false) and as empty.
 extends_documentation_fragment:
+  - credlink.infra.aws
+  - credlink.infra.aws.read_only
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -13,8 +13,6 @@ description:
     (C(AllRequests), C(4xxErrors), C(5xxErrors), latencies) to CloudWatch only for buckets
     that have one; alarms on S3 error rates need it.
   - No module of amazon.aws or community.aws manages these configurations.
-author:
-  - CredLink platform team (@credlink)
 options:
   bucket:
     description: Name of the bucket.
@@ -34,9 +32,10 @@ options:
     choices: [present, absent]
     default: present
 notes:
-  - Supports C(check_mode) and C(diff).
   - Request metrics are billed as custom CloudWatch metrics.
 extends_documentation_fragment:
+  - credlink.infra.aws
+  - credlink.infra.aws.changes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -20,8 +20,6 @@ description:
   - A missing layer is not an error here; RV(missing) names it, so the caller decides
     (in check mode an earlier layer of the same run would only have pretended to run).
   - Secret values are never read into the result, only metadata and key names.
-author:
-  - CredLink platform team (@credlink)
 options:
   names:
     description:
@@ -47,7 +45,6 @@ options:
     type: bool
     default: false
 notes:
-  - Read-only; supports C(check_mode).
   - "Permissions: C(ec2:DescribeVpcs), C(ec2:DescribeSubnets), C(ec2:DescribeNatGateways);
     C(secretsmanager:DescribeSecret), C(secretsmanager:GetSecretValue) (for the key names and
     the host) and C(kms:DescribeKey); C(elasticache:DescribeReplicationGroups);
@@ -56,6 +53,8 @@ notes:
     each only for the layers listed; C(ecs:DescribeServices) and C(ecs:DescribeTaskDefinition)
     with O(running_image)."
 extends_documentation_fragment:
+  - credlink.infra.aws
+  - credlink.infra.aws.read_only
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -13,8 +13,6 @@ description:
     C(Tier) tag (public, private, database), plus the NAT gateways of the VPC.
   - Every layer role uses it to look up the network instead of receiving IDs, so a run
     scoped to one layer (C(--tags cache)) works on a stack whose network exists.
-author:
-  - CredLink platform team (@credlink)
 options:
   environment:
     description: Environment name, the C({env}) of the naming contract.
@@ -32,9 +30,9 @@ options:
         layer of the same run would have created it; callers skip what depends on it.
     type: bool
     default: true
-notes:
-  - Read-only; supports C(check_mode).
 extends_documentation_fragment:
+  - credlink.infra.aws
+  - credlink.infra.aws.read_only
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -55,8 +55,6 @@ description:
   - One client per service, created when a kind of that service is checked; every call retried
     with backoff. An endpoint that does not implement an action (some emulators) makes that
     kind C(unknown) with the reason instead of failing the task.
-author:
-  - CredLink platform team (@credlink)
 options:
   names:
     description:
@@ -78,7 +76,6 @@ options:
     type: bool
     default: false
 notes:
-  - Read-only; supports C(check_mode), where it returns exactly what a normal run returns.
   - "Permissions: ec2:DescribeVpcs, DescribeSubnets, DescribeRouteTables, DescribeInternetGateways,
     DescribeNatGateways, DescribeAddresses, DescribeSecurityGroups; iam:GetRole, ListPolicies,
     ListPolicyTags; secretsmanager:DescribeSecret; ecr:DescribeRepositories, ListTagsForResource;
@@ -91,6 +88,8 @@ notes:
   - ElastiCache refuses to list the tags of a replication group that is not C(available)
     (C(InvalidReplicationGroupState)); such a group is C(unknown) until it is available again.
 extends_documentation_fragment:
+  - credlink.infra.aws
+  - credlink.infra.aws.read_only
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -67,3 +67,20 @@ def test_requires_ansible_admits_the_pinned_core():
     pins = dict(line.split("==") for line in (ROOT / "requirements.txt").read_text().splitlines()
                 if "==" in line and not line.startswith("#"))
     assert Version(pins["ansible-core"]) in SpecifierSet(RUNTIME["requires_ansible"])
+
+
+def test_the_documented_action_group_is_the_runtime_one():
+    """The credlink.infra.aws fragment documents the group membership: only the group's modules take it."""
+    group = {entry for entry in RUNTIME["action_groups"]["aws"] if isinstance(entry, str)}
+    for path in sorted((ROOT / "plugins/modules").glob("*.py")):
+        text = path.read_text()
+        doc = yaml.safe_load(text.split('DOCUMENTATION = r"""', 1)[1].split('"""', 1)[0])
+        fragments = doc.get("extends_documentation_fragment", [])
+        modes = [f for f in fragments if f in ("credlink.infra.aws.changes", "credlink.infra.aws.read_only")]
+        if path.stem in group:
+            assert "credlink.infra.aws" in fragments, path.stem
+            assert len(modes) == 1, f"{path.stem}: one of changes/read_only, not {modes}"
+            # an _info module never changes anything (ansible's naming rule for modules)
+            assert not path.stem.endswith("_info") or modes == ["credlink.infra.aws.read_only"], path.stem
+        else:
+            assert not {"credlink.infra.aws", *modes} & set(fragments), path.stem
