@@ -155,10 +155,15 @@ def _subnets(snap, exp, subnets):
 
 # RDS and database
 
-@check("rds.available", "database", "RDS instance is available")
-@requires("db")
-def _rds_available(snap, exp, db):
-    return verdict(db["status"] == "available", db["status"], "available")
+def _available(item_id: str, layer: str, title: str, part: str) -> None:
+    """Register the item that holds the snapshot's ``part`` to the status ``available``."""
+    @check(item_id, layer, title)
+    @requires(part)
+    def judge(snap, exp, resource):
+        return verdict(resource["status"] == "available", resource["status"], "available")
+
+
+_available("rds.available", "database", "RDS instance is available", "db")
 
 
 @check("rds.multi_az", "database", "Multi-AZ as sized for the environment")
@@ -217,10 +222,7 @@ live("database.statistics", "database", "Query statistics available (pg_stat_sta
 
 # Redis
 
-@check("redis.available", "cache", "Replication group is available")
-@requires("redis")
-def _redis_available(snap, exp, redis):
-    return verdict(redis["status"] == "available", redis["status"], "available")
+_available("redis.available", "cache", "Replication group is available", "redis")
 
 
 @check("redis.nodes", "cache", "Primary and replicas as sized")

@@ -51,6 +51,11 @@ def node(node_id: str, kind: str, label: str, detail: str, status: str, tier: st
             "zone": zone, "present": present}
 
 
+def missing_node(node_id: str, kind: str, label: str, what: str, tier: str, zones: list[str]) -> dict:
+    """A resource the checklist did not find, drawn in the first zone of its tier."""
+    return node(node_id, kind, label, f"{what}: missing", "fail", tier, zones[0] if zones else None, present=False)
+
+
 def zones_of(snap: dict) -> list[str]:
     subnets = snap.get("subnets") or {}
     return sorted({s["az"] for tier in subnets.values() for s in tier})
@@ -80,8 +85,7 @@ def network_nodes(snap: dict, items: list[dict], names: dict[str, str]) -> list[
 def database_nodes(snap: dict, items: list[dict], names: dict[str, str], zones: list[str]) -> list[dict]:
     db = snap.get("db")
     if db is None:
-        return [node("rds-primary", "rds_primary", names["db_instance"], "RDS PostgreSQL: missing", "fail", "database",
-                     zones[0] if zones else None, present=False)]
+        return [missing_node("rds-primary", "rds_primary", names["db_instance"], "RDS PostgreSQL", "database", zones)]
     primary_zone = db.get("az") or (zones[0] if zones else None)
     nodes = [node("rds-primary", "rds_primary", names["db_instance"], f"RDS PostgreSQL primary, {db['status']}",
                   status_of("rds_primary", items), "database", primary_zone)]
@@ -96,8 +100,7 @@ def database_nodes(snap: dict, items: list[dict], names: dict[str, str], zones: 
 def cache_nodes(snap: dict, items: list[dict], names: dict[str, str], zones: list[str]) -> list[dict]:
     redis = snap.get("redis")
     if redis is None:
-        return [node("redis-0", "redis_primary", names["replication_group"], "Redis: missing", "fail", "private",
-                     zones[0] if zones else None, present=False)]
+        return [missing_node("redis-0", "redis_primary", names["replication_group"], "Redis", "private", zones)]
     members = redis.get("nodes") or [{"id": m, "zone": None, "role": "primary" if n == 0 else "replica"}
                                      for n, m in enumerate(redis["members"])]
     members = sorted(members, key=lambda m: m.get("role") != "primary")
