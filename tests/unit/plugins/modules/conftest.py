@@ -1,6 +1,9 @@
-"""Fixtures the module tests share: moto in-process, and the ECS stack the ECS modules need."""
+"""Fixtures the module tests share: moto in-process, Secrets Manager with the secret's stored
+document, and the ECS stack the ECS modules need."""
 
 from __future__ import annotations
+
+import json
 
 import boto3
 import pytest
@@ -21,6 +24,17 @@ def moto(offline_aws):
     with mock_aws():
         yield lambda service: boto3.client(service, region_name="us-east-1")
 
+
+
+@pytest.fixture
+def sm(moto):
+    return moto("secretsmanager")
+
+
+@pytest.fixture
+def stored(sm):
+    """The JSON document a secret holds now: ``stored(name)``."""
+    return lambda name: json.loads(sm.get_secret_value(SecretId=name)["SecretString"])
 
 @pytest.fixture
 def ecs_account(moto):

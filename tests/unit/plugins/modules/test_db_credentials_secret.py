@@ -14,19 +14,10 @@ from tests.unit.in_process import call_main
 NAME = "credlink-test-db-credentials"
 
 
-@pytest.fixture
-def sm(moto):
-    return moto("secretsmanager")
-
-
-def stored(sm):
-    return json.loads(sm.get_secret_value(SecretId=NAME)["SecretString"])
-
-
-def test_creates_the_document_with_a_32_character_password(sm, capsys):
+def test_creates_the_document_with_a_32_character_password(stored, sm, capsys):
     result, code = call_main(db_credentials_secret, {"name": NAME, "tags": {"Project": "credlink"}}, capsys)
     assert code == 0 and result["changed"] is True
-    doc = stored(sm)
+    doc = stored(NAME)
     assert doc.keys() == {"username", "password", "engine", "host", "port", "dbname"}
     assert doc["username"] == "credlink_admin" and doc["engine"] == "postgres"
     assert doc["port"] == 5432 and doc["dbname"] == "credlink" and doc["host"] == ""
@@ -36,32 +27,32 @@ def test_creates_the_document_with_a_32_character_password(sm, capsys):
     assert result["secret"]["tags"] == {"Project": "credlink"}
 
 
-def test_password_never_appears_in_the_result(sm, capsys):
+def test_password_never_appears_in_the_result(stored, sm, capsys):
     result, _ = call_main(db_credentials_secret, {"name": NAME, "host": "db.example"}, capsys)
-    password = stored(sm)["password"]
+    password = stored(NAME)["password"]
     assert password not in json.dumps(result)
     assert result["diff"]["after"]["password"] == "********"
     assert result["diff"]["after"]["url"] == "********"
 
 
-def test_rerun_keeps_the_password_and_reports_no_change(sm, capsys):
+def test_rerun_keeps_the_password_and_reports_no_change(stored, sm, capsys):
     call_main(db_credentials_secret, {"name": NAME}, capsys)
-    first = stored(sm)["password"]
+    first = stored(NAME)["password"]
     result, _ = call_main(db_credentials_secret, {"name": NAME}, capsys)
     assert result["changed"] is False
-    assert stored(sm)["password"] == first
+    assert stored(NAME)["password"] == first
 
 
-def test_host_is_filled_in_later_and_kept_by_runs_without_host(sm, capsys):
+def test_host_is_filled_in_later_and_kept_by_runs_without_host(stored, sm, capsys):
     call_main(db_credentials_secret, {"name": NAME}, capsys)
-    password = stored(sm)["password"]
+    password = stored(NAME)["password"]
     result, _ = call_main(db_credentials_secret, {"name": NAME, "host": "db.internal"}, capsys)
     assert result["changed"] is True
-    doc = stored(sm)
+    doc = stored(NAME)
     assert doc["host"] == "db.internal" and doc["password"] == password
     assert doc["url"].startswith("postgresql://credlink_admin:") and doc["url"].endswith("@db.internal:5432/credlink?sslmode=require")
     result, _ = call_main(db_credentials_secret, {"name": NAME}, capsys)
-    assert result["changed"] is False and stored(sm)["host"] == "db.internal"
+    assert result["changed"] is False and stored(NAME)["host"] == "db.internal"
 
 
 def test_check_mode_creates_nothing(sm, capsys):
@@ -77,14 +68,14 @@ def test_non_json_secret_is_not_overwritten(sm, capsys):
     assert sm.get_secret_value(SecretId=NAME)["SecretString"] == "hunter2"
 
 
-def test_secret_scheduled_for_deletion_is_restored_with_its_password(sm, capsys):
+def test_secret_scheduled_for_deletion_is_restored_with_its_password(stored, sm, capsys):
     call_main(db_credentials_secret, {"name": NAME}, capsys)
-    password = stored(sm)["password"]
+    password = stored(NAME)["password"]
     result, _ = call_main(db_credentials_secret, {"name": NAME, "state": "absent"}, capsys)
     assert result["changed"] is True
     result, code = call_main(db_credentials_secret, {"name": NAME}, capsys)
     assert code == 0 and result["changed"] is True
-    assert stored(sm)["password"] == password
+    assert stored(NAME)["password"] == password
 
 
 def test_tags_are_updated(sm, capsys):
@@ -145,7 +136,7 @@ def test_the_info_module_resolves_the_key_arn(sm, capsys):
     assert result["secret"]["kms_key_arn"] == ""  # the AWS managed key
 
 
-def test_a_creation_refused_while_the_name_is_still_being_deleted_is_retried(sm, capsys, monkeypatch):
+def test_a_creation_refused_while_the_name_is_still_being_deleted_is_retried(stored, sm, capsys, monkeypatch):
     from moto.secretsmanager.exceptions import InvalidRequestException
     from moto.secretsmanager.models import SecretsManagerBackend
 
@@ -163,7 +154,7 @@ def test_a_creation_refused_while_the_name_is_still_being_deleted_is_retried(sm,
     monkeypatch.setattr(common.time, "sleep", lambda seconds: None)
     result, code = call_main(db_credentials_secret, {"name": NAME}, capsys)
     assert code == 0 and result["changed"] is True and len(attempts) == 3
-    assert stored(sm)["username"] == "credlink_admin"
+    assert stored(NAME)["username"] == "credlink_admin"
 
 
 def test_a_forced_deletion_waits_until_the_name_is_free(sm, capsys, monkeypatch):

@@ -17,23 +17,14 @@ OWNER = {"Project": "credlink", "Environment": "test", "ManagedBy": "ansible"}
 HOST = "master.credlink-test-redis.abc123.use1.cache.amazonaws.com"
 
 
-@pytest.fixture
-def sm(moto):
-    return moto("secretsmanager")
-
-
-def stored(sm):
-    return json.loads(sm.get_secret_value(SecretId=NAME)["SecretString"])
-
-
 def args(**overrides):
     return {"name": NAME, "tags": {**OWNER, "Name": NAME}, "owner_tags": OWNER, **overrides}
 
 
-def test_creates_a_token_elasticache_accepts(sm, capsys):
+def test_creates_a_token_elasticache_accepts(stored, sm, capsys):
     result, code = call_main(redis_auth_secret, args(), capsys)
     assert code == 0 and result["changed"] is True
-    document = stored(sm)
+    document = stored(NAME)
     assert document.keys() == {"token"}
     token = document["token"]
     assert len(token) == 64 and auth_token_problem(token) is None
@@ -41,28 +32,28 @@ def test_creates_a_token_elasticache_accepts(sm, capsys):
     assert result["secret"]["key_names"] == ["token"] and result["secret"]["tags"] == {**OWNER, "Name": NAME}
 
 
-def test_url_is_written_once_the_endpoint_is_known_and_the_token_kept(sm, capsys):
+def test_url_is_written_once_the_endpoint_is_known_and_the_token_kept(stored, sm, capsys):
     call_main(redis_auth_secret, args(), capsys)
-    token = stored(sm)["token"]
+    token = stored(NAME)["token"]
     result, code = call_main(redis_auth_secret, {"name": NAME, "create": False, "host": HOST, "port": 6379}, capsys)
     assert code == 0 and result["changed"] is True
-    assert stored(sm) == {"token": token, "url": f"rediss://:{token}@{HOST}:6379"}
+    assert stored(NAME) == {"token": token, "url": f"rediss://:{token}@{HOST}:6379"}
     assert result["diff"]["after"] == {"token": "********", "url": f"rediss://:********@{HOST}:6379"}
 
 
-def test_token_and_url_never_appear_in_the_result(sm, capsys):
+def test_token_and_url_never_appear_in_the_result(stored, sm, capsys):
     call_main(redis_auth_secret, args(), capsys)
     result, _ = call_main(redis_auth_secret, args(host=HOST), capsys)
-    document = stored(sm)
+    document = stored(NAME)
     dumped = json.dumps(result)
     assert document["token"] not in dumped and document["url"] not in dumped
 
 
-def test_rerun_keeps_token_and_url_and_reports_no_change(sm, capsys):
+def test_rerun_keeps_token_and_url_and_reports_no_change(stored, sm, capsys):
     call_main(redis_auth_secret, args(host=HOST), capsys)
-    first = stored(sm)
+    first = stored(NAME)
     result, _ = call_main(redis_auth_secret, args(), capsys)
-    assert result["changed"] is False and stored(sm) == first
+    assert result["changed"] is False and stored(NAME) == first
     result, _ = call_main(redis_auth_secret, args(host=HOST), capsys, check_mode=True)
     assert result["changed"] is False
 
@@ -86,13 +77,13 @@ def test_a_same_named_secret_of_someone_else_is_neither_used_nor_deleted(sm, cap
     assert code == 1 and sm.describe_secret(SecretId=NAME).get("DeletedDate") is None
 
 
-def test_scheduled_deletion_is_restored_with_its_token(sm, capsys):
+def test_scheduled_deletion_is_restored_with_its_token(stored, sm, capsys):
     call_main(redis_auth_secret, args(), capsys)
-    token = stored(sm)["token"]
+    token = stored(NAME)["token"]
     result, _ = call_main(redis_auth_secret, {"name": NAME, "state": "absent", "owner_tags": OWNER}, capsys)
     assert result["changed"] is True and sm.describe_secret(SecretId=NAME).get("DeletedDate")
     result, code = call_main(redis_auth_secret, args(), capsys)
-    assert code == 0 and result["changed"] is True and stored(sm)["token"] == token
+    assert code == 0 and result["changed"] is True and stored(NAME)["token"] == token
 
 
 def test_deletion_with_zero_days_is_immediate_and_idempotent(sm, capsys):
@@ -111,7 +102,7 @@ def test_a_stored_token_elasticache_would_refuse_is_reported_not_shown(sm, capsy
     assert "has/slash" not in json.dumps(result)
 
 
-def test_recreation_right_after_a_forced_deletion_is_retried(sm, capsys, monkeypatch):
+def test_recreation_right_after_a_forced_deletion_is_retried(stored, sm, capsys, monkeypatch):
     """AWS: "You can't create this secret because a secret with this name is already scheduled
     for deletion." for a short while after ForceDeleteWithoutRecovery (research notes A, 10)."""
     from botocore.exceptions import ClientError
@@ -138,7 +129,7 @@ def test_recreation_right_after_a_forced_deletion_is_retried(sm, capsys, monkeyp
 
     monkeypatch.setattr(AnsibleAWSModule, "client", lambda self, service, retry_decorator=None, **kw: Flaky())
     result, code = call_main(redis_auth_secret, args(), capsys)
-    assert code == 0 and result["changed"] is True and stored(sm)["token"]
+    assert code == 0 and result["changed"] is True and stored(NAME)["token"]
     assert len(attempts) == 3
 
 
@@ -151,7 +142,7 @@ def test_generated_secrets_share_one_generator_with_the_database_password():
     assert set(token) == {"a", "b"}
 
 
-def test_a_creation_processed_before_an_error_is_not_a_failure(sm, capsys, monkeypatch):
+def test_a_creation_processed_before_an_error_is_not_a_failure(stored, sm, capsys, monkeypatch):
     """AWS processed CreateSecret, the client saw a 5xx, the retry is told the secret exists."""
     from botocore.exceptions import ClientError
 
@@ -171,4 +162,4 @@ def test_a_creation_processed_before_an_error_is_not_a_failure(sm, capsys, monke
 
     monkeypatch.setattr(AnsibleAWSModule, "client", lambda self, service, retry_decorator=None, **kw: ProcessedThenExists())
     result, code = call_main(redis_auth_secret, args(), capsys)
-    assert code == 0 and result["changed"] is True and auth_token_problem(stored(sm)["token"]) is None
+    assert code == 0 and result["changed"] is True and auth_token_problem(stored(NAME)["token"]) is None
