@@ -25,7 +25,6 @@ def moto(offline_aws):
         yield lambda service: boto3.client(service, region_name="us-east-1")
 
 
-
 @pytest.fixture
 def sm(moto):
     return moto("secretsmanager")
@@ -35,6 +34,7 @@ def sm(moto):
 def stored(sm):
     """The JSON document a secret holds now: ``stored(name)``."""
     return lambda name: json.loads(sm.get_secret_value(SecretId=name)["SecretString"])
+
 
 @pytest.fixture
 def ecs_account(moto):
