@@ -145,9 +145,28 @@ def resource_argument_spec(**options: dict[str, Any]) -> dict[str, dict[str, Any
         "name": {"type": "str", "required": True},
         "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
         **options,
+        **tags_argument_spec(),
+    }
+
+
+def tags_argument_spec() -> dict[str, dict[str, Any]]:
+    """``tags`` and ``purge_tags``, as the ``amazon.aws.tags`` fragment documents them."""
+    return {
         "tags": {"type": "dict", "aliases": ["resource_tags"]},
         "purge_tags": {"type": "bool", "default": True},
     }
+
+
+def wait_argument_spec(timeout: int, wait: bool | None = False) -> dict[str, dict[str, Any]]:
+    """``wait`` (left out with ``wait=None``: the module always waits), ``wait_timeout`` and
+    ``wait_delay``, as the ``credlink.infra.wait`` fragment documents them."""
+    spec = {
+        "wait_timeout": {"type": "int", "default": timeout},
+        "wait_delay": {"type": "int", "default": 15},
+    }
+    if wait is not None:
+        spec["wait"] = {"type": "bool", "default": wait}
+    return spec
 
 
 def describe_or_none(module, call: Callable[..., Mapping[str, Any]], missing: str | list[str], failure: str,

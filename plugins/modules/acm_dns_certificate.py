@@ -64,10 +64,6 @@ options:
     description: Seconds to wait for the certificate to be issued.
     type: int
     default: 1800
-  wait_delay:
-    description: Seconds between two status checks.
-    type: int
-    default: 15
   in_use_timeout:
     description: Seconds during which a deletion answered "in use" is retried.
     type: int
@@ -82,6 +78,7 @@ notes:
 extends_documentation_fragment:
   - credlink.infra.aws
   - credlink.infra.aws.changes
+  - credlink.infra.wait
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -181,6 +178,8 @@ from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.common import diff_for
 from ansible_collections.credlink.infra.plugins.module_utils.common import retry_while
 from ansible_collections.credlink.infra.plugins.module_utils.sync import owned, retag
+from ansible_collections.credlink.infra.plugins.module_utils.sync import tags_argument_spec
+from ansible_collections.credlink.infra.plugins.module_utils.sync import wait_argument_spec
 
 # Every status ListCertificates knows: ours are found whatever state they are in.
 STATUSES = ["PENDING_VALIDATION", "ISSUED", "INACTIVE", "EXPIRED", "VALIDATION_TIMED_OUT", "REVOKED", "FAILED"]
@@ -427,13 +426,10 @@ def main():
             domain_name=dict(type="str"),
             subject_alternative_names=dict(type="list", elements="str", default=[]),
             key_algorithm=dict(type="str", choices=["RSA_2048", "EC_prime256v1", "EC_secp384r1"], default="RSA_2048"),
-            tags=dict(type="dict", aliases=["resource_tags"]),
-            purge_tags=dict(type="bool", default=True),
+            **tags_argument_spec(),
             match_tags=dict(type="dict"),
             state=dict(type="str", choices=["present", "absent"], default="present"),
-            wait=dict(type="bool", default=False),
-            wait_timeout=dict(type="int", default=1800),
-            wait_delay=dict(type="int", default=15),
+            **wait_argument_spec(1800),
             in_use_timeout=dict(type="int", default=300),
         ),
         required_if=[("state", "present", ["domain_name"])],

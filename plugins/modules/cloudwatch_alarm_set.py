@@ -172,6 +172,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.sync import differi
 from ansible_collections.credlink.infra.plugins.module_utils.sync import owned
 from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
 from ansible_collections.credlink.infra.plugins.module_utils.sync import retag
+from ansible_collections.credlink.infra.plugins.module_utils.sync import tags_argument_spec
 
 
 def _metric_query(query):
@@ -341,8 +342,7 @@ def main():
             ok_actions=dict(type="list", elements="str", default=[]),
             purge=dict(type="bool", default=True),
             owner_tags=dict(type="dict", default={}),
-            tags=dict(type="dict", aliases=["resource_tags"]),
-            purge_tags=dict(type="bool", default=True),
+            **tags_argument_spec(),
         ),
         supports_check_mode=True,
     )

@@ -143,6 +143,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.common import retry
 from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags
 from ansible_collections.credlink.infra.plugins.module_utils.sync import differing
 from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
+from ansible_collections.credlink.infra.plugins.module_utils.sync import tags_argument_spec
 
 # Settings that cannot be modified on an existing flow log: a difference means replace.
 IMMUTABLE = ("traffic_type", "deliver_logs_permission_arn", "max_aggregation_interval", "log_destination_type")
@@ -261,8 +262,7 @@ def main():
         deliver_logs_permission_arn=dict(type="str"),
         max_aggregation_interval=dict(type="int", choices=[60, 600], default=600),
         role_propagation_timeout=dict(type="int", default=120),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
+        **tags_argument_spec(),
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,

@@ -128,10 +128,6 @@ options:
     description: Seconds to wait.
     type: int
     default: 900
-  wait_delay:
-    description: Seconds between two status checks while waiting.
-    type: int
-    default: 15
 notes:
   - With O(wait=true) the task succeeds only when the deployment this run started (or, if
     nothing changed, the current primary deployment) has completed. A deployment whose
@@ -141,6 +137,7 @@ notes:
 extends_documentation_fragment:
   - credlink.infra.aws
   - credlink.infra.aws.changes
+  - credlink.infra.wait
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags
@@ -223,6 +220,8 @@ from ansible_collections.credlink.infra.plugins.module_utils.ecs import ecs_tags
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import primary_deployment
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import replace_ecs_tags
 from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags
+from ansible_collections.credlink.infra.plugins.module_utils.sync import resource_argument_spec
+from ansible_collections.credlink.infra.plugins.module_utils.sync import wait_argument_spec
 
 COMPARED = [
     "task_definition", "desired_count", "network", "load_balancers", "health_check_grace_period_seconds",
@@ -442,10 +441,8 @@ def ensure_present(client, module, current):
 
 def main():
     module = AnsibleAWSModule(
-        argument_spec=dict(
-            name=dict(type="str", required=True),
+        argument_spec=resource_argument_spec(
             cluster=dict(type="str", required=True),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
             task_definition=dict(type="str"),
             desired_count=dict(type="int"),
             preserve_desired_count=dict(type="bool", default=False),
@@ -472,11 +469,7 @@ def main():
             propagate_tags=dict(type="str", choices=["NONE", "SERVICE", "TASK_DEFINITION"], default="SERVICE"),
             enable_execute_command=dict(type="bool", default=False),
             force_new_deployment=dict(type="bool", default=False),
-            tags=dict(type="dict", aliases=["resource_tags"]),
-            purge_tags=dict(type="bool", default=True),
-            wait=dict(type="bool", default=False),
-            wait_timeout=dict(type="int", default=900),
-            wait_delay=dict(type="int", default=15),
+            **wait_argument_spec(900),
         ),
         required_if=[("state", "present", ["task_definition"])],
         supports_check_mode=True,

@@ -38,13 +38,10 @@ options:
     description: Seconds to wait.
     type: int
     default: 900
-  wait_delay:
-    description: Seconds between two status checks.
-    type: int
-    default: 15
 extends_documentation_fragment:
   - credlink.infra.aws
   - credlink.infra.aws.read_only
+  - credlink.infra.wait
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -102,6 +99,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import await_deployment
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import describe_service
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import primary_deployment
+from ansible_collections.credlink.infra.plugins.module_utils.sync import wait_argument_spec
 
 
 def summary(service):
@@ -122,8 +120,7 @@ def main():
             service=dict(type="str", required=True),
             deployment_id=dict(type="str"),
             task_definition=dict(type="str"),
-            wait_timeout=dict(type="int", default=900),
-            wait_delay=dict(type="int", default=15),
+            **wait_argument_spec(900, wait=None),
         ),
         supports_check_mode=True,
     )

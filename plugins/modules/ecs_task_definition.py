@@ -116,6 +116,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.ecs import ecs_tags
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import ecs_tags_to_dict
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import replace_ecs_tags
 from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags
+from ansible_collections.credlink.infra.plugins.module_utils.sync import tags_argument_spec
 
 NAMED_LISTS = ("environment", "secrets")
 
@@ -227,8 +228,7 @@ def main():
             execution_role_arn=dict(type="str"),
             task_role_arn=dict(type="str"),
             state=dict(type="str", choices=["present", "absent"], default="present"),
-            tags=dict(type="dict", aliases=["resource_tags"]),
-            purge_tags=dict(type="bool", default=True),
+            **tags_argument_spec(),
         ),
         required_if=[("state", "present", ["containers"])],
         supports_check_mode=True,

@@ -137,16 +137,13 @@ options:
     description: Seconds to wait, for each wait.
     type: int
     default: 1200
-  wait_delay:
-    description: Seconds between two status checks while waiting.
-    type: int
-    default: 15
 notes:
   - Deleting a group that is C(creating), C(modifying) or C(snapshotting) first waits for it
     (AWS refuses to delete it then), whatever O(wait) says.
 extends_documentation_fragment:
   - credlink.infra.aws
   - credlink.infra.aws.changes
+  - credlink.infra.wait
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags
@@ -267,6 +264,8 @@ from ansible_collections.credlink.infra.plugins.module_utils.elasticache import 
 )
 from ansible_collections.credlink.infra.plugins.module_utils.sync import create_once
 from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags
+from ansible_collections.credlink.infra.plugins.module_utils.sync import tags_argument_spec
+from ansible_collections.credlink.infra.plugins.module_utils.sync import wait_argument_spec
 
 IMMUTABLE = ("at_rest_encryption", "port", "cache_subnet_group")
 MODIFY_KEYS = {
@@ -673,11 +672,8 @@ def main():
             maintenance_window=dict(type="str"),
             notification_topic_arn=dict(type="str"),
             apply_immediately=dict(type="bool", default=False),
-            tags=dict(type="dict", aliases=["resource_tags"]),
-            purge_tags=dict(type="bool", default=True),
-            wait=dict(type="bool", default=True),
-            wait_timeout=dict(type="int", default=1200),
-            wait_delay=dict(type="int", default=15),
+            **tags_argument_spec(),
+            **wait_argument_spec(1200, wait=True),
         ),
         supports_check_mode=True,
     )

@@ -13,7 +13,9 @@ from ansible_collections.credlink.infra.plugins.module_utils.sync import desired
 from ansible_collections.credlink.infra.plugins.module_utils.sync import differing
 from ansible_collections.credlink.infra.plugins.module_utils.sync import missing_owner_tags
 from ansible_collections.credlink.infra.plugins.module_utils.sync import owned
+from ansible_collections.credlink.infra.plugins.module_utils.sync import resource_argument_spec
 from ansible_collections.credlink.infra.plugins.module_utils.sync import retag
+from ansible_collections.credlink.infra.plugins.module_utils.sync import wait_argument_spec
 from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
 from ansible_collections.credlink.infra.plugins.module_utils.sync import tag_changes
 
@@ -229,3 +231,20 @@ def test_retag_calls_nothing_when_nothing_may_or_must_change(tags, purge, check_
     assert retag({"Project": "credlink", "Old": "1"}, tags, purge, check_mode=check_mode,
                  untag=calls.append, tag=calls.append) is changed
     assert calls == []
+
+
+def test_wait_options_with_and_without_the_wait_switch():
+    assert wait_argument_spec(900) == {
+        "wait": {"type": "bool", "default": False},
+        "wait_timeout": {"type": "int", "default": 900},
+        "wait_delay": {"type": "int", "default": 15},
+    }
+    assert wait_argument_spec(1200, wait=True)["wait"]["default"] is True
+    # a module that always waits has no switch to turn it off
+    assert "wait" not in wait_argument_spec(900, wait=None)
+
+
+def test_resource_options_put_the_module_options_between_name_state_and_tags():
+    spec = resource_argument_spec(cluster={"type": "str", "required": True})
+    assert list(spec) == ["name", "state", "cluster", "tags", "purge_tags"]
+    assert spec["tags"]["aliases"] == ["resource_tags"] and spec["purge_tags"]["default"] is True
