@@ -159,7 +159,7 @@ def tags_argument_spec() -> dict[str, dict[str, Any]]:
 
 def wait_argument_spec(timeout: int, wait: bool | None = False) -> dict[str, dict[str, Any]]:
     """``wait`` (left out with ``wait=None``: the module always waits), ``wait_timeout`` and
-    ``wait_delay``, as the ``credlink.infra.wait`` fragment documents them."""
+    ``wait_delay`` (15 s between two checks)."""
     spec = {
         "wait_timeout": {"type": "int", "default": timeout},
         "wait_delay": {"type": "int", "default": 15},

@@ -64,6 +64,10 @@ options:
     description: Seconds to wait for the certificate to be issued.
     type: int
     default: 1800
+  wait_delay:
+    description: Seconds between two status checks.
+    type: int
+    default: 15
   in_use_timeout:
     description: Seconds during which a deletion answered "in use" is retried.
     type: int
@@ -78,7 +82,6 @@ notes:
 extends_documentation_fragment:
   - credlink.infra.aws
   - credlink.infra.aws.changes
-  - credlink.infra.wait
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

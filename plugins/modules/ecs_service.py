@@ -128,6 +128,10 @@ options:
     description: Seconds to wait.
     type: int
     default: 900
+  wait_delay:
+    description: Seconds between two status checks while waiting.
+    type: int
+    default: 15
 notes:
   - With O(wait=true) the task succeeds only when the deployment this run started (or, if
     nothing changed, the current primary deployment) has completed. A deployment whose
@@ -137,7 +141,6 @@ notes:
 extends_documentation_fragment:
   - credlink.infra.aws
   - credlink.infra.aws.changes
-  - credlink.infra.wait
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags

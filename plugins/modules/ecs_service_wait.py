@@ -38,10 +38,13 @@ options:
     description: Seconds to wait.
     type: int
     default: 900
+  wait_delay:
+    description: Seconds between two status checks.
+    type: int
+    default: 15
 extends_documentation_fragment:
   - credlink.infra.aws
   - credlink.infra.aws.read_only
-  - credlink.infra.wait
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -137,13 +137,16 @@ options:
     description: Seconds to wait, for each wait.
     type: int
     default: 1200
+  wait_delay:
+    description: Seconds between two status checks while waiting.
+    type: int
+    default: 15
 notes:
   - Deleting a group that is C(creating), C(modifying) or C(snapshotting) first waits for it
     (AWS refuses to delete it then), whatever O(wait) says.
 extends_documentation_fragment:
   - credlink.infra.aws
   - credlink.infra.aws.changes
-  - credlink.infra.wait
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags
