@@ -10,7 +10,8 @@ helpers so the modules agree on what "changed" means and what ``--diff`` shows.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Iterable, Mapping, TypeVar
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
 
 try:
     import botocore
@@ -57,6 +58,16 @@ RETRY = _Retry.jittered_backoff(
     max_delay=30,
     catch_extra_error_codes=["ThrottlingException", "SlowDown"],
 )
+
+
+@contextmanager
+def fail_on_aws_error(module, msg: str) -> Iterator[None]:
+    """Fail the module with ``msg`` and AWS's error when the block raises one (ClientError or
+    BotoCoreError); other exceptions pass."""
+    try:
+        yield
+    except AWS_ERRORS as e:
+        module.fail_json_aws(e, msg=msg)
 
 
 class Clients:

@@ -16,9 +16,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
+from ansible_collections.credlink.infra.plugins.module_utils.common import fail_on_aws_error
+from ansible_collections.credlink.infra.plugins.module_utils.sync import describe_or_none
 from ansible_collections.credlink.infra.plugins.module_utils.sync import resource_argument_spec
 from ansible_collections.credlink.infra.plugins.module_utils.sync import retag
-from ansible_collections.credlink.infra.plugins.module_utils.sync import describe_or_none
 
 
 def describe_secret(client, module, name):
@@ -51,10 +52,8 @@ def kms_key_arn(kms, module, key_id: str | None) -> str:
     """
     if not key_id:
         return ""
-    try:
+    with fail_on_aws_error(module, f"Couldn't find KMS key {key_id}"):
         return kms.describe_key(aws_retry=True, KeyId=key_id)["KeyMetadata"]["Arn"]
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't find KMS key {key_id}")
 
 
 def secret_summary(client, module, name: str, kms=None) -> dict:
@@ -134,28 +133,22 @@ def create_secret(client, module, name: str, document: dict, description: str | 
 
 
 def put_document(client, module, name: str, document: dict) -> None:
-    try:
+    with fail_on_aws_error(module, f"Couldn't update secret {name}"):
         client.put_secret_value(aws_retry=True, SecretId=name, SecretString=json.dumps(document))
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't update secret {name}")
 
 
 def restore_secret(client, module, name: str) -> None:
-    try:
+    with fail_on_aws_error(module, f"Couldn't restore secret {name}"):
         client.restore_secret(aws_retry=True, SecretId=name)
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't restore secret {name}")
 
 
 def delete_secret(client, module, name: str, recovery_days: int) -> None:
     """Schedule the deletion (7-30 days), or delete at once with 0."""
-    try:
+    with fail_on_aws_error(module, f"Couldn't delete secret {name}"):
         if recovery_days:
             client.delete_secret(aws_retry=True, SecretId=name, RecoveryWindowInDays=recovery_days)
         else:
             client.delete_secret(aws_retry=True, SecretId=name, ForceDeleteWithoutRecovery=True)
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't delete secret {name}")
 
 
 def same_kms_key(module, current: str | None, wanted: str) -> bool:
@@ -178,15 +171,13 @@ def update_secret_settings(client, module, name: str, meta: dict, description: s
         update["Description"] = description
     if kms_key_id and not same_kms_key(module, meta.get("KmsKeyId"), kms_key_id):
         update["KmsKeyId"] = kms_key_id
-    try:
+    with fail_on_aws_error(module, f"Couldn't update the settings of secret {name}"):
         if update and not module.check_mode:
             client.update_secret(aws_retry=True, SecretId=name, **update)
         retagged = retag(
             boto3_tag_list_to_ansible_dict(meta.get("Tags", [])), tags, purge_tags, check_mode=module.check_mode,
             untag=lambda keys: client.untag_resource(aws_retry=True, SecretId=name, TagKeys=keys),
             tag=lambda new: client.tag_resource(aws_retry=True, SecretId=name, Tags=ansible_dict_to_boto3_tag_list(new)))
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't update the settings of secret {name}")
     return bool(update) or retagged
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
+from ansible_collections.credlink.infra.plugins.module_utils.common import fail_on_aws_error
 from ansible_collections.credlink.infra.plugins.module_utils.sync import retag
 
 
@@ -146,10 +146,8 @@ def failure_message(name: str, report: dict) -> str:
 
 def describe_service(client, module, cluster: str, name: str) -> dict | None:
     """The service as DescribeServices reports it; None when missing or INACTIVE."""
-    try:
+    with fail_on_aws_error(module, f"Couldn't describe ECS service {name}"):
         services = client.describe_services(aws_retry=True, cluster=cluster, services=[name], include=["TAGS"])["services"]
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't describe ECS service {name}")
     services = [s for s in services if s.get("status") != "INACTIVE"]
     return services[0] if services else None
 
@@ -169,10 +167,8 @@ def await_deployment(client, module, cluster: str, name: str, started_id: str | 
             module.fail_json(msg=f"ECS service {name} disappeared while waiting for its deployment")
         state = deployment_state(service, started_id)
         if state in (FAILED, REPLACED):
-            try:
+            with fail_on_aws_error(module, f"The deployment {started_id} of {name} failed; couldn't read why"):
                 report = failure_report(client, cluster, service, started_id, started_task_definition)
-            except AWS_ERRORS as e:
-                module.fail_json_aws(e, msg=f"The deployment {started_id} of {name} failed; couldn't read why")
             module.fail_json(msg=failure_message(name, report), service=summary(service), deployment=report)
         if state == SETTLED:
             return service

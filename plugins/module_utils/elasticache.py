@@ -30,8 +30,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
-from ansible_collections.credlink.infra.plugins.module_utils.sync import retag
+from ansible_collections.credlink.infra.plugins.module_utils.common import fail_on_aws_error
 from ansible_collections.credlink.infra.plugins.module_utils.sync import describe_or_none
+from ansible_collections.credlink.infra.plugins.module_utils.sync import retag
 
 NOT_IMPLEMENTED_CODES = ("NotImplemented", "InvalidAction", "UnknownOperationException")
 
@@ -94,21 +95,17 @@ def error_code(error: Exception) -> str:
 
 
 def get_tags(client, module, arn: str) -> dict[str, str]:
-    try:
+    with fail_on_aws_error(module, f"Couldn't read the tags of {arn}"):
         return boto3_tag_list_to_ansible_dict(client.list_tags_for_resource(aws_retry=True, ResourceName=arn)["TagList"])
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't read the tags of {arn}")
 
 
 def ensure_tags(client, module, arn: str, current: dict[str, str], tags: dict[str, str] | None, purge: bool) -> bool:
-    try:
+    with fail_on_aws_error(module, f"Couldn't update the tags of {arn}"):
         return retag(
             current, tags, purge, check_mode=module.check_mode,
             untag=lambda keys: client.remove_tags_from_resource(aws_retry=True, ResourceName=arn, TagKeys=keys),
             tag=lambda new: client.add_tags_to_resource(aws_retry=True, ResourceName=arn,
                                                         Tags=ansible_dict_to_boto3_tag_list(new)))
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't update the tags of {arn}")
 
 
 def group_tags_if_readable(client, module, group: dict) -> dict[str, str] | None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
-from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
+from ansible_collections.credlink.infra.plugins.module_utils.common import fail_on_aws_error
 
 TIERS = ("public", "private", "database")
 LIVE_NAT_STATES = ("pending", "available")
@@ -26,10 +26,8 @@ def all_pages(client, method: str, **kwargs) -> dict:
 
 def describe_all(client, module, method: str, key: str, **kwargs) -> list:
     """Every page of an EC2 describe call (DescribeSecurityGroups, DescribeNatGateways... are paginated)."""
-    try:
+    with fail_on_aws_error(module, f"Couldn't look up the network ({method})"):
         return all_pages(client, method, **kwargs)[key]
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't look up the network ({method})")
 
 
 def find_vpc(client, module, name: str) -> dict | None:

@@ -21,6 +21,7 @@ from ansible_collections.credlink.infra.plugins.module_utils import naming
 from ansible_collections.credlink.infra.plugins.module_utils import network
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import Clients
+from ansible_collections.credlink.infra.plugins.module_utils.common import fail_on_aws_error
 from ansible_collections.credlink.infra.plugins.module_utils.sync import describe_or_none
 
 # Endpoints are sensitive outputs: printed only on request, always in the private outputs file.
@@ -289,10 +290,8 @@ class StackSnapshot:
     def read_policy_resources(self) -> list[str] | None:
         # ListPolicies returns at most 100 policies a page (MaxItems); an account has many more.
         # https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListPolicies.html
-        try:
+        with fail_on_aws_error(self.module, f"Couldn't list the IAM policies while verifying {self.prefix}"):
             policies = network.all_pages(self.client("iam"), "list_policies", Scope="Local")["Policies"]
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Couldn't list the IAM policies while verifying {self.prefix}")
         policy = next((p for p in policies if p["PolicyName"] == self.names["secret_read_policy"]), None)
         if policy is None:
             return None
@@ -312,11 +311,9 @@ class StackSnapshot:
                           repositoryNames=[self.names["repository"]])
         if repos:
             repo = repos["repositories"][0]
-            try:
+            with fail_on_aws_error(self.module, f"Couldn't list the images of {repo['repositoryName']}"):
                 images = network.all_pages(self.client("ecr"), "list_images",
                                            repositoryName=repo["repositoryName"])["imageIds"]
-            except AWS_ERRORS as e:
-                self.module.fail_json_aws(e, msg=f"Couldn't list the images of {repo['repositoryName']}")
             snap["ecr"] = {"uri": repo["repositoryUri"],
                            "tags": sorted({i["imageTag"] for i in images if i.get("imageTag")}),
                            "digests": sorted({i["imageDigest"] for i in images if i.get("imageDigest")})}

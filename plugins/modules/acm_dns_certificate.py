@@ -179,6 +179,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.common import diff_for
+from ansible_collections.credlink.infra.plugins.module_utils.common import fail_on_aws_error
 from ansible_collections.credlink.infra.plugins.module_utils.common import retry_while
 from ansible_collections.credlink.infra.plugins.module_utils.sync import owned, retag
 from ansible_collections.credlink.infra.plugins.module_utils.sync import tags_argument_spec
@@ -221,10 +222,8 @@ def list_certificates(client, module, key_algorithm=None):
     reference), so the key types are always named.
     """
     includes = {"keyTypes": [key_algorithm] if key_algorithm else ALL_KEY_TYPES}
-    try:
+    with fail_on_aws_error(module, "Couldn't list the ACM certificates"):
         return _list_certificates(client, includes)
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg="Couldn't list the ACM certificates")
 
 
 def describe_certificate(client, arn):
@@ -236,11 +235,9 @@ def describe_certificate(client, arn):
 def read_certificate(client, module, arn, not_found_timeout=0):
     """The certificate; a just-requested one may be unknown to DescribeCertificate for a few
     seconds, which ``not_found_timeout`` allows for."""
-    try:
+    with fail_on_aws_error(module, f"Couldn't describe the ACM certificate {arn}"):
         return retry_while(lambda: describe_certificate(client, arn), "ResourceNotFoundException", "",
                            timeout=not_found_timeout, delay=RECORDS_DELAY)
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't describe the ACM certificate {arn}")
 
 
 def format_certificate(certificate, tags):
@@ -300,10 +297,8 @@ def request_certificate(client, module, names, tags, match_tags):
     }
     if alternatives:
         kwargs["SubjectAlternativeNames"] = [p["domain_name"]] + alternatives
-    try:
+    with fail_on_aws_error(module, f"Couldn't request an ACM certificate for {p['domain_name']}"):
         return client.request_certificate(aws_retry=True, **kwargs)["CertificateArn"]
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't request an ACM certificate for {p['domain_name']}")
 
 
 def await_records(client, module, arn):
@@ -341,7 +336,7 @@ def await_issued(client, module, certificate):
 
 def ensure_tags(client, module, certificate, tags):
     arn = certificate["certificate_arn"]
-    try:
+    with fail_on_aws_error(module, f"Couldn't tag the ACM certificate {arn}"):
         return retag(
             certificate["tags"], tags, module.params["purge_tags"], check_mode=module.check_mode,
             # ACM removes a tag only when given its value too.
@@ -349,8 +344,6 @@ def ensure_tags(client, module, certificate, tags):
                 aws_retry=True, CertificateArn=arn, Tags=[{"Key": k, "Value": certificate["tags"][k]} for k in keys]),
             tag=lambda new: client.add_tags_to_certificate(aws_retry=True, CertificateArn=arn,
                                                            Tags=ansible_dict_to_boto3_tag_list(new)))
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't tag the ACM certificate {arn}")
 
 
 def ensure_present(client, module, match_tags):

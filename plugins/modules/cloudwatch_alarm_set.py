@@ -165,13 +165,13 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
-from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
+from ansible_collections.credlink.infra.plugins.module_utils.common import fail_on_aws_error
 from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags
 from ansible_collections.credlink.infra.plugins.module_utils.sync import differing
 from ansible_collections.credlink.infra.plugins.module_utils.sync import owned
-from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
 from ansible_collections.credlink.infra.plugins.module_utils.sync import retag
+from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
 from ansible_collections.credlink.infra.plugins.module_utils.sync import tags_argument_spec
 
 
@@ -260,19 +260,15 @@ def to_api(settings):
 
 
 def existing_alarms(client, module, prefix):
-    try:
+    with fail_on_aws_error(module, f"Couldn't list the alarms named {prefix}*"):
         paginator = client.get_paginator("describe_alarms")
         alarms = [a for page in paginator.paginate(AlarmNamePrefix=prefix, AlarmTypes=["MetricAlarm"])
                   for a in page["MetricAlarms"]]
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't list the alarms named {prefix}*")
     found = {}
     for alarm in alarms:
         settings = from_aws(alarm)
-        try:
+        with fail_on_aws_error(module, f"Couldn't read the tags of alarm {alarm['AlarmName']}"):
             tags = client.list_tags_for_resource(aws_retry=True, ResourceARN=alarm["AlarmArn"])["Tags"]
-        except AWS_ERRORS as e:
-            module.fail_json_aws(e, msg=f"Couldn't read the tags of alarm {alarm['AlarmName']}")
         found[alarm["AlarmName"]] = {"settings": settings, "arn": alarm["AlarmArn"],
                                      "tags": boto3_tag_list_to_ansible_dict(tags)}
     return found
@@ -296,25 +292,21 @@ def validate(module):
 def put_alarm(client, module, desired):
     request = to_api({key: value for key, value in desired.items() if key != "tags"})
     request["Tags"] = ansible_dict_to_boto3_tag_list(desired["tags"])
-    try:
+    with fail_on_aws_error(module, f"Couldn't put alarm {desired['name']}"):
         client.put_metric_alarm(aws_retry=True, **request)
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't put alarm {desired['name']}")
 
 
 def update_alarm(client, module, have, desired):
     # The whole desired alarm, not only the changes: PutMetricAlarm replaces every setting,
     # and an alarm moving between one metric and a metric math query loses the other's keys.
     wanted = {key: value for key, value in desired.items() if key != "tags"}
-    try:
+    with fail_on_aws_error(module, f"Couldn't put alarm {desired['name']}"):
         if wanted != have["settings"]:
             client.put_metric_alarm(aws_retry=True, **to_api(wanted))
         retag(have["tags"], desired["tags"], purge=True,
               untag=lambda keys: client.untag_resource(aws_retry=True, ResourceARN=have["arn"], TagKeys=keys),
               tag=lambda new: client.tag_resource(aws_retry=True, ResourceARN=have["arn"],
                                                   Tags=ansible_dict_to_boto3_tag_list(new)))
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't put alarm {desired['name']}")
 
 
 def main():
@@ -384,10 +376,8 @@ def main():
     for name in deleted:
         before[name] = {**current[name]["settings"], "tags": current[name]["tags"]}
     if deleted and not module.check_mode:
-        try:
+        with fail_on_aws_error(module, f"Couldn't delete alarms {', '.join(deleted)}"):
             client.delete_alarms(aws_retry=True, AlarmNames=deleted)
-        except AWS_ERRORS as e:
-            module.fail_json_aws(e, msg=f"Couldn't delete alarms {', '.join(deleted)}")
 
     changed = bool(created or updated or deleted)
     module.exit_json(changed=changed, alarms=result, created=created, updated=updated, deleted=deleted,

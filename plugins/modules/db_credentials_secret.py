@@ -96,9 +96,9 @@ from urllib.parse import quote
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
-from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.common import diff_for
+from ansible_collections.credlink.infra.plugins.module_utils.common import fail_on_aws_error
 from ansible_collections.credlink.infra.plugins.module_utils.common import retry_while
 from ansible_collections.credlink.infra.plugins.module_utils.credentials import delete_secret
 from ansible_collections.credlink.infra.plugins.module_utils.credentials import describe_secret
@@ -106,9 +106,9 @@ from ansible_collections.credlink.infra.plugins.module_utils.credentials import 
 from ansible_collections.credlink.infra.plugins.module_utils.credentials import put_document
 from ansible_collections.credlink.infra.plugins.module_utils.credentials import read_document
 from ansible_collections.credlink.infra.plugins.module_utils.credentials import restore_secret
+from ansible_collections.credlink.infra.plugins.module_utils.credentials import secret_argument_spec
 from ansible_collections.credlink.infra.plugins.module_utils.credentials import secret_summary
 from ansible_collections.credlink.infra.plugins.module_utils.credentials import update_secret_settings
-from ansible_collections.credlink.infra.plugins.module_utils.credentials import secret_argument_spec
 
 # URL-unreserved characters only: the password goes into `url` unchanged, and RDS
 # accepts all of them. 66 symbols over 32 characters is about 193 bits.
@@ -161,11 +161,9 @@ def create_secret(client, module, document):
     # in the background: "You can't create this secret because a secret with this name is
     # already scheduled for deletion." (DeleteSecret API reference: "use appropriate back
     # off and retry logic").
-    try:
+    with fail_on_aws_error(module, f"Couldn't create secret {params['name']}"):
         retry_while(lambda: client.create_secret(aws_retry=True, **request), "InvalidRequestException",
                     "already scheduled for deletion", params["deletion_timeout"])
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't create secret {params['name']}")
 
 
 def restore_if_deleted(client, module, meta):

@@ -136,6 +136,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS, RETRY, retry_while
+from ansible_collections.credlink.infra.plugins.module_utils.common import fail_on_aws_error
 from ansible_collections.credlink.infra.plugins.module_utils.network import describe_all
 from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags, missing_owner_tags, retag
 
@@ -226,10 +227,8 @@ class RouteTables:
     def call(self, what, method, unseen=TABLE_UNSEEN, timeout=None, **params):
         """One EC2 call, retried while the ids it names have not propagated yet."""
         timeout = self.module.params["consistency_timeout"] if timeout is None else timeout
-        try:
+        with fail_on_aws_error(self.module, f"Couldn't {what}"):
             return retry_while(lambda: getattr(self.client, method)(aws_retry=True, **params), *unseen, timeout)
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Couldn't {what}")
 
     def create(self, name, tags):
         spec = [{"ResourceType": "route-table", "Tags": ansible_dict_to_boto3_tag_list(tags)}]

@@ -137,8 +137,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     boto3_tag_specifications,
 )
 
-from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
+from ansible_collections.credlink.infra.plugins.module_utils.common import fail_on_aws_error
 from ansible_collections.credlink.infra.plugins.module_utils.common import retry_while
 from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags
 from ansible_collections.credlink.infra.plugins.module_utils.sync import differing
@@ -157,12 +157,10 @@ def destination_matches(flow_log, params):
 
 def describe_flow_log(client, module):
     params = module.params
-    try:
+    with fail_on_aws_error(module, f"Couldn't describe flow logs of {params['resource_id']}"):
         response = client.describe_flow_logs(
             aws_retry=True, Filters=[{"Name": "resource-id", "Values": [params["resource_id"]]}]
         )
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't describe flow logs of {params['resource_id']}")
     for raw in response.get("FlowLogs", []):
         flow_log = format_flow_log(raw)
         if destination_matches(flow_log, params):
@@ -217,11 +215,9 @@ def create_flow_log(client, module):
         request["TagSpecifications"] = boto3_tag_specifications(params["tags"], types="vpc-flow-log")
     # A role created seconds ago: "InvalidParameter: Unable to assume given IAM role: '<arn>'"
     # (hashicorp/terraform-provider-aws#29323, which retries it for two minutes).
-    try:
+    with fail_on_aws_error(module, f"Couldn't create flow log for {params['resource_id']}"):
         response = retry_while(lambda: client.create_flow_logs(aws_retry=True, **request), "InvalidParameter",
                                "Unable to assume given IAM role", params["role_propagation_timeout"])
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't create flow log for {params['resource_id']}")
     unsuccessful = response.get("Unsuccessful") or []
     if unsuccessful:
         error = unsuccessful[0].get("Error", {})
@@ -232,10 +228,8 @@ def create_flow_log(client, module):
 
 
 def delete_flow_log(client, module, flow_log_id):
-    try:
+    with fail_on_aws_error(module, f"Couldn't delete flow log {flow_log_id}"):
         response = client.delete_flow_logs(aws_retry=True, FlowLogIds=[flow_log_id])
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't delete flow log {flow_log_id}")
     unsuccessful = response.get("Unsuccessful") or []
     if unsuccessful:
         module.fail_json(msg=f"Couldn't delete flow log {flow_log_id}", unsuccessful=unsuccessful)

@@ -130,12 +130,13 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
+from ansible_collections.credlink.infra.plugins.module_utils.common import fail_on_aws_error
 from ansible_collections.credlink.infra.plugins.module_utils.elasticache import endpoint_lacks_action
-from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags
-from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
-from ansible_collections.credlink.infra.plugins.module_utils.sync import retag
-from ansible_collections.credlink.infra.plugins.module_utils.sync import resource_argument_spec
 from ansible_collections.credlink.infra.plugins.module_utils.sync import describe_or_none
+from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags
+from ansible_collections.credlink.infra.plugins.module_utils.sync import resource_argument_spec
+from ansible_collections.credlink.infra.plugins.module_utils.sync import retag
+from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
 
 COMPARED = ["scan_on_push", "image_tag_mutability", "lifecycle_policy", "tags"]
 
@@ -203,10 +204,8 @@ def without_own_filter(config, name):
 
 
 def write_scanning(client, module, config):
-    try:
+    with fail_on_aws_error(module, "Couldn't update the registry scanning configuration"):
         client.put_registry_scanning_configuration(aws_retry=True, scanType=config["scanType"], rules=config["rules"])
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg="Couldn't update the registry scanning configuration")
 
 
 def ensure_scanning(client, module, config, name, wanted):
@@ -232,12 +231,10 @@ def describe(client, module, name, scanning):
     policy = describe_or_none(module, client.get_lifecycle_policy, "LifecyclePolicyNotFoundException",
                               f"Couldn't read the lifecycle policy of {name}", repositoryName=name)
     policy = json.loads(policy["lifecyclePolicyText"]) if policy else {}
-    try:
+    with fail_on_aws_error(module, f"Couldn't read the tags and images of {name}"):
         tags = client.list_tags_for_resource(aws_retry=True, resourceArn=repo["repositoryArn"])["tags"]
         pages = client.get_paginator("list_images").paginate(repositoryName=name, filter={"tagStatus": "TAGGED"})
         image_tags = sorted(i["imageTag"] for page in pages for i in page["imageIds"] if i.get("imageTag"))
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't read the tags and images of {name}")
     return {
         "repository_arn": repo["repositoryArn"],
         "repository_uri": repo["repositoryUri"],
@@ -254,7 +251,7 @@ def describe(client, module, name, scanning):
 
 def apply_changes(client, module, current, changes):
     name = module.params["name"]
-    try:
+    with fail_on_aws_error(module, f"Couldn't update ECR repository {name}"):
         if "image_tag_mutability" in changes:
             client.put_image_tag_mutability(
                 aws_retry=True, repositoryName=name, imageTagMutability=changes["image_tag_mutability"],
@@ -272,30 +269,24 @@ def apply_changes(client, module, current, changes):
                   untag=lambda keys: client.untag_resource(aws_retry=True, resourceArn=arn, tagKeys=keys),
                   tag=lambda new: client.tag_resource(aws_retry=True, resourceArn=arn,
                                                       tags=ansible_dict_to_boto3_tag_list(new)))
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't update ECR repository {name}")
 
 
 def create(client, module, desired):
     p = module.params
-    try:
+    with fail_on_aws_error(module, f"Couldn't create ECR repository {p['name']}"):
         client.create_repository(
             aws_retry=True, repositoryName=p["name"], imageTagMutability=p["image_tag_mutability"],
             encryptionConfiguration={"encryptionType": p["encryption"]},
             tags=ansible_dict_to_boto3_tag_list(desired["tags"] or {}),
         )
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't create ECR repository {p['name']}")
     if p["lifecycle_policy"]:
         apply_changes(client, module, None, {"lifecycle_policy": p["lifecycle_policy"]})
 
 
 def delete(client, module):
     p = module.params
-    try:
+    with fail_on_aws_error(module, f"Couldn't delete ECR repository {p['name']}"):
         client.delete_repository(aws_retry=True, repositoryName=p["name"], force=p["force_delete"])
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't delete ECR repository {p['name']}")
 
 
 def main():

@@ -104,15 +104,15 @@ cluster:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
+from ansible_collections.credlink.infra.plugins.module_utils.common import fail_on_aws_error
+from ansible_collections.credlink.infra.plugins.module_utils.common import retry_while
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import ecs_tags_from_dict
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import ecs_tags_to_dict
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import replace_ecs_tags
-from ansible_collections.credlink.infra.plugins.module_utils.common import retry_while
 from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags
-from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
 from ansible_collections.credlink.infra.plugins.module_utils.sync import resource_argument_spec
+from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
 
 # CreateCluster (and PutClusterCapacityProviders) with capacity providers in an account
 # whose AWSServiceRoleForECS is missing or only seconds old fails with
@@ -130,10 +130,8 @@ def until_service_linked_role_works(call):
 
 
 def describe(client, module, name):
-    try:
+    with fail_on_aws_error(module, f"Couldn't describe ECS cluster {name}"):
         clusters = client.describe_clusters(aws_retry=True, clusters=[name], include=["SETTINGS", "TAGS"])["clusters"]
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't describe ECS cluster {name}")
     clusters = [c for c in clusters if c.get("status") != "INACTIVE"]
     if not clusters:
         return None
@@ -183,15 +181,13 @@ def create(client, module, desired):
         kwargs["defaultCapacityProviderStrategy"] = strategy_for_api(desired["default_capacity_provider_strategy"])
     if desired["tags"]:
         kwargs["tags"] = ecs_tags_from_dict(desired["tags"])
-    try:
+    with fail_on_aws_error(module, f"Couldn't create ECS cluster {module.params['name']}"):
         until_service_linked_role_works(lambda: client.create_cluster(aws_retry=True, **kwargs))
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't create ECS cluster {module.params['name']}")
 
 
 def update(client, module, current, changes):
     name = module.params["name"]
-    try:
+    with fail_on_aws_error(module, f"Couldn't update ECS cluster {name}"):
         if "container_insights" in changes:
             # UpdateCluster takes the settings too, and more endpoints implement it.
             client.update_cluster(
@@ -207,15 +203,11 @@ def update(client, module, current, changes):
             ))
         if "tags" in changes:
             replace_ecs_tags(client, current["cluster_arn"], current["tags"], changes["tags"])
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't update ECS cluster {name}")
 
 
 def delete(client, module, name):
-    try:
+    with fail_on_aws_error(module, f"Couldn't delete ECS cluster {name}"):
         client.delete_cluster(aws_retry=True, cluster=name)
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't delete ECS cluster {name}")
 
 
 def check_strategy(module, current):

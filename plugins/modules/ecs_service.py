@@ -212,10 +212,10 @@ extends_documentation_fragment:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.common import changed_settings
 from ansible_collections.credlink.infra.plugins.module_utils.common import diff_for
+from ansible_collections.credlink.infra.plugins.module_utils.common import fail_on_aws_error
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import await_deployment
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import describe_service
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import ecs_tags_from_dict
@@ -287,10 +287,8 @@ def describe(client, module):
 def resolve_task_definition(client, module):
     """Turn family or family:revision into the ARN AWS reports on the service."""
     reference = module.params["task_definition"]
-    try:
+    with fail_on_aws_error(module, f"Couldn't find task definition {reference}"):
         return client.describe_task_definition(aws_retry=True, taskDefinition=reference)["taskDefinition"]["taskDefinitionArn"]
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't find task definition {reference}")
 
 
 def desired_settings(module, current, task_definition_arn):
@@ -374,10 +372,8 @@ def delete(client, module, current):
     p = module.params
     if module.check_mode:
         return
-    try:
+    with fail_on_aws_error(module, f"Couldn't delete ECS service {p['name']}"):
         client.delete_service(aws_retry=True, cluster=p["cluster"], service=p["name"], force=True)
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't delete ECS service {p['name']}")
     if p["wait"]:
         try:
             client.get_waiter("services_inactive").wait(
@@ -401,11 +397,9 @@ def ensure_present(client, module, current):
             args = api_arguments(desired)
             if desired["tags"]:
                 args["tags"] = ecs_tags_from_dict(desired["tags"])
-            try:
+            with fail_on_aws_error(module, f"Couldn't create ECS service {p['name']}"):
                 created = client.create_service(aws_retry=True, cluster=p["cluster"], serviceName=p["name"],
                                                 launchType=p["launch_type"], **args)["service"]
-            except AWS_ERRORS as e:
-                module.fail_json_aws(e, msg=f"Couldn't create ECS service {p['name']}")
             started = primary_deployment(created).get("id")
             after = wait_for_deployment(client, module, started, arn) if p["wait"] else describe(client, module)
             after["deployment_id"] = started or after.get("deployment_id")
@@ -421,15 +415,13 @@ def ensure_present(client, module, current):
     # The deployment to await: the one UpdateService starts, else the current primary one.
     started = current["deployment_id"]
     if changed and not module.check_mode:
-        try:
+        with fail_on_aws_error(module, f"Couldn't update ECS service {p['name']}"):
             if changes or redeploy:
                 updated = client.update_service(aws_retry=True, cluster=p["cluster"], service=p["name"],
                                                 forceNewDeployment=redeploy, **api_arguments(changes))["service"]
                 started = primary_deployment(updated).get("id") or started
             if tag_changes is not None:
                 replace_ecs_tags(client, current["service_arn"], current["tags"], tag_changes)
-        except AWS_ERRORS as e:
-            module.fail_json_aws(e, msg=f"Couldn't update ECS service {p['name']}")
     if module.check_mode:
         after = {**current, **changes, **({"tags": tag_changes} if tag_changes is not None else {})}
     elif p["wait"]:

@@ -106,24 +106,22 @@ policies:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.common import diff_for
+from ansible_collections.credlink.infra.plugins.module_utils.common import fail_on_aws_error
 
 NAMESPACE = "ecs"
 DIMENSION = "ecs:service:DesiredCount"
 
 
 def read_state(client, module, resource_id):
-    try:
+    with fail_on_aws_error(module, f"Couldn't describe the scaling of {resource_id}"):
         targets = client.describe_scalable_targets(
             aws_retry=True, ServiceNamespace=NAMESPACE, ResourceIds=[resource_id], ScalableDimension=DIMENSION,
         )["ScalableTargets"]
         policies = client.describe_scaling_policies(
             aws_retry=True, ServiceNamespace=NAMESPACE, ResourceId=resource_id, ScalableDimension=DIMENSION,
         )["ScalingPolicies"] if targets else []
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't describe the scaling of {resource_id}")
     target = {"resource_id": resource_id, "min_capacity": targets[0]["MinCapacity"],
               "max_capacity": targets[0]["MaxCapacity"]} if targets else {}
     found = {}
@@ -188,12 +186,10 @@ def main():
         if not target:
             module.exit_json(changed=False, target={}, policies={})
         if not module.check_mode:
-            try:
+            with fail_on_aws_error(module, f"Couldn't deregister the scaling of {resource_id}"):
                 client.deregister_scalable_target(
                     aws_retry=True, ServiceNamespace=NAMESPACE, ResourceId=resource_id, ScalableDimension=DIMENSION,
                 )
-            except AWS_ERRORS as e:
-                module.fail_json_aws(e, msg=f"Couldn't deregister the scaling of {resource_id}")
         module.exit_json(changed=True, target={}, policies={}, diff=diff_for(before, {}))
 
     if not 0 <= p["min_capacity"] <= p["max_capacity"]:
@@ -216,7 +212,7 @@ def main():
     changed = target != wanted_target or bool(to_put or to_delete)
 
     if changed and not module.check_mode:
-        try:
+        with fail_on_aws_error(module, f"Couldn't update the scaling of {resource_id}"):
             if target != wanted_target:
                 client.register_scalable_target(
                     aws_retry=True, ServiceNamespace=NAMESPACE, ResourceId=resource_id, ScalableDimension=DIMENSION,
@@ -229,8 +225,6 @@ def main():
                     aws_retry=True, PolicyName=name, ServiceNamespace=NAMESPACE, ResourceId=resource_id,
                     ScalableDimension=DIMENSION,
                 )
-        except AWS_ERRORS as e:
-            module.fail_json_aws(e, msg=f"Couldn't update the scaling of {resource_id}")
     after = {"target": wanted_target, "policies": after_policies}
     module.exit_json(changed=changed, target=wanted_target, policies=after_policies, diff=diff_for(before, after))
 

@@ -112,6 +112,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.common import diff_for
+from ansible_collections.credlink.infra.plugins.module_utils.common import fail_on_aws_error
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import ecs_tags_from_dict
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import ecs_tags_to_dict
 from ansible_collections.credlink.infra.plugins.module_utils.ecs import replace_ecs_tags
@@ -196,14 +197,12 @@ def register(client, module, wanted):
             kwargs[api_key] = wanted[key]
     if wanted["tags"]:
         kwargs["tags"] = ecs_tags_from_dict(wanted["tags"])
-    try:
+    with fail_on_aws_error(module, f"Couldn't register task definition {wanted['family']}"):
         client.register_task_definition(aws_retry=True, **kwargs)
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't register task definition {wanted['family']}")
 
 
 def deregister_family(client, module, family):
-    try:
+    with fail_on_aws_error(module, f"Couldn't deregister task definition family {family}"):
         paginator = client.get_paginator("list_task_definitions")
         arns = [arn for page in paginator.paginate(familyPrefix=family, status="ACTIVE") for arn in page["taskDefinitionArns"]]
         # familyPrefix matches by prefix: keep only this family's revisions.
@@ -211,8 +210,6 @@ def deregister_family(client, module, family):
         if not module.check_mode:
             for arn in arns:
                 client.deregister_task_definition(aws_retry=True, taskDefinition=arn)
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't deregister task definition family {family}")
     return arns
 
 
@@ -262,10 +259,8 @@ def main():
         if current["tags"] == wanted["tags"]:
             module.exit_json(changed=False, task_definition=current)
         if not module.check_mode:
-            try:
+            with fail_on_aws_error(module, f"Couldn't update the tags of {current['task_definition_arn']}"):
                 replace_ecs_tags(client, current["task_definition_arn"], current["tags"], wanted["tags"])
-            except AWS_ERRORS as e:
-                module.fail_json_aws(e, msg=f"Couldn't update the tags of {current['task_definition_arn']}")
         after = {**current, "tags": wanted["tags"]}
         module.exit_json(changed=True, task_definition=after, diff=diff_for(current, after, ["tags"]))
 

@@ -247,6 +247,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY, diff_for
+from ansible_collections.credlink.infra.plugins.module_utils.common import fail_on_aws_error
 from ansible_collections.credlink.infra.plugins.module_utils.credentials import read_document
 from ansible_collections.credlink.infra.plugins.module_utils.elasticache import (
     GROUP_PENDING_STATES,
@@ -542,10 +543,8 @@ def run_steps(client, module, steps):
     for index, (what, call) in enumerate(steps):
         if index:
             wait_until_ready(client, module, group_id, p["wait_timeout"], p["wait_delay"])
-        try:
+        with fail_on_aws_error(module, f"Couldn't modify replication group {group_id} ({what})"):
             call(client)
-        except AWS_ERRORS as e:
-            module.fail_json_aws(e, msg=f"Couldn't modify replication group {group_id} ({what})")
 
 
 def validate(module):

@@ -99,10 +99,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS, RETRY
+from ansible_collections.credlink.infra.plugins.module_utils.common import fail_on_aws_error
 from ansible_collections.credlink.infra.plugins.module_utils.elasticache import ensure_tags, get_tags
 from ansible_collections.credlink.infra.plugins.module_utils.sync import create_once, desired_tags, differing, sync
-from ansible_collections.credlink.infra.plugins.module_utils.sync import resource_argument_spec
 from ansible_collections.credlink.infra.plugins.module_utils.sync import describe_or_none
+from ansible_collections.credlink.infra.plugins.module_utils.sync import resource_argument_spec
 
 
 # Cache subnet groups are taggable at creation (CreateCacheSubnetGroup Tags) and afterwards
@@ -141,12 +142,10 @@ def create_subnet_group(client, module, desired):
 
 def modify_subnet_group(client, module, desired):
     name = module.params["name"]
-    try:
+    with fail_on_aws_error(module, f"Couldn't modify cache subnet group {name}"):
         client.modify_cache_subnet_group(aws_retry=True, CacheSubnetGroupName=name,
                                          CacheSubnetGroupDescription=desired["description"],
                                          SubnetIds=desired["subnet_ids"])
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't modify cache subnet group {name}")
 
 
 def update_subnet_group(client, module, current, changes):

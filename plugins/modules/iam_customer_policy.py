@@ -118,6 +118,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.common import diff_for
+from ansible_collections.credlink.infra.plugins.module_utils.common import fail_on_aws_error
 from ansible_collections.credlink.infra.plugins.module_utils.sync import create_once
 from ansible_collections.credlink.infra.plugins.module_utils.sync import describe_or_none
 from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags
@@ -135,10 +136,8 @@ DETACH = {"PolicyRoles": ("detach_role_policy", "RoleName"),
 
 
 def policy_arn(module, name, path):
-    try:
+    with fail_on_aws_error(module, "Couldn't read the caller's account"):
         identity = module.client("sts", retry_decorator=RETRY).get_caller_identity(aws_retry=True)
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg="Couldn't read the caller's account")
     partition = identity["Arn"].split(":")[1]
     return f"arn:{partition}:iam::{identity['Account']}:policy{path}{name}"
 
@@ -165,25 +164,21 @@ def describe(client, module, arn):
 
 
 def new_default_version(client, module, arn, document):
-    try:
+    with fail_on_aws_error(module, f"Couldn't set a new document on IAM policy {arn}"):
         versions = client.list_policy_versions(aws_retry=True, PolicyArn=arn)["Versions"]
         if len(versions) >= MAX_VERSIONS:
             oldest = min((v for v in versions if not v["IsDefaultVersion"]), key=lambda v: v["CreateDate"])
             client.delete_policy_version(aws_retry=True, PolicyArn=arn, VersionId=oldest["VersionId"])
         return client.create_policy_version(aws_retry=True, PolicyArn=arn, PolicyDocument=json.dumps(document),
                                             SetAsDefault=True)["PolicyVersion"]["VersionId"]
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't set a new document on IAM policy {arn}")
 
 
 def update_tags(client, module, current, tags, purge):
-    try:
+    with fail_on_aws_error(module, f"Couldn't update the tags of IAM policy {current['arn']}"):
         retag(current["tags"], tags, purge, check_mode=module.check_mode,
               untag=lambda keys: client.untag_policy(aws_retry=True, PolicyArn=current["arn"], TagKeys=keys),
               tag=lambda new: client.tag_policy(aws_retry=True, PolicyArn=current["arn"],
                                                 Tags=ansible_dict_to_boto3_tag_list(new)))
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't update the tags of IAM policy {current['arn']}")
 
 
 def delete(client, module, current):

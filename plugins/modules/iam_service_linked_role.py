@@ -87,6 +87,7 @@ from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_E
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.common import diff_for
 from ansible_collections.credlink.infra.plugins.module_utils.common import error_matches
+from ansible_collections.credlink.infra.plugins.module_utils.common import fail_on_aws_error
 
 # CreateServiceLinkedRole for a role that exists: InvalidInput "Service role name
 # AWSServiceRoleForECS has been taken in this account, please try a different suffix."
@@ -117,10 +118,8 @@ def list_roles(client, prefix):
 
 
 def describe_role(client, module, service):
-    try:
+    with fail_on_aws_error(module, f"Couldn't list the service-linked roles of {service}"):
         roles = list_roles(client, role_path(service))
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't list the service-linked roles of {service}")
     roles = [r for r in roles if r.get("Path") == role_path(service)]
     return format_role(sorted(roles, key=lambda r: r["RoleName"])[0]) if roles else None
 

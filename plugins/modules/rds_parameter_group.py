@@ -79,11 +79,12 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 
 from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
+from ansible_collections.credlink.infra.plugins.module_utils.common import fail_on_aws_error
 from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups import parameter_group_argument_spec
 from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups import planned
 from ansible_collections.credlink.infra.plugins.module_utils.parameter_groups import sync_group
-from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
 from ansible_collections.credlink.infra.plugins.module_utils.sync import describe_or_none
+from ansible_collections.credlink.infra.plugins.module_utils.sync import sync
 
 # ModifyDBParameterGroup and ResetDBParameterGroup take at most 20 parameters per call
 # (API reference: "A maximum of 20 parameters can be modified in a single request").
@@ -100,11 +101,9 @@ def describe_parameters(client, module, name, source=None):
     kwargs = {"DBParameterGroupName": name}
     if source:
         kwargs["Source"] = source
-    try:
+    with fail_on_aws_error(module, f"Couldn't read the parameters of DB parameter group {name}"):
         paginator = client.get_paginator("describe_db_parameters")
         return paginator.paginate(**kwargs).build_full_result()["Parameters"]
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't read the parameters of DB parameter group {name}")
 
 
 def user_parameters(client, module, name):
@@ -132,10 +131,8 @@ def create_group(client, module, desired):
     }
     if params["tags"]:
         request["Tags"] = ansible_dict_to_boto3_tag_list(params["tags"])
-    try:
+    with fail_on_aws_error(module, f"Couldn't create DB parameter group {params['name']}"):
         client.create_db_parameter_group(aws_retry=True, **request)
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Couldn't create DB parameter group {params['name']}")
     to_set, _ = planned(None, params)
     if to_set:
         set_parameters(client, module, params["name"], to_set)
@@ -159,10 +156,8 @@ def reset_parameters(client, module, name, to_reset):
 
 def in_batches(module, call, name, items, failure):
     for start in range(0, len(items), BATCH):
-        try:
+        with fail_on_aws_error(module, failure):
             call(aws_retry=True, DBParameterGroupName=name, Parameters=items[start:start + BATCH])
-        except AWS_ERRORS as e:
-            module.fail_json_aws(e, msg=failure)
 
 
 def delete_group(client, module, name):

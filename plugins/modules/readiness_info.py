@@ -154,8 +154,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import Clients
+from ansible_collections.credlink.infra.plugins.module_utils.common import fail_on_aws_error
 from ansible_collections.credlink.infra.plugins.module_utils.elasticache import GROUP_FAILED_STATES
 
 # States a resource does not leave by waiting (a deletion started elsewhere counts). The
@@ -322,10 +322,8 @@ def main():
         ),
         supports_check_mode=True,
     )
-    try:
+    with fail_on_aws_error(module, "Couldn't read the state of the awaited resources"):
         resources = readiness(Clients(module), module.params["resources"], module.params["details"])
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg="Couldn't read the state of the awaited resources")
     pending = [r["name"] for r in resources if not r.pop("settled")]
     failed = [r for r in resources if r["failed"]]
     if failed and module.params["fail_on_failed"]:

@@ -75,8 +75,8 @@ truncated:
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
+from ansible_collections.credlink.infra.plugins.module_utils.common import fail_on_aws_error
 
 
 def contents(client, bucket, max_keys):
@@ -96,10 +96,8 @@ def main():
         supports_check_mode=True,
     )
     client = module.client("s3", retry_decorator=RETRY)
-    try:
+    with fail_on_aws_error(module, f"Couldn't list the object versions of bucket {module.params['bucket']}"):
         page = contents(client, module.params["bucket"], max(1, module.params["max_keys"]))
-    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Couldn't list the object versions of bucket {module.params['bucket']}")
     versions = (page or {}).get("Versions", [])
     markers = (page or {}).get("DeleteMarkers", [])
     module.exit_json(

@@ -57,9 +57,9 @@ configuration:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS
 from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY
 from ansible_collections.credlink.infra.plugins.module_utils.common import diff_for
+from ansible_collections.credlink.infra.plugins.module_utils.common import fail_on_aws_error
 from ansible_collections.credlink.infra.plugins.module_utils.sync import describe_or_none
 
 
@@ -91,10 +91,8 @@ def main():
         if current is None:
             module.exit_json(changed=False, configuration={})
         if not module.check_mode:
-            try:
+            with fail_on_aws_error(module, f"Couldn't delete request metrics configuration {p['id']} of {p['bucket']}"):
                 client.delete_bucket_metrics_configuration(aws_retry=True, Bucket=p["bucket"], Id=p["id"])
-            except AWS_ERRORS as e:
-                module.fail_json_aws(e, msg=f"Couldn't delete request metrics configuration {p['id']} of {p['bucket']}")
         module.exit_json(changed=True, configuration={}, diff=diff_for(current, None))
 
     wanted = {"id": p["id"], "prefix": p["prefix"]}
@@ -104,10 +102,8 @@ def main():
         config = {"Id": p["id"]}
         if p["prefix"]:
             config["Filter"] = {"Prefix": p["prefix"]}
-        try:
+        with fail_on_aws_error(module, f"Couldn't put request metrics configuration {p['id']} of {p['bucket']}"):
             client.put_bucket_metrics_configuration(aws_retry=True, Bucket=p["bucket"], Id=p["id"], MetricsConfiguration=config)
-        except AWS_ERRORS as e:
-            module.fail_json_aws(e, msg=f"Couldn't put request metrics configuration {p['id']} of {p['bucket']}")
     module.exit_json(changed=True, configuration=wanted, diff=diff_for(current, wanted))
 
 

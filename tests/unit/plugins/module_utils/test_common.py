@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from ansible_collections.credlink.infra.plugins.module_utils.common import error_matches, retry_while
+from ansible_collections.credlink.infra.plugins.module_utils.common import error_matches, fail_on_aws_error, retry_while
 
 ROLE = "arn:aws:iam::123456789012:role/credlink-dev-flow-logs"
 
@@ -95,3 +95,31 @@ def test_retry_gives_up_at_once_on_an_endpoint_that_lacks_the_api(monkeypatch):
     with pytest.raises(ClientError):
         call(_answer("InternalFailure", 500))  # AWS's transient failure: retried
     assert len(calls) == 10
+
+
+class _Module:
+    def __init__(self):
+        self.failures = []
+
+    def fail_json_aws(self, error, msg):
+        self.failures.append((error, msg))
+        raise SystemExit(1)
+
+
+def test_an_aws_error_fails_the_module_with_the_message_and_the_error():
+    module = _Module()
+    error = ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "DescribeThings")
+    with pytest.raises(SystemExit):
+        with fail_on_aws_error(module, "Couldn't describe the things"):
+            raise error
+    assert module.failures == [(error, "Couldn't describe the things")]
+
+
+def test_other_errors_and_success_pass_through():
+    module = _Module()
+    with pytest.raises(KeyError):
+        with fail_on_aws_error(module, "unused"):
+            raise KeyError("not AWS")
+    with fail_on_aws_error(module, "unused"):
+        value = 1
+    assert value == 1 and module.failures == []
