@@ -24,15 +24,11 @@ _AnsibleCollectionFinder(paths=[str(ROOT / "collections")])._install()
 
 from tools.emulator import aws, latency, realism  # noqa: E402
 from tools.emulator.realism import versions  # noqa: E402
-from tools.emulator.config import settings  # noqa: E402
+from tools.emulator.config import dummy_aws_env, settings  # noqa: E402
 from tools.emulator.process import free_port, wait_until  # noqa: E402
 
-DUMMY_AWS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_REGION": "us-east-1",
-}
+# Dummy credentials without an endpoint (moto in-process, or a test that adds its own).
+DUMMY_AWS = {key: value for key, value in dummy_aws_env("", "us-east-1").items() if key != "AWS_ENDPOINT_URL"}
 
 
 @pytest.fixture
@@ -50,7 +46,7 @@ class Emulator:
 
     @property
     def env(self) -> dict[str, str]:
-        return {**DUMMY_AWS, "AWS_ENDPOINT_URL": self.endpoint_url}
+        return dummy_aws_env(self.endpoint_url, "us-east-1")
 
     def reset(self) -> None:
         request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")

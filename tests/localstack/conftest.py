@@ -15,10 +15,8 @@ from pathlib import Path
 import pytest
 
 from tools.emulator import localstack as ls
+from tools.emulator.config import dummy_aws_env
 from tools.emulator.process import free_port
-
-DUMMY = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-         "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}
 
 
 @dataclass
@@ -27,7 +25,7 @@ class LocalStack:
 
     @property
     def env(self) -> dict[str, str]:
-        return {**DUMMY, "AWS_ENDPOINT_URL": self.endpoint_url}
+        return dummy_aws_env(self.endpoint_url, "us-east-1")
 
     def client(self, service: str):
         import boto3

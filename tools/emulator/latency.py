@@ -50,30 +50,28 @@ def load_seconds(path: Path = DURATIONS_FILE) -> dict[str, float]:
             for kind, entry in table.items() if isinstance(entry, dict) and "minutes" in entry}
 
 
-def parse_scale(value: str | None, source: str = SCALE_ENV) -> float:
-    """0 (or unset) turns the mode off; a negative or non-numeric scale is refused."""
+def _non_negative(value: str | None, source: str, example: str, refusal: str) -> float:
+    """A finite number of 0 or more; unset or empty is 0 (off)."""
     if value in (None, ""):
         return 0.0
     try:
-        scale = float(value)
+        number = float(value)
     except ValueError:
-        raise ValueError(f"{source} {value!r}: expected a number such as 0.0167") from None
-    if scale < 0 or scale != scale:
-        raise ValueError(f"{source} {value!r}: the scale must be 0 or more")
-    return scale
+        raise ValueError(f"{source} {value!r}: expected {example}") from None
+    if not 0 <= number < float("inf"):  # NaN fails every comparison
+        raise ValueError(f"{source} {value!r}: {refusal}")
+    return number
+
+
+def parse_scale(value: str | None, source: str = SCALE_ENV) -> float:
+    """0 (or unset) turns the mode off; a negative, infinite or non-numeric scale is refused."""
+    return _non_negative(value, source, "a number such as 0.0167", "the scale must be 0 or more")
 
 
 def parse_api_latency(value: str | None, source: str = API_LATENCY_ENV) -> float:
     """Milliseconds added to every AWS call; 0 (or unset) adds nothing."""
-    if value in (None, ""):
-        return 0.0
-    try:
-        milliseconds = float(value)
-    except ValueError:
-        raise ValueError(f"{source} {value!r}: expected a number of milliseconds such as 60") from None
-    if milliseconds < 0 or milliseconds != milliseconds or milliseconds == float("inf"):
-        raise ValueError(f"{source} {value!r}: the latency must be 0 or more milliseconds")
-    return milliseconds
+    return _non_negative(value, source, "a number of milliseconds such as 60",
+                         "the latency must be 0 or more milliseconds")
 
 
 class ApiLatency:

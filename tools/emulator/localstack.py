@@ -207,16 +207,6 @@ def start(cfg: Settings, timeout: float = 120.0) -> str:
     return f"localstack: started (pid {pid}) at {cfg.endpoint_url}"
 
 
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def stop(cfg: Settings, timeout: float = 20.0) -> str:
     """SIGTERM to the whole process group, SIGKILL after timeout; the volume is scratch."""
     pid = process.read_pid(cfg.pid_file)
@@ -229,13 +219,13 @@ def stop(cfg: Settings, timeout: float = 20.0) -> str:
     except ProcessLookupError:
         return "localstack: not running"
     deadline = time.monotonic() + timeout
-    while _group_alive(pid) and time.monotonic() < deadline:
+    while process.pid_alive(pid, group=True) and time.monotonic() < deadline:
         try:
             os.waitpid(pid, os.WNOHANG)
         except ChildProcessError:
             pass
         time.sleep(0.1)
-    if _group_alive(pid):
+    if process.pid_alive(pid, group=True):
         os.killpg(pid, signal.SIGKILL)
     shutil.rmtree(cfg.volume_dir, ignore_errors=True)
     return f"localstack: stopped (pid {pid})"

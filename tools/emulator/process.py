@@ -11,9 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def pid_alive(pid: int) -> bool:
+def pid_alive(pid: int, group: bool = False) -> bool:
+    """Whether the process ``pid`` (with ``group``, any process of the group ``pid``) exists."""
     try:
-        os.kill(pid, 0)
+        (os.killpg if group else os.kill)(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:

@@ -37,7 +37,7 @@ def test_scales_parse(text, scale):
     assert latency.parse_scale(text) == scale
 
 
-@pytest.mark.parametrize("text", ["-1", "fast", "nan"])
+@pytest.mark.parametrize("text", ["-1", "fast", "nan", "inf"])
 def test_bad_scales_are_refused_with_the_setting_named(text):
     with pytest.raises(ValueError, match=latency.SCALE_ENV):
         latency.parse_scale(text)
