@@ -41,12 +41,24 @@ def offline_aws(monkeypatch):
 
 
 @dataclass
-class Emulator:
+class Endpoint:
+    """An AWS endpoint with dummy credentials in us-east-1: the embedded emulator or LocalStack."""
+
     endpoint_url: str
 
     @property
     def env(self) -> dict[str, str]:
         return dummy_aws_env(self.endpoint_url, "us-east-1")
+
+    def client(self, service: str):
+        import boto3
+
+        return boto3.client(service, endpoint_url=self.endpoint_url, region_name="us-east-1",
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+class Emulator(Endpoint):
+    """The embedded emulator, with its reset, fault, clock and realism controls."""
 
     def reset(self) -> None:
         request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
@@ -70,12 +82,6 @@ class Emulator:
         """The emulator's realism settings (``GET /_credlink/realism``)."""
         with urllib.request.urlopen(f"{self.endpoint_url}/_credlink/realism", timeout=10) as resp:
             return json.loads(resp.read())
-
-    def client(self, service: str):
-        import boto3
-
-        return boto3.client(service, endpoint_url=self.endpoint_url, region_name="us-east-1",
-                            aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
 # Realism is on in every test emulator, as in the product; its delays are short so tests that

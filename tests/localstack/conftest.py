@@ -9,36 +9,21 @@ command that installs it.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import Endpoint
 from tools.emulator import localstack as ls
-from tools.emulator.config import dummy_aws_env
 from tools.emulator.process import free_port
-
-
-@dataclass
-class LocalStack:
-    endpoint_url: str
-
-    @property
-    def env(self) -> dict[str, str]:
-        return dummy_aws_env(self.endpoint_url, "us-east-1")
-
-    def client(self, service: str):
-        import boto3
-
-        return boto3.client(service, endpoint_url=self.endpoint_url, region_name="us-east-1",
-                            aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
 @pytest.fixture(scope="session")
 def localstack(tmp_path_factory):
     url = os.environ.get("CREDLINK_LOCALSTACK_URL")
     if url:
-        yield LocalStack(url)
+        yield Endpoint(url)
         return
     base = ls.settings()
     if not ls.installed(base):
@@ -46,7 +31,7 @@ def localstack(tmp_path_factory):
     cfg = replace(base, state_dir=Path(tmp_path_factory.mktemp("localstack")), port=free_port())
     ls.start(cfg)
     try:
-        yield LocalStack(cfg.endpoint_url)
+        yield Endpoint(cfg.endpoint_url)
     finally:
         ls.stop(cfg)
 

@@ -32,15 +32,20 @@ def test_durations_are_the_midpoints_of_the_shared_table():
                        "nat_gateway": 105, "alb": 159, "ecs_service": 150, "eni_release": 480}
 
 
-@pytest.mark.parametrize("text, scale", [(None, 0.0), ("", 0.0), ("0", 0.0), ("0.0167", 0.0167), ("1", 1.0)])
-def test_scales_parse(text, scale):
-    assert latency.parse_scale(text) == scale
+SETTINGS = [(latency.parse_scale, latency.SCALE_ENV), (latency.parse_api_latency, latency.API_LATENCY_ENV)]
 
 
+@pytest.mark.parametrize("parse, setting", SETTINGS)
+@pytest.mark.parametrize("text, number", [(None, 0.0), ("", 0.0), ("0", 0.0), ("0.0167", 0.0167), ("1", 1.0), ("60", 60.0)])
+def test_latency_settings_parse(parse, setting, text, number):
+    assert parse(text) == number
+
+
+@pytest.mark.parametrize("parse, setting", SETTINGS)
 @pytest.mark.parametrize("text", ["-1", "fast", "nan", "inf"])
-def test_bad_scales_are_refused_with_the_setting_named(text):
-    with pytest.raises(ValueError, match=latency.SCALE_ENV):
-        latency.parse_scale(text)
+def test_bad_latency_settings_are_refused_with_the_setting_named(parse, setting, text):
+    with pytest.raises(ValueError, match=setting):
+        parse(text)
 
 
 def test_a_held_resource_becomes_ready_only_when_its_time_has_come():

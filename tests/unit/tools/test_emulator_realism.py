@@ -256,17 +256,6 @@ def test_a_processed_fault_lets_the_call_take_effect_then_answers_500():
     assert b"<Code>InternalError</Code>" in b"".join(body)
 
 
-@pytest.mark.parametrize("text, milliseconds", [(None, 0.0), ("", 0.0), ("60", 60.0), ("0.5", 0.5)])
-def test_api_latency_parses(text, milliseconds):
-    assert latency.parse_api_latency(text) == milliseconds
-
-
-@pytest.mark.parametrize("text", ["-1", "slow", "nan", "inf"])
-def test_bad_api_latencies_are_refused(text):
-    with pytest.raises(ValueError, match=latency.API_LATENCY_ENV):
-        latency.parse_api_latency(text)
-
-
 def test_api_latency_delays_only_signed_aws_calls():
     pauses = []
     app = latency.ApiLatency(lambda environ, start_response: [b""], 60, sleep=pauses.append)
