@@ -121,10 +121,13 @@ class StackSnapshot:
         if isinstance(value, str) and len(value) >= 8:
             self.module.no_log_values.add(value)
 
-    def call(self, service: str, method: str, missing_codes=(), **kwargs):
-        """One read call; None when AWS answers with one of ``missing_codes`` (the resource is absent)."""
+    def call(self, service: str, method: str, missing_codes=(), first: str | None = None, **kwargs):
+        """One read call; None when AWS answers with one of ``missing_codes`` (the resource is absent).
+
+        With ``first``, the first item of that list in the answer (None when it is empty).
+        """
         return describe_or_none(self.module, getattr(self.client(service), method), list(missing_codes),
-                                f"Couldn't call {service}.{method} while verifying {self.prefix}", **kwargs)
+                                f"Couldn't call {service}.{method} while verifying {self.prefix}", first=first, **kwargs)
 
     def collect(self) -> dict:
         snap: dict = {}
@@ -178,12 +181,11 @@ class StackSnapshot:
     # data layer
 
     def database(self, snap: dict) -> None:
-        found = self.call("rds", "describe_db_instances", missing_codes=["DBInstanceNotFound"],
-                          DBInstanceIdentifier=self.names["db_instance"])
-        if not found:
+        db = self.call("rds", "describe_db_instances", missing_codes=["DBInstanceNotFound"], first="DBInstances",
+                       DBInstanceIdentifier=self.names["db_instance"])
+        if db is None:
             snap["db"] = None
             return
-        db = found["DBInstances"][0]
         endpoint = db.get("Endpoint") or {}
         snap["db"] = {
             "status": db["DBInstanceStatus"], "multi_az": db["MultiAZ"], "encrypted": db["StorageEncrypted"],
@@ -197,12 +199,11 @@ class StackSnapshot:
         }
 
     def cache(self, snap: dict) -> None:
-        found = self.call("elasticache", "describe_replication_groups", missing_codes=["ReplicationGroupNotFoundFault"],
-                          ReplicationGroupId=self.names["replication_group"])
-        if not found:
+        group = self.call("elasticache", "describe_replication_groups", missing_codes=["ReplicationGroupNotFoundFault"],
+                          first="ReplicationGroups", ReplicationGroupId=self.names["replication_group"])
+        if group is None:
             snap["redis"] = None
             return
-        group = found["ReplicationGroups"][0]
         node_group = (group.get("NodeGroups") or [{}])[0]
         primary = node_group.get("PrimaryEndpoint") or {}
         subnet_group = self.call("elasticache", "describe_cache_subnet_groups", missing_codes=["CacheSubnetGroupNotFoundFault"],
@@ -307,10 +308,9 @@ class StackSnapshot:
     # application
 
     def application(self, snap: dict) -> None:
-        repos = self.call("ecr", "describe_repositories", missing_codes=["RepositoryNotFoundException"],
-                          repositoryNames=[self.names["repository"]])
-        if repos:
-            repo = repos["repositories"][0]
+        repo = self.call("ecr", "describe_repositories", missing_codes=["RepositoryNotFoundException"],
+                         first="repositories", repositoryNames=[self.names["repository"]])
+        if repo:
             with fail_on_aws_error(self.module, f"Couldn't list the images of {repo['repositoryName']}"):
                 images = network.all_pages(self.client("ecr"), "list_images",
                                            repositoryName=repo["repositoryName"])["imageIds"]
@@ -430,13 +430,13 @@ class StackSnapshot:
         return None
 
     def load_balancer(self) -> dict | None:
-        lbs = self.call("elbv2", "describe_load_balancers", missing_codes=["LoadBalancerNotFound"], Names=[self.names["load_balancer"]])
-        if not lbs:
+        lb = self.call("elbv2", "describe_load_balancers", missing_codes=["LoadBalancerNotFound"], first="LoadBalancers",
+                       Names=[self.names["load_balancer"]])
+        if lb is None:
             return None
-        lb = lbs["LoadBalancers"][0]
-        groups = self.call("elbv2", "describe_target_groups", missing_codes=["TargetGroupNotFound"],
-                           Names=[self.names["target_group"]])
-        target_group = groups["TargetGroups"][0]["TargetGroupArn"] if groups else None
+        group = self.call("elbv2", "describe_target_groups", missing_codes=["TargetGroupNotFound"], first="TargetGroups",
+                          Names=[self.names["target_group"]])
+        target_group = group["TargetGroupArn"] if group else None
         health = []
         if target_group:
             health = self.call("elbv2", "describe_target_health", TargetGroupArn=target_group)["TargetHealthDescriptions"]
