@@ -36,6 +36,9 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+attributes:
+  check_mode:
+    details: A missing VPC is a warning there, never an error (see O(required)).
 """
 
 EXAMPLES = r"""
