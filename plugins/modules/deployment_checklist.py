@@ -144,15 +144,15 @@ notes:
   - Recent log events are searched with FilterLogEvents from the start of the window,
     because a stream's C(lastEventTimestamp) is updated eventually, typically within an
     hour; empty pages with a next token are followed.
+attributes:
+  check_mode:
+    details: The S3 round trip, which writes and removes one object and its versions, is skipped.
 extends_documentation_fragment:
   - credlink.infra.aws
   - credlink.infra.aws.read_only
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
-attributes:
-  check_mode:
-    details: The S3 round trip, which writes and removes one object and its versions, is skipped.
 requirements:
   - psycopg2 for the PostgreSQL items (skipped without it)
   - redis (the redis-py library) for the Redis item (skipped without it)

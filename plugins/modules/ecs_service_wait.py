@@ -42,15 +42,15 @@ options:
     description: Seconds between two status checks.
     type: int
     default: 15
+attributes:
+  check_mode:
+    details: It then reports the current state without waiting.
 extends_documentation_fragment:
   - credlink.infra.aws
   - credlink.infra.aws.read_only
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
-attributes:
-  check_mode:
-    details: It then reports the current state without waiting.
 """
 
 EXAMPLES = r"""

@@ -30,15 +30,15 @@ options:
         layer of the same run would have created it; callers skip what depends on it.
     type: bool
     default: true
+attributes:
+  check_mode:
+    details: A missing VPC is a warning there, never an error (see O(required)).
 extends_documentation_fragment:
   - credlink.infra.aws
   - credlink.infra.aws.read_only
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
-attributes:
-  check_mode:
-    details: A missing VPC is a warning there, never an error (see O(required)).
 """
 
 EXAMPLES = r"""
