@@ -135,8 +135,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
-from ansible_collections.credlink.infra.plugins.module_utils.common import AWS_ERRORS, RETRY, retry_while
-from ansible_collections.credlink.infra.plugins.module_utils.common import fail_on_aws_error
+from ansible_collections.credlink.infra.plugins.module_utils.common import RETRY, fail_on_aws_error, retry_while
 from ansible_collections.credlink.infra.plugins.module_utils.network import describe_all
 from ansible_collections.credlink.infra.plugins.module_utils.sync import desired_tags, missing_owner_tags, retag
 

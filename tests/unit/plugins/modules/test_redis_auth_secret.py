@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import string
 
-import pytest
-
 from ansible_collections.credlink.infra.plugins.module_utils import credentials
 from ansible_collections.credlink.infra.plugins.module_utils.elasticache import auth_token_problem
 from ansible_collections.credlink.infra.plugins.modules import redis_auth_secret
