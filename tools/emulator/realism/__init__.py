@@ -11,7 +11,7 @@ module                      behaviour                                           
 ==========================  ======================================================  =========
 ``iam_propagation``         a new role is not assumable by a service for a while    ``iam``
 ``service_linked_roles``    a fresh account has no ``AWSServiceRoleForECS``         ``slr``
-``consistency``             a new NAT gateway id is unknown to CreateRoute          ``ids``
+``consistency``             new NAT gateway and security group ids are unknown      ``ids``
 ``associations``            AssociateRouteTable refuses a subnet another table has  --
 ``enis``                    service-managed ENIs linger after their owner is gone   ``enis``
 ``dependencies``            DeleteSecurityGroup / DeleteSubnet see those ENIs       --
