@@ -21,6 +21,13 @@ def slow_emulator(tmp_path_factory):
         yield emu
 
 
+@pytest.fixture(scope="module")
+def slow_ids_emulator(tmp_path_factory):
+    """New ids take 10 s to propagate: longer than amazon.aws.ec2_security_group waits to read a new group back."""
+    with serve_emulator(tmp_path_factory.mktemp("slow-ids"), "--consistency-seconds", "2,ids=10") as emu:
+        yield emu
+
+
 def replication_group(emulator, env: str) -> dict:
     return emulator.client("elasticache").describe_replication_groups(
         ReplicationGroupId=f"credlink-{env}-redis")["ReplicationGroups"][0]
@@ -169,3 +176,19 @@ def test_cache_teardown_removes_the_tagged_subnet_group_and_the_auth_secret(play
     assert clean_emulator.client("secretsmanager").list_secrets()["SecretList"] == []
     again = playbook(relative, "dev")
     assert again.returncode == 0 and again.recap["changed"] == 0, again.stdout[-4000:]
+
+
+def test_a_security_group_aws_has_not_propagated_yet_is_tried_again(slow_ids_emulator):
+    # amazon.aws.ec2_security_group reads the new group back by id 3 s after creating it and
+    # fails with "list index out of range" while EC2 still answers InvalidGroup.NotFound;
+    # authorizing its rules then fails the same way until the id has propagated.
+    run = run_playbook("site.yml", "dev", slow_ids_emulator.env, "--tags", "network,cache")
+    assert run.returncode == 0, run.stdout[-4000:]
+    # The progress callback reports a task that is tried again as waiting, then how long it took.
+    assert re.search(r"admits only the private subnets to Redis: finished waiting after (\d+)s", run.stdout), \
+        run.stdout[-4000:]
+    [sg] = slow_ids_emulator.client("ec2").describe_security_groups(
+        Filters=[{"Name": "group-name", "Values": ["credlink-dev-redis"]}])["SecurityGroups"]
+    assert [(p["FromPort"], p["ToPort"]) for p in sg["IpPermissions"]] == [(6379, 6379)]
+    assert [p["IpProtocol"] for p in sg["IpPermissionsEgress"]] == ["-1"]
+    assert len(replication_group(slow_ids_emulator, "dev")["MemberClusters"]) == 1
