@@ -18,6 +18,10 @@ READ_BACK = "list index out of range"
 # Its rule changes fail with these words for any AWS error, InvalidGroup.NotFound among them:
 # its EC2 helpers drop AWS's error code (amazon.aws module_utils/ec2.py, common_error_handler).
 RULE_CHANGES = ("Failed to authorize security group", "Failed to revoke security group")
+# The next attempt's lookup by name can miss the group as well, and creating it again answers
+# InvalidGroup.Duplicate (skypilot-org/skypilot#4584), reported as this. Only after a first
+# attempt, which has created the group: a first attempt's creation error is final.
+DUPLICATE = ("InvalidGroup.Duplicate", "Failed to create security group")
 
 
 def _crashed(result: Mapping) -> bool:
@@ -39,7 +43,9 @@ def security_group_propagating(result) -> bool:
     error = result.get("error")
     code = error.get("code") if isinstance(error, Mapping) else None
     msg = str(result.get("msg", ""))
-    return code == NOT_FOUND or any(sign in msg for sign in (NOT_FOUND, *RULE_CHANGES)) or _crashed(result)
+    if code == NOT_FOUND or any(sign in msg for sign in (NOT_FOUND, *RULE_CHANGES)) or _crashed(result):
+        return True
+    return result.get("attempts", 1) > 1 and (code == DUPLICATE[0] or any(sign in msg for sign in DUPLICATE))
 
 
 class TestModule:

@@ -266,15 +266,19 @@ def test_a_security_group_seconds_old_is_unknown_by_id(emu):
     assert error(lambda: ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[rule])) == missing
     assert error(lambda: ec2.revoke_security_group_egress(GroupId=group, IpPermissions=[
         {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])) == missing
-    # Nothing documents a filtered read missing it; the VPC's own default group is as old as the VPC.
-    by_name = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["young"]}])["SecurityGroups"]
-    assert [g["GroupId"] for g in by_name] == [group]
+    # A filtered read does not see it either, yet its name is taken; the VPC's own default group
+    # is as old as the VPC.
+    by_name = [{"Name": "group-name", "Values": ["young"]}]
+    assert ec2.describe_security_groups(Filters=by_name)["SecurityGroups"] == []
+    assert error(lambda: ec2.create_security_group(GroupName="young", Description="young", VpcId=vpc))[0] == \
+        "InvalidGroup.Duplicate"
     default = default_group(ec2, vpc)
     assert ec2.describe_security_groups(GroupIds=[default])["SecurityGroups"][0]["GroupName"] == "default"
 
     (answer, waited) = eventually(lambda: ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[rule]))
     assert answer["Return"] is True and waited < DELAY + 1
     assert ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0]["IpPermissions"][0]["FromPort"] == 5432
+    assert [g["GroupId"] for g in ec2.describe_security_groups(Filters=by_name)["SecurityGroups"]] == [group]
 
 
 def test_associate_route_table_refuses_a_subnet_another_table_serves(emu):

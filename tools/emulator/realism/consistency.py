@@ -15,9 +15,11 @@ changed (ansible/ansible#7850 "ec2_group occasionally fails with InvalidGroup.No
 SUSE-Enceladus/ec2imgutils#77, AuthorizeSecurityGroupIngress right after
 CreateSecurityGroup, with that message). DescribeSecurityGroups with ``GroupIds`` and
 Authorize/RevokeSecurityGroupIngress/Egress on a group younger than the ``ids`` delay fail
-that way. Only the API answers change: moto's own lookups (ECS, ELB, tags) see the group, as
-nothing documents what those services answer for a group seconds old. A VPC's default group,
-which AWS creates with the VPC, is not held back.
+that way, and a filtered DescribeSecurityGroups leaves it out: "can't query security groups
+when security groups is under creating", so creating it again answers ``InvalidGroup.Duplicate``
+(skypilot-org/skypilot#4584). Only the API answers change: moto's own lookups (ECS, ELB, tags,
+the duplicate check) see the group, as nothing documents what those services answer for a
+group seconds old. A VPC's default group, which AWS creates with the VPC, is not held back.
 """
 
 from __future__ import annotations
@@ -90,8 +92,13 @@ def _check_security_group_calls(context: Context) -> None:
     describe = SecurityGroups.describe_security_groups
 
     def describe_security_groups(self):
-        check(self, self._get_param("GroupIds", []))
-        return describe(self)
+        group_ids = self._get_param("GroupIds", [])
+        check(self, group_ids)
+        answer = describe(self)
+        if not group_ids:
+            groups = answer.result["SecurityGroups"]
+            answer.result["SecurityGroups"] = [group for group in groups if not context.young(group, "ids")]
+        return answer
 
     SecurityGroups.describe_security_groups = describe_security_groups
     for name in ("authorize_security_group_ingress", "authorize_security_group_egress",

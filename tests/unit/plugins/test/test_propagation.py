@@ -25,11 +25,14 @@ NOT_FOUND = {"code": "InvalidGroup.NotFound", "message": "The security group 'sg
      "'tcp', 'FromPort': 5432, 'ToPort': 5432, 'IpRanges': [{'CidrIp': '10.9.0.0/24'}]}]: "
      "Failed to authorize security group ingress"},
     {"failed": True, "msg": "Unable to revoke egress rules: [...]: Failed to revoke security group egress"},
+    # the next attempt creating the group again because its lookup by name missed it too
+    {"failed": True, "attempts": 2, "msg": "Unable to create security group: Failed to create security group"},
+    {"failed": True, "attempts": 3, "msg": "...", "error": {"code": "InvalidGroup.Duplicate"}},
     # a module that passes AWS's error on
     {"failed": True, "msg": "An error occurred (InvalidGroup.NotFound) when calling the AuthorizeSecurityGroupIngress "
                             "operation: The security group 'sg-0fb34a435a022e5dd' does not exist"},
     {"failed": True, "msg": "Unable to revoke egress", "error": NOT_FOUND},
-], ids=["read-back-until", "read-back-registered", "read-back-before-2.19", "authorize", "revoke", "aws-message", "error-code-only"])
+], ids=["read-back-until", "read-back-registered", "read-back-before-2.19", "authorize", "revoke", "created-again", "duplicate-code", "aws-message", "error-code-only"])
 def test_a_group_not_yet_propagated_is_tried_again(result):
     assert security_group_propagating(result)
 
@@ -39,10 +42,11 @@ def test_a_group_not_yet_propagated_is_tried_again(result):
     {"failed": False, "msg": "list index out of range"},
     {"failed": True, "msg": "Unable to create security group: An error occurred (UnauthorizedOperation)",
      "error": {"code": "UnauthorizedOperation"}},
-    {"failed": True, "exception": "(traceback unavailable)",
+    # a first attempt that cannot create the group (a permission, a quota, a name taken by another group)
+    {"failed": True, "exception": "(traceback unavailable)", "attempts": 1,
      "msg": "Unable to create security group: Failed to create security group"},
     {"failed": True, "msg": "Unable to create security group: An error occurred (InvalidGroup.Duplicate)",
-     "error": {"code": "InvalidGroup.Duplicate"}},
+     "error": {"code": "InvalidGroup.Duplicate"}, "attempts": 1},
     {"failed": True, "msg": "value of proto must be one of ...", "error": "not a dict"},
     {"failed": True, "msg": "MODULE FAILURE", "module_stderr": "ModuleNotFoundError: No module named 'boto3'"},
 ], ids=["succeeded", "not-failed", "denied", "create-failed", "duplicate", "input", "other-crash-before-2.19"])
