@@ -32,7 +32,8 @@ NOT_FOUND = {"code": "InvalidGroup.NotFound", "message": "The security group 'sg
     {"failed": True, "msg": "An error occurred (InvalidGroup.NotFound) when calling the AuthorizeSecurityGroupIngress "
                             "operation: The security group 'sg-0fb34a435a022e5dd' does not exist"},
     {"failed": True, "msg": "Unable to revoke egress", "error": NOT_FOUND},
-], ids=["read-back-until", "read-back-registered", "read-back-before-2.19", "authorize", "revoke", "created-again", "duplicate-code", "aws-message", "error-code-only"])
+], ids=["read-back-until", "read-back-registered", "read-back-before-2.19", "authorize", "revoke", "created-again",
+        "duplicate-code", "aws-message", "error-code-only"])
 def test_a_group_not_yet_propagated_is_tried_again(result):
     assert security_group_propagating(result)
 
