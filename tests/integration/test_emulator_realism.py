@@ -415,10 +415,20 @@ def test_a_creating_database_has_no_endpoint_and_cannot_be_modified(emu):
     until(lambda: rds.describe_db_instances(DBInstanceIdentifier="db")["DBInstances"][0]["DBInstanceStatus"],
           "available")
     assert rds.describe_db_instances(DBInstanceIdentifier="db")["DBInstances"][0]["Endpoint"]["Port"] == 5432
-    # A change applied immediately makes the instance busy again for a while.
+    # A change applied immediately starts a while later: the instance stays available with the
+    # change pending, is busy while it runs, and ends available with nothing pending.
     modified = rds.modify_db_instance(DBInstanceIdentifier="db", AllocatedStorage=30, ApplyImmediately=True)
-    assert modified["DBInstance"]["DBInstanceStatus"] == "modifying"
+    assert modified["DBInstance"]["DBInstanceStatus"] == "available"
+    assert modified["DBInstance"]["PendingModifiedValues"] == {"AllocatedStorage": 30}
+
+    def instance():
+        return rds.describe_db_instances(DBInstanceIdentifier="db")["DBInstances"][0]
+
+    assert instance()["PendingModifiedValues"] == {"AllocatedStorage": 30}
+    assert until(lambda: instance()["DBInstanceStatus"], "modifying") > DELAY / 2
     assert error(lambda: rds.modify_db_instance(DBInstanceIdentifier="db", BackupRetentionPeriod=7)) == busy
+    until(lambda: instance()["DBInstanceStatus"], "available")
+    assert instance().get("PendingModifiedValues", {}) == {}
     eventually(lambda: rds.modify_db_instance(DBInstanceIdentifier="db", BackupRetentionPeriod=7))
 
 
@@ -764,5 +774,5 @@ def test_realism_off_is_plain_moto(emulator_without_realism):
 def test_the_emulator_reports_its_realism(realistic):
     emu = realistic
     assert emu.realism() == {"realism": "on", "consistency_seconds": DELAY,
-                             "delays": {key: DELAY for key in ("iam", "slr", "ids", "enis", "states", "deployments",
-                                                               "secrets")}}
+                             "delays": {key: DELAY for key in ("iam", "slr", "ids", "enis", "states", "modify",
+                                                               "deployments", "secrets")}}

@@ -16,6 +16,7 @@ module                      behaviour                                           
 ``enis``                    service-managed ENIs linger after their owner is gone   ``enis``
 ``dependencies``            DeleteSecurityGroup / DeleteSubnet see those ENIs       --
 ``transitions``             no endpoints while creating; state checks on modify     ``states``
+``transitions``             an RDS change applied immediately starts later          ``modify``
 ``cache_members``           replication group members, replica count changes        ``states``
 ``versions``                orderable engine versions, full patch versions          --
 ``parameter_rules``         gp3 IOPS, storage shrink, name lengths, PI retention    --
@@ -38,7 +39,7 @@ REALISM_ENV = "CREDLINK_EMULATOR_REALISM"
 CONSISTENCY_ENV = "CREDLINK_EMULATOR_CONSISTENCY_SECONDS"
 DEFAULT_CONSISTENCY_SECONDS = 3.0
 # The behaviours whose delay can be set on its own (see the table above).
-DELAY_KEYS = ("iam", "slr", "ids", "enis", "states", "deployments", "secrets")
+DELAY_KEYS = ("iam", "slr", "ids", "enis", "states", "modify", "deployments", "secrets")
 
 
 def parse_realism(value: str | None, source: str = REALISM_ENV) -> bool:

@@ -8,10 +8,16 @@ Under realism every slow resource is created in its transitional state for at le
   (boto/boto3#805, aws/aws-cli#4165: the key is absent until provisioning is far enough);
 - ModifyDBInstance on an instance that is not ``available`` answers ``InvalidDBInstanceState``
   "Database instance is not in available state." (CloudTrail record in
-  hashicorp/terraform-provider-aws#31594, right after the create); a modification applied
-  immediately puts the instance in ``modifying`` for the delay (INFERRED: which settings do so
-  was not found; the emulator does it for every setting that changes but windows, tags-like
-  flags and deletion protection);
+  hashicorp/terraform-provider-aws#31594, right after the create);
+- a modification applied immediately runs asynchronously ("asynchronously applied as soon as
+  possible", ModifyDBInstance API reference): the instance stays ``available`` with the
+  change in ``PendingModifiedValues`` for the ``modify`` delay (a waiter started right after
+  the call returns at once: aws/aws-sdk-js#1505, ansible/ansible#19751,
+  hashicorp/terraform-provider-aws#1761; "it can take a few minutes for RDS to apply that
+  change", hashicorp/terraform#2595), then ``modifying`` for the ``states`` delay, then
+  ``available`` with nothing pending (INFERRED: which settings make it ``modifying`` was not
+  found; the emulator does it for every setting that changes but windows, tags-like flags and
+  deletion protection). Kinder than AWS: the describe shows the new values at once;
 - while a replication group is ``creating``, DescribeReplicationGroups has no ``NodeGroups``
   and so no primary endpoint (hashicorp/terraform#2945);
 - tag calls on a replication group that is not ``available`` (ListTagsForResource included)
@@ -27,6 +33,8 @@ Under realism every slow resource is created in its transitional state for at le
 
 from __future__ import annotations
 
+from typing import Callable
+
 from .clock import Context
 
 NOT_AVAILABLE = "Database instance is not in available state."
@@ -40,8 +48,16 @@ MODIFYING_ATTRIBUTES = ("db_instance_class", "allocated_storage", "storage_type"
                         "performance_insights_retention_period", "ca_certificate_identifier")
 
 
+# The DBInstance attributes that PendingModifiedValues names (API reference, PendingModifiedValues).
+PENDING_NAMES = {"db_instance_class": "DBInstanceClass", "allocated_storage": "AllocatedStorage",
+                 "storage_type": "StorageType", "iops": "Iops", "storage_throughput": "StorageThroughput",
+                 "engine_version": "EngineVersion", "multi_az": "MultiAZ",
+                 "backup_retention_period": "BackupRetentionPeriod",
+                 "ca_certificate_identifier": "CACertificateIdentifier"}
+
+
 def hold(context: Context, resource: object, status: str, attribute: str = "status",
-         then: str = "available") -> None:
+         then: str = "available", released: Callable[[], None] | None = None) -> None:
     """Put ``resource`` in ``status`` for the ``states`` delay, then back to ``then``."""
     setattr(resource, attribute, status)
     token = object()
@@ -50,12 +66,28 @@ def hold(context: Context, resource: object, status: str, attribute: str = "stat
     def release() -> None:
         if getattr(resource, "_credlink_hold", None) is token and getattr(resource, attribute) == status:
             setattr(resource, attribute, then)
+            if released is not None:
+                released()
 
     context.timeline.after(context.delay("states"), release)
 
 
-def _snapshot(database) -> tuple:
-    return tuple(repr(getattr(database, name, None)) for name in MODIFYING_ATTRIBUTES)
+def apply_later(context: Context, database, pending: dict) -> None:
+    """List ``pending`` for the ``modify`` delay, then hold ``modifying`` and clear the list."""
+    if pending:
+        database.pending_modified_values = {**(getattr(database, "pending_modified_values", None) or {}), **pending}
+    token = object()
+    database._credlink_hold = token
+
+    def start() -> None:
+        if getattr(database, "_credlink_hold", None) is token and database.status == "available":
+            hold(context, database, "modifying", released=lambda: setattr(database, "pending_modified_values", None))
+
+    context.timeline.after(context.delay("modify"), start)
+
+
+def _snapshot(database) -> dict:
+    return {name: repr(getattr(database, name, None)) for name in MODIFYING_ATTRIBUTES}
 
 
 def _patch_rds(context: Context) -> None:
@@ -76,8 +108,12 @@ def _patch_rds(context: Context) -> None:
             raise RDSClientError("InvalidDBInstanceState", NOT_AVAILABLE)
         before = _snapshot(database)
         database = original_modify(self, db_instance_identifier, db_kwargs)
-        if db_kwargs.get("apply_immediately") and _snapshot(database) != before:
-            hold(context, database, "modifying")
+        after = _snapshot(database)
+        if db_kwargs.get("apply_immediately") and after != before:
+            changed = [name for name in MODIFYING_ATTRIBUTES if after[name] != before[name]]
+            apply_later(context, database, {PENDING_NAMES[name]: getattr(database, name)
+                                            for name in changed if name in PENDING_NAMES
+                                            and getattr(database, name) is not None})
         return database
 
     RDSBackend.modify_db_instance = modify_db_instance
