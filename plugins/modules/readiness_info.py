@@ -44,6 +44,17 @@ options:
             precedes the resource's creation).
         type: bool
         default: false
+      pending_modifications:
+        description:
+          - For an C(rds_instance) that was just modified with C(ApplyImmediately), also wait
+            until RDS lists no pending modification (C(PendingModifiedValues)). RDS applies such
+            a change asynchronously and reports the instance C(available) until it starts, seconds
+            to minutes later, so its status alone would end the wait before the change ran.
+          - Leave it false when changes may wait for the maintenance window, as they stay pending
+            until then.
+        type: bool
+        default: false
+        version_added: 0.2.0
   fail_on_failed:
     description:
       - Fail, saying why for each resource, as soon as a resource is in a state it does not
@@ -65,6 +76,8 @@ notes:
     C(available) and during C(storage-optimization) (which follows a storage change and can
     last hours). A C(stopped) or C(stopping) instance fails at once, as it never becomes
     available by itself.
+  - With I(pending_modifications), an instance that is C(available) while RDS still lists
+    pending modifications reports the state C(available, applying) followed by their names.
 extends_documentation_fragment:
   - credlink.infra.aws
   - credlink.infra.aws.read_only
@@ -204,14 +217,28 @@ def read_nat_gateway(client, nat_id):
             "description": gateway}
 
 
-def read_rds_instance(client, identifier):
+def read_rds_instance(client, identifier, pending_modifications=False):
+    """The instance, usable once its status says so and it has an endpoint.
+
+    With ``pending_modifications`` it must also have no pending modification left: RDS applies
+    a change made with ApplyImmediately asynchronously ("asynchronously applied as soon as
+    possible", ModifyDBInstance API reference), reporting ``available`` with the change in
+    PendingModifiedValues until it starts (aws/aws-sdk-js#1505, ansible/ansible#19751,
+    hashicorp/terraform-provider-aws#1761). AWS's own CloudFormation handler counts an instance
+    stable only once PendingModifiedValues is empty
+    (aws-cloudformation/aws-cloudformation-resource-providers-rds#243).
+    """
     instance = describe_one(client.describe_db_instances, "DBInstanceNotFound", "DBInstances",
                             DBInstanceIdentifier=identifier)
     if instance is None:
         return None
     state = instance["DBInstanceStatus"]
+    ready = state in RDS_USABLE_STATES and bool(instance.get("Endpoint"))
+    pending = sorted(instance.get("PendingModifiedValues") or {}) if pending_modifications else []
+    if ready and pending:
+        ready, state = False, f"{state}, applying {', '.join(pending)}"
     return {"kind": "rds_multi_az" if instance.get("MultiAZ") else "rds", "name": identifier, "state": state,
-            "ready": state in RDS_USABLE_STATES and bool(instance.get("Endpoint")), "description": instance}
+            "ready": ready, "description": instance}
 
 
 def read_replication_group(client, group_id):
@@ -295,7 +322,8 @@ def readiness(clients, resources, details=False):
     results = []
     for resource in resources:
         kind, resource_id = resource["kind"], resource["id"]
-        found = READERS[kind](clients(SERVICES[kind]), resource_id)
+        options = {"pending_modifications": True} if resource.get("pending_modifications") else {}
+        found = READERS[kind](clients(SERVICES[kind]), resource_id, **options)
         if found is None:
             found = {"kind": MISSING_KIND[kind], "name": resource_id, "state": "missing", "ready": False}
         missing = found["state"] == "missing"
@@ -316,12 +344,16 @@ def main():
                 kind=dict(type="str", required=True, choices=sorted(READERS)),
                 id=dict(type="str", required=True),
                 missing_ok=dict(type="bool", default=False),
+                pending_modifications=dict(type="bool", default=False),
             )),
             details=dict(type="bool", default=False),
             fail_on_failed=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
+    misplaced = [r["id"] for r in module.params["resources"] if r["pending_modifications"] and r["kind"] != "rds_instance"]
+    if misplaced:
+        module.fail_json(msg=f"pending_modifications applies to rds_instance resources only, not to {', '.join(misplaced)}")
     with fail_on_aws_error(module, "Couldn't read the state of the awaited resources"):
         resources = readiness(Clients(module), module.params["resources"], module.params["details"])
     pending = [r["name"] for r in resources if not r.pop("settled")]

@@ -130,6 +130,32 @@ def test_a_missing_resource_may_be_expected_and_details_are_returned(aws, capsys
     assert existing["description"]["allocated_storage"] == 20
 
 
+PENDING = {"describe_db_instances": {"DBInstances": [
+    {"DBInstanceStatus": "available", "Endpoint": {"Address": "a"},
+     "PendingModifiedValues": {"DBInstanceClass": "db.m6g.large", "AllocatedStorage": 100}}]}}
+
+
+def test_an_instance_whose_immediate_change_has_not_started_is_not_ready():
+    # RDS answers ModifyDBInstance(ApplyImmediately) with the instance still available and the
+    # change pending; the status alone would end the wait before the change ran.
+    [result] = readiness_info.readiness(lambda service: Describing(**PENDING),
+                                        [{"kind": "rds_instance", "id": "x", "pending_modifications": True}])
+    assert (result["ready"], result["failed"], result["settled"]) == (False, False, False)
+    assert result["state"] == "available, applying AllocatedStorage, DBInstanceClass"
+
+
+def test_changes_left_for_the_maintenance_window_do_not_hold_the_wait():
+    [result] = readiness_info.readiness(lambda service: Describing(**PENDING), [{"kind": "rds_instance", "id": "x"}])
+    assert (result["ready"], result["state"]) == (True, "available")
+
+
+def test_pending_modifications_apply_to_database_instances_only(aws, capsys):
+    asked = [{"kind": "nat_gateway", "id": "nat-0123456789abcdef0", "pending_modifications": True}]
+    result, code = call_main(readiness_info, {"resources": asked}, capsys)
+    assert code == 1 and result["msg"] == (
+        "pending_modifications applies to rds_instance resources only, not to nat-0123456789abcdef0")
+
+
 def test_resources_in_transition_are_pending():
     answer = {"describe_db_instances": {"DBInstances": [{"DBInstanceStatus": "creating"}]}}
     [result] = readiness_info.readiness(lambda service: Describing(**answer), [{"kind": "rds_instance", "id": "x"}])
