@@ -78,6 +78,17 @@ def test_dev_lives_through_reruns_months_of_aws_a_failed_deploy_and_teardown(pla
     db = db_instance(clean_emulator, "dev")
     assert (db["EngineVersion"], db["AllocatedStorage"]) == ("15.17", 30)
 
+    # A larger class applied now: RDS answers with the instance still available and the change
+    # pending, and starts it later. The run waits until the change has run, not just for
+    # "available".
+    now = {**pinned, "database_instance_class": "db.t3.small", "database_apply_immediately": True}
+    resized = playbook("site.yml", "dev", "--tags", "database", extra_vars=now)
+    assert resized.returncode == 0 and resized.recap["changed"] > 0, resized.stdout[-4000:]
+    db = db_instance(clean_emulator, "dev")
+    assert (db["DBInstanceClass"], db["DBInstanceStatus"], db.get("PendingModifiedValues", {})) == (
+        "db.t3.small", "available", {})
+    assert playbook("site.yml", "dev", "--tags", "database", extra_vars=now).recap["changed"] == 0
+
     # An image that never becomes healthy is rolled back and named; a good one deploys.
     push(clean_emulator, "dev", "v2-broken")
     failed = playbook("deploy_image.yml", "dev", extra_vars={"container_platform_image_tag": "v2-broken"})
