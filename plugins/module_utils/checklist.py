@@ -424,9 +424,26 @@ def _app_image(snap, exp, ecr, ecs):
     return verdict(reference in pushed, ecr["tags"], reference)
 
 
+def nothing_pushed(snap: dict, ecs: dict) -> bool:
+    """Whether the service runs an image of the stack's repository and nothing is pushed to it.
+
+    No task can then start (ECS cannot pull the image), so the items about running tasks are
+    skipped with the reason rather than judged: their outcome would only say how far an
+    unpullable deployment had got. app.image says what to do.
+    """
+    ecr = snap.get("ecr")
+    return (ecr is not None and not (ecr["tags"] or ecr.get("digests"))
+            and ecs.get("image_repository", ecr["uri"]) == ecr["uri"])
+
+
+NOTHING_PUSHED = "nothing pushed to the repository yet: no task can start (push the image, then run playbooks/deploy_image.yml)"
+
+
 @check("app.tasks_running", "application", "Tasks running at the desired count")
 @requires("ecs")
 def _app_tasks(snap, exp, ecs):
+    if nothing_pushed(snap, ecs):
+        return skipped(NOTHING_PUSHED, f">= {exp['ecs_min_tasks']}, all desired")
     ok = ecs["running"] == ecs["desired"] and ecs["running"] >= exp["ecs_min_tasks"]
     # The inventory's minimum is the service's autoscaling minimum: that is what the baseline judges.
     return against_baseline(exp, "ecs_min_tasks", exp["ecs_min_tasks"], verdict(
@@ -454,6 +471,8 @@ def _app_redis_tls(snap, exp, ecs, redis):
 @check("app.targets_healthy", "application", "ALB health checks passing")
 @requires("alb")
 def _app_targets(snap, exp, alb):
+    if snap.get("ecs") is not None and nothing_pushed(snap, snap["ecs"]):
+        return skipped(NOTHING_PUSHED, f">= {exp['ecs_min_tasks']} healthy, none failing")
     states = alb["target_states"]
     healthy = states.count("healthy")
     return verdict(healthy >= max(1, exp["ecs_min_tasks"]) and healthy == len(states),
@@ -477,11 +496,10 @@ def _app_logs(snap, exp, logs):
 def _app_logs_streaming(snap, exp, ecs, logs):
     window = logs.get("window_minutes")
     wanted = f"events in the last {window} minutes"
-    ecr = snap.get("ecr")
+    if nothing_pushed(snap, ecs):
+        return skipped(NOTHING_PUSHED, wanted)
     if not ecs["running"]:
         return skipped("no task runs, so none can log", wanted)
-    if ecr is not None and not (ecr["tags"] or ecr.get("digests")):
-        return skipped("nothing pushed to the repository: no task can have started the app", wanted)
     if logs.get("recent_events") is None:
         return skipped("CloudWatch Logs had not finished searching the window (empty pages with a next token)",
                        wanted)
@@ -538,6 +556,8 @@ def _sec_secrets(snap, exp, ecs, secret):
 @check("ha.ecs_tasks", "high_availability", "Enough tasks running")
 @requires("ecs")
 def _ha_tasks(snap, exp, ecs):
+    if nothing_pushed(snap, ecs):
+        return skipped(NOTHING_PUSHED, f">= {exp['ecs_min_tasks']}")
     return against_baseline(exp, "ecs_min_tasks", ecs["running"], verdict(
         ecs["running"] >= exp["ecs_min_tasks"], ecs["running"], f">= {exp['ecs_min_tasks']}"))
 

@@ -270,6 +270,27 @@ def test_an_empty_repository_is_a_skip_that_says_what_to_do_but_fails_in_product
     assert production["observed"] == "nothing pushed"
 
 
+@pytest.mark.parametrize("item_id", ["app.tasks_running", "app.targets_healthy", "ha.ecs_tasks", "app.logs_streaming"])
+def test_before_the_first_push_the_task_items_are_skipped_whatever_ecs_reports(item_id):
+    # ECS cannot pull an image that was never pushed: whether the emulator (or a stale count)
+    # shows tasks or not, the items say why they cannot be judged instead of passing or failing.
+    for running, targets in ((0, []), (1, ["healthy"])):
+        snapshot = healthy_production()
+        snapshot["ecr"].update(tags=[], digests=[])
+        snapshot["ecs"]["running"], snapshot["alb"]["target_states"] = running, targets
+        item = status_of(snapshot, item_id)
+        assert item["status"] == "skip" and "deploy_image.yml" in item["reason"], item
+
+
+def test_an_image_of_another_repository_is_judged_by_its_tasks_though_the_stacks_is_empty():
+    snapshot = healthy_production()
+    snapshot["ecr"].update(tags=[], digests=[])
+    snapshot["ecs"].update(image_repository="public.ecr.aws/example/app")
+    assert status_of(snapshot, "app.tasks_running")["status"] == "pass"
+    snapshot["ecs"]["running"] = 0
+    assert status_of(snapshot, "app.tasks_running")["status"] == "fail"
+
+
 def test_an_image_named_by_digest_is_found_by_its_digest():
     snapshot = healthy_production()
     digest = snapshot["ecr"]["digests"][0]
