@@ -407,11 +407,15 @@ def _secret_policy(snap, exp, secret):
 
 # Application
 
+def repository_empty(ecr: dict) -> bool:
+    return not (ecr["tags"] or ecr.get("digests"))
+
+
 @check("app.image", "application", "Image the service runs is in ECR")
 @requires("ecr", "ecs")
 def _app_image(snap, exp, ecr, ecs):
     reference = ecs["image_tag"]
-    if not (ecr["tags"] or ecr.get("digests")):
+    if repository_empty(ecr):
         rule = held_to(exp, "app_image_in_repository")
         if rule and rule["value"]:
             return (FAIL, "nothing pushed", reference, f"the {exp['baseline']['environment']} baseline runs only "
@@ -424,15 +428,15 @@ def _app_image(snap, exp, ecr, ecs):
     return verdict(reference in pushed, ecr["tags"], reference)
 
 
-def nothing_pushed(snap: dict, ecs: dict) -> bool:
+def nothing_pushed(snap: dict) -> bool:
     """Whether the service runs an image of the stack's repository and nothing is pushed to it.
 
     No task can then start (ECS cannot pull the image), so the items about running tasks are
     skipped with the reason rather than judged: their outcome would only say how far an
     unpullable deployment had got. app.image says what to do.
     """
-    ecr = snap.get("ecr")
-    return (ecr is not None and not (ecr["tags"] or ecr.get("digests"))
+    ecr, ecs = snap.get("ecr"), snap.get("ecs")
+    return (ecr is not None and ecs is not None and repository_empty(ecr)
             and ecs.get("image_repository", ecr["uri"]) == ecr["uri"])
 
 
@@ -442,7 +446,7 @@ NOTHING_PUSHED = "nothing pushed to the repository yet: no task can start (push 
 @check("app.tasks_running", "application", "Tasks running at the desired count")
 @requires("ecs")
 def _app_tasks(snap, exp, ecs):
-    if nothing_pushed(snap, ecs):
+    if nothing_pushed(snap):
         return skipped(NOTHING_PUSHED, f">= {exp['ecs_min_tasks']}, all desired")
     ok = ecs["running"] == ecs["desired"] and ecs["running"] >= exp["ecs_min_tasks"]
     # The inventory's minimum is the service's autoscaling minimum: that is what the baseline judges.
@@ -471,7 +475,7 @@ def _app_redis_tls(snap, exp, ecs, redis):
 @check("app.targets_healthy", "application", "ALB health checks passing")
 @requires("alb")
 def _app_targets(snap, exp, alb):
-    if snap.get("ecs") is not None and nothing_pushed(snap, snap["ecs"]):
+    if nothing_pushed(snap):
         return skipped(NOTHING_PUSHED, f">= {exp['ecs_min_tasks']} healthy, none failing")
     states = alb["target_states"]
     healthy = states.count("healthy")
@@ -496,7 +500,7 @@ def _app_logs(snap, exp, logs):
 def _app_logs_streaming(snap, exp, ecs, logs):
     window = logs.get("window_minutes")
     wanted = f"events in the last {window} minutes"
-    if nothing_pushed(snap, ecs):
+    if nothing_pushed(snap):
         return skipped(NOTHING_PUSHED, wanted)
     if not ecs["running"]:
         return skipped("no task runs, so none can log", wanted)
@@ -556,7 +560,7 @@ def _sec_secrets(snap, exp, ecs, secret):
 @check("ha.ecs_tasks", "high_availability", "Enough tasks running")
 @requires("ecs")
 def _ha_tasks(snap, exp, ecs):
-    if nothing_pushed(snap, ecs):
+    if nothing_pushed(snap):
         return skipped(NOTHING_PUSHED, f">= {exp['ecs_min_tasks']}")
     return against_baseline(exp, "ecs_min_tasks", ecs["running"], verdict(
         ecs["running"] >= exp["ecs_min_tasks"], ecs["running"], f">= {exp['ecs_min_tasks']}"))
